@@ -1,0 +1,29 @@
+/**
+ * A set of images kept as raw bytes (NHWC, row-major), with its labels and the per-channel
+ * mean/std used to normalise a batch when it is turned into a tensor. Raw bytes keep a pool of
+ * 200,000 images at 1 byte per pixel; a batch is normalised on the way in, never the whole pool.
+ */
+export interface ImageSet {
+  readonly name: string;
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly classes: number;
+  /** count * height * width * channels bytes, NHWC. */
+  readonly pixels: Uint8Array;
+  /** count class indices in [0, classes). */
+  readonly labels: Uint8Array;
+  /** Per-channel mean and std of pixel/255 (computed on the training split). */
+  readonly mean: ReadonlyArray<number>;
+  readonly std: ReadonlyArray<number>;
+  /** Class names, when the format has them. */
+  readonly classNames?: ReadonlyArray<string>;
+}
+
+/** A training pool and its held-out test set. */
+export interface DataSplit {
+  readonly name: string;
+  readonly train: ImageSet;
+  readonly test: ImageSet;
+}
