@@ -19,6 +19,21 @@ export interface ImageSet {
   readonly std: ReadonlyArray<number>;
   /** Class names, when the format has them. */
   readonly classNames?: ReadonlyArray<string>;
+  /**
+   * The training augmentation that suits this data (random crop with zero padding, horizontal
+   * flip where a mirrored image keeps its class); absent means none is suggested.
+   */
+  readonly augmentation?: Augmentation;
+}
+
+/**
+ * Random crop with `padding` pixels of zero padding on every side (the image is shifted by
+ * -padding..padding in each direction, uncovered pixels are 0 before normalisation), then a
+ * horizontal flip with probability 1/2 when `flip` is set.
+ */
+export interface Augmentation {
+  readonly padding: number;
+  readonly flip: boolean;
 }
 
 /** A training pool and its held-out test set. */
