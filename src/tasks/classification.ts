@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as t from 'io-ts';
+import type { DataSplit, ImageSet } from '../data/imageSet';
+import { toAugmentedBatch, toBatch } from '../data/normalize';
+import { InputError } from '../inputError';
+import { rankingAccuracy } from '../ops/rankingAccuracy';
+import { deriveSeed, type Rng } from '../ops/random';
+import { crossEntropyPerSample } from './crossEntropy';
+import { JointModel } from './jointModel';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
+import { loadModelWeights, saveModel } from './modelFiles';
+import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
+import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
+
+/** Options of {@link createClassificationLearner}. */
+export interface ClassificationLearnerOptions {
+  readonly data: DataSplit;
+  readonly model: ClassificationModel;
+  readonly trainer?: Partial<TrainerConfig>;
+  /** Seed of the initial weights (and of re-initialisation when warmStart is false). */
+  readonly seed: number;
+  /** Images per forward pass when scoring and evaluating (default 256). */
+  readonly scoreBatchSize?: number;
+  /** Units per tap of the loss module (default 128). */
+  readonly lossModuleUnits?: number;
+}
+
+/**
+ * The io-ts codec of a class label: an integer in [0, classes).
+ * @param classes - number of classes
+ */
+export const classLabelCodec = (classes: number): t.Type<number, unknown, unknown> => {
+  const is = (u: unknown): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u < classes;
+  return new t.Type<number, unknown, unknown>(
+    `ClassLabel<${classes}>`,
+    is,
+    (u, c) => (is(u) ? t.success(u) : t.failure(u, c, `expected an integer class in [0, ${classes}), got ${JSON.stringify(u)}`)),
+    t.identity,
+  );
+};
+
+const imageSize = (set: ImageSet): number => set.height * set.width * set.channels;
+
+/** Reads three tensors produced in one tidy and frees them. */
+const readAll = async (tensors: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> => {
+  try {
+    return (await Promise.all(tensors.map((x) => x.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(tensors as tf.Tensor[]);
+  }
+};
+
+/**
+ * A classification learner: a target CNN and its loss-prediction module, trained jointly on
+ * the labeled part of `data.train`, scored on its pool, evaluated on `data.test`.
+ *
+ * Use it as the pipeline's {@link Learner} for image classification. Pool ids are indices into
+ * `data.train`; labels come from the oracle (the `labeled` pairs), never from `data.train.labels`.
+ *
+ * `evaluate()` reports test accuracy, the mean per-sample cross-entropy, and the loss module's
+ * ranking accuracy over ALL pairs of test samples (pairs with tied true losses left out).
+ *
+ * @param options - data, model name, trainer overrides, seed, scoring batch size
+ * @returns a Learner over class indices
+ * @throws InputError for an unknown model, a model that does not fit the data, or bad options
+ */
+export const createClassificationLearner = (options: ClassificationLearnerOptions): Learner<number> => {
+  const { data, seed } = options;
+  const modelName = parseClassificationModel(options.model);
+  const config = resolveTrainerConfig(options.trainer);
+  const scoreBatchSize = options.scoreBatchSize ?? 256;
+  if (!Number.isInteger(scoreBatchSize) || scoreBatchSize < 1) {
+    throw new InputError(`scoreBatchSize must be a positive integer, got ${scoreBatchSize}`);
+  }
+  const { train, test } = data;
+  if (train.height !== test.height || train.width !== test.width || train.channels !== test.channels) {
+    throw new InputError(`data ${data.name}: train and test images differ in shape`);
+  }
+  const classes = train.classes;
+  const per = imageSize(train);
+  const shape = [train.height, train.width, train.channels] as const;
+
+  const build = (): JointModel =>
+    JointModel.create(
+      buildClassificationNetwork(modelName, { height: shape[0], width: shape[1], channels: shape[2], classes, seed: deriveSeed(seed, 'target') }),
+      { units: options.lossModuleUnits, seed: deriveSeed(seed, 'loss-module') },
+    );
+  let joint: JointModel | null = build();
+  const live = (): JointModel => {
+    if (joint == null) throw new Error('classification learner: used after dispose()');
+    return joint;
+  };
+  let fitted = false;
+  const scoreBuffer = new Float32Array(scoreBatchSize * per);
+  const labelCodec = classLabelCodec(classes);
+
+  const checkIds = (ids: ArrayLike<number>, what: string): void => {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (!(Number.isInteger(id) && id >= 0 && id < train.count)) {
+        throw new InputError(`${what}: pool id ${id} is outside 0…${train.count - 1}`);
+      }
+    }
+  };
+
+  const classificationTask = (labeled: ReadonlyArray<Labeled<number>>): JointTask => {
+    const ids = new Int32Array(labeled.length);
+    const labels = new Int32Array(labeled.length);
+    labeled.forEach(([id, label], k) => {
+      if (!labelCodec.is(label)) throw new InputError(`labeled[${k}]: label ${JSON.stringify(label)} of id ${id} is not a class in [0, ${classes})`);
+      ids[k] = id;
+      labels[k] = label;
+    });
+    checkIds(ids, 'fit');
+    const inputBuffer = new Float32Array(config.batchSize * per);
+    const batchIds = new Int32Array(config.batchSize);
+    const batchLabels = new Int32Array(config.batchSize);
+    return {
+      exampleCount: labeled.length,
+      batch(indices: Int32Array, rng: Rng, augment: boolean) {
+        const n = indices.length;
+        for (let k = 0; k < n; k++) {
+          batchIds[k] = ids[indices[k]];
+          batchLabels[k] = labels[indices[k]];
+        }
+        const picked = batchIds.subarray(0, n);
+        const out = inputBuffer.subarray(0, n * per);
+        const pixels =
+          augment && train.augmentation != null
+            ? toAugmentedBatch(train, picked, train.augmentation, () => rng.nextFloat(), out)
+            : toBatch(train, picked, out);
+        return {
+          input: tf.tensor4d(pixels, [n, ...shape]),
+          target: tf.tensor1d(batchLabels.subarray(0, n), 'int32'),
+        };
+      },
+      perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
+    };
+  };
+
+  const learner: Learner<number> = {
+    task: 'classification',
+    labelCodec,
+    poolSize: train.count,
+
+    async fit(labeled: ReadonlyArray<Labeled<number>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
+      const task = classificationTask(labeled);
+      if (fitted && !config.warmStart) {
+        live().dispose();
+        joint = build();
+      }
+      fitted = true;
+      return trainJoint(live(), task, config, fitOptions);
+    },
+
+    async score(ids: Int32Array): Promise<ScoredBatch> {
+      checkIds(ids, 'score');
+      const model = live();
+      const n = ids.length;
+      const dim = model.network.embeddingDim;
+      const predictedLoss = new Float32Array(n);
+      const probabilities = new Float32Array(n * classes);
+      const embeddings = new Float32Array(n * dim);
+      for (let start = 0; start < n; start += scoreBatchSize) {
+        const chunk = ids.subarray(start, Math.min(n, start + scoreBatchSize));
+        const m = chunk.length;
+        const input = tf.tensor4d(toBatch(train, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
+        const outs = tf.tidy(() => {
+          const o = model.forward(input, { training: false });
+          return [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding];
+        });
+        input.dispose();
+        const [loss, probs, emb] = await readAll(outs);
+        predictedLoss.set(loss, start);
+        probabilities.set(probs, start * classes);
+        embeddings.set(emb, start * dim);
+      }
+      return { ids: Int32Array.from(ids), predictedLoss, probabilities, classes, embeddings, embeddingDim: dim };
+    },
+
+    async evaluate(): Promise<Evaluation> {
+      const model = live();
+      const n = test.count;
+      const predicted = new Float32Array(n);
+      const trueLoss = new Float32Array(n);
+      let correct = 0;
+      const labels = new Int32Array(scoreBatchSize);
+      for (let start = 0; start < n; start += scoreBatchSize) {
+        const m = Math.min(scoreBatchSize, n - start);
+        const chunk = Int32Array.from({ length: m }, (_, k) => start + k);
+        for (let k = 0; k < m; k++) labels[k] = test.labels[start + k];
+        const input = tf.tensor4d(toBatch(test, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
+        const outs = tf.tidy(() => {
+          const y = tf.tensor1d(labels.subarray(0, m), 'int32');
+          const o = model.forward(input, { training: false });
+          const logits = o.heads[0] as tf.Tensor2D;
+          const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
+          return [o.predictedLoss, crossEntropyPerSample(logits, y), hits];
+        });
+        input.dispose();
+        const [loss, ce, hits] = await readAll(outs);
+        predicted.set(loss, start);
+        trueLoss.set(ce, start);
+        correct += hits[0];
+      }
+      const ranking = rankingAccuracy(predicted, trueLoss);
+      let meanLoss = 0;
+      for (let i = 0; i < n; i++) meanLoss += trueLoss[i];
+      return {
+        metricName: 'testAccuracy',
+        metric: n > 0 ? correct / n : Number.NaN,
+        rankingAccuracy: ranking._tag === 'Right' ? ranking.right : Number.NaN,
+        meanTargetLoss: n > 0 ? meanLoss / n : Number.NaN,
+      };
+    },
+
+    async save(dir: string): Promise<void> {
+      await saveModel(live().inference, dir);
+    },
+
+    async load(dir: string): Promise<void> {
+      await loadModelWeights(live().inference, dir);
+      fitted = true;
+    },
+
+    dispose(): void {
+      joint?.dispose();
+      joint = null;
+    },
+  };
+  return learner;
+};

@@ -1,0 +1,62 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { SeededInitializers } from './seededInitializers';
+import type { TappedNetwork } from './tappedNetwork';
+
+/** Shape and seed of the CIFAR ResNet-18. */
+export interface ResNet18Options {
+  readonly height?: number;
+  readonly width?: number;
+  readonly channels?: number;
+  readonly classes?: number;
+  /** Channels of the 4 stages (default 64, 128, 256, 512; smaller for tests). */
+  readonly widths?: ReadonlyArray<number>;
+  readonly seed: number;
+}
+
+/**
+ * ResNet-18 in its CIFAR form (as in the Learning Loss reference): 3×3 stem of widths[0]
+ * channels, no max-pool, 4 stages of 2 basic blocks with strides 1/2/2/2, taps after each
+ * stage, global average pooling (the embedding), Dense(classes).
+ *
+ * Use it as the paper's target network (CIFAR-10, 32×32×3).
+ *
+ * @param options - input size (default 32×32×3), classes (default 10), stage widths, seed
+ * @returns a {@link TappedNetwork} with outputs [logits, embedding, stage1 … stage4]
+ */
+export const buildResNet18 = (options: ResNet18Options): TappedNetwork => {
+  const { height = 32, width = 32, channels = 3, classes = 10, widths = [64, 128, 256, 512], seed } = options;
+  const init = new SeededInitializers(seed);
+  const convBn = (x: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string) => {
+    const conv = tfl.layers.conv2d({
+      filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name: `${name}_conv`,
+    });
+    const bn = tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` });
+    return bn.apply(conv.apply(x)) as SymbolicTensor;
+  };
+  const relu = (x: SymbolicTensor, name: string) => tfl.layers.reLU({ name }).apply(x) as SymbolicTensor;
+  const basicBlock = (x: SymbolicTensor, inChannels: number, filters: number, strides: number, name: string) => {
+    let y = relu(convBn(x, filters, 3, strides, `${name}_a`), `${name}_a_relu`);
+    y = convBn(y, filters, 3, 1, `${name}_b`);
+    const shortcut = strides !== 1 || inChannels !== filters ? convBn(x, filters, 1, strides, `${name}_short`) : x;
+    return relu(tfl.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as SymbolicTensor, `${name}_relu`);
+  };
+
+  const input = tfl.input({ shape: [height, width, channels], name: 'image' });
+  let x = relu(convBn(input, widths[0], 3, 1, 'stem'), 'stem_relu');
+  let inChannels = widths[0];
+  const taps: SymbolicTensor[] = [];
+  widths.forEach((filters, s) => {
+    x = basicBlock(x, inChannels, filters, s === 0 ? 1 : 2, `stage${s + 1}_block1`);
+    x = basicBlock(x, filters, filters, 1, `stage${s + 1}_block2`);
+    inChannels = filters;
+    taps.push(x);
+  });
+  const embedding = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(x) as SymbolicTensor;
+  const last = widths[widths.length - 1];
+  const logits = tfl.layers
+    .dense({ units: classes, kernelInitializer: init.kernel(), biasInitializer: init.bias(last), name: 'logits' })
+    .apply(embedding) as SymbolicTensor;
+  const model = tfl.model({ inputs: input, outputs: [logits, embedding, ...taps], name: 'resnet18_cifar' });
+  return { name: 'resnet18-cifar', model, headCount: 1, tapCount: taps.length, embeddingDim: last };
+};

@@ -1,0 +1,214 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../inputError';
+import type { EpochReport, FitOptions } from './learner';
+import { planBatches } from './batchPlan';
+import type { JointModel } from './jointModel';
+import { lossModuleObjective, type LossObjective } from './rankingLoss';
+import { deriveSeed, Rng } from '../ops/random';
+import { SgdMomentum } from './sgdMomentum';
+
+/**
+ * The joint training recipe (the paper's CIFAR-10 recipe by default).
+ *
+ * Objective per batch: mean target loss + λ · loss-module loss (ranking, or the MSE ablation).
+ */
+export interface TrainerConfig {
+  /** Even, ≥ 2 (default 128). See {@link planBatches} for the remainder policy. */
+  readonly batchSize: number;
+  /** Initial learning rate (0.1). */
+  readonly learningRate: number;
+  /** Fraction of the epochs after which lr is multiplied by `lrDecayFactor` (0.8: epoch 160 of 200). */
+  readonly lrDecayAt: number;
+  readonly lrDecayFactor: number;
+  readonly momentum: number;
+  /** L2 weight decay, added to the gradient as in PyTorch (5e-4). */
+  readonly weightDecay: number;
+  /** λ; default 1 for 'ranking' and 0.1 for 'mse' (the value the paper ran its MSE ablation with). */
+  readonly lambda: number;
+  /** ξ, the ranking margin (1). */
+  readonly margin: number;
+  readonly lossObjective: LossObjective;
+  /**
+   * Fraction of the epochs after which the loss module's gradient into the target's features
+   * is stopped (0.6: the reference's epoch 120 of 200); null never stops it.
+   */
+  readonly stopLossGradientAfter: number | null;
+  /** Keep the weights across fits (the reference's behaviour) or re-initialise from the seed. */
+  readonly warmStart: boolean;
+  /** Random crop with padding and flip (as the data set allows) while training. */
+  readonly augment: boolean;
+}
+
+/** The defaults, for a loss objective (λ depends on it). */
+export const defaultTrainerConfig = (lossObjective: LossObjective = 'ranking'): TrainerConfig => ({
+  batchSize: 128,
+  learningRate: 0.1,
+  lrDecayAt: 0.8,
+  lrDecayFactor: 0.1,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  lambda: lossObjective === 'mse' ? 0.1 : 1,
+  margin: 1,
+  lossObjective,
+  stopLossGradientAfter: 0.6,
+  warmStart: true,
+  augment: true,
+});
+
+const fraction = (name: string, x: number | null): void => {
+  if (x != null && !(Number.isFinite(x) && x >= 0 && x <= 1)) {
+    throw new InputError(`trainer.${name} must be a fraction in [0, 1], got ${x}`);
+  }
+};
+const nonNegative = (name: string, x: number): void => {
+  if (!(Number.isFinite(x) && x >= 0)) throw new InputError(`trainer.${name} must be a finite number ≥ 0, got ${x}`);
+};
+
+/**
+ * Completes and checks a partial trainer configuration.
+ *
+ * @param partial - the fields to override; λ defaults by `lossObjective` (1 ranking, 0.1 MSE)
+ * @returns a full configuration
+ * @throws InputError naming the first invalid field
+ */
+export const resolveTrainerConfig = (partial: Partial<TrainerConfig> = {}): TrainerConfig => {
+  const objective = partial.lossObjective ?? 'ranking';
+  if (objective !== 'ranking' && objective !== 'mse') {
+    throw new InputError(`trainer.lossObjective must be 'ranking' or 'mse', got ${String(objective)}`);
+  }
+  const config = { ...defaultTrainerConfig(objective), ...partial };
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 2 || config.batchSize % 2 !== 0) {
+    throw new InputError(`trainer.batchSize must be an even integer ≥ 2, got ${config.batchSize}`);
+  }
+  nonNegative('learningRate', config.learningRate);
+  nonNegative('lrDecayFactor', config.lrDecayFactor);
+  nonNegative('momentum', config.momentum);
+  nonNegative('weightDecay', config.weightDecay);
+  nonNegative('lambda', config.lambda);
+  nonNegative('margin', config.margin);
+  fraction('lrDecayAt', config.lrDecayAt);
+  fraction('stopLossGradientAfter', config.stopLossGradientAfter);
+  return config;
+};
+
+/** One training batch made by a task: the input and whatever its loss needs as target. */
+export interface TrainingBatch {
+  readonly input: tf.Tensor4D;
+  readonly target: tf.Tensor | ReadonlyArray<tf.Tensor>;
+}
+
+/**
+ * What a task gives the trainer: its labeled examples as batches and its per-sample loss.
+ * Classification, keypoints and detection each implement it; the trainer is shared.
+ */
+export interface JointTask {
+  /** Number of labeled examples (indices 0 … exampleCount−1). */
+  readonly exampleCount: number;
+  /**
+   * Builds one batch (one input tensor, from a reused buffer); the trainer disposes it.
+   * @param indices - example indices of the batch
+   * @param rng - for augmentation
+   * @param augment - whether to augment
+   */
+  batch(indices: Int32Array, rng: Rng, augment: boolean): TrainingBatch;
+  /** Per-sample target loss [B] from the heads and the batch's target (differentiable). */
+  perSampleLoss(heads: ReadonlyArray<tf.Tensor>, target: TrainingBatch['target']): tf.Tensor1D;
+}
+
+/** The learning rate of a 0-based epoch: step decay after round(lrDecayAt·epochs) epochs. */
+export const learningRateAt = (config: TrainerConfig, epoch: number, epochs: number): number =>
+  epoch < Math.round(config.lrDecayAt * epochs) ? config.learningRate : config.learningRate * config.lrDecayFactor;
+
+/** Whether the features' gradient is stopped in a 0-based epoch: after round(f·epochs) epochs. */
+export const featureGradientStoppedAt = (config: TrainerConfig, epoch: number, epochs: number): boolean =>
+  config.stopLossGradientAfter != null && epoch >= Math.round(config.stopLossGradientAfter * epochs);
+
+const abortError = (): Error => new DOMException('fit was aborted', 'AbortError');
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Trains a target and its loss module jointly for `options.epochs` epochs.
+ *
+ * Each batch: per-sample target losses l (the task's), l̂ from the loss module, objective
+ * mean(l) + λ·ranking(l̂, l) (or MSE), gradients by tf.variableGrads, SGD with momentum and
+ * PyTorch-style weight decay. Batch norm runs in training mode. Losses stay on the device and
+ * are read once per epoch. The AbortSignal is checked between batches.
+ *
+ * @param model - the joint model (its weights are updated in place)
+ * @param task - batches and per-sample loss of the task
+ * @param config - the recipe (see {@link resolveTrainerConfig})
+ * @param options - epochs, seed for shuffling and augmentation, onEpoch, signal
+ * @returns one report per epoch
+ */
+export const trainJoint = async (
+  model: JointModel,
+  task: JointTask,
+  config: TrainerConfig,
+  options: FitOptions,
+): Promise<ReadonlyArray<EpochReport>> => {
+  const { epochs } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new InputError(`epochs must be a positive integer, got ${epochs}`);
+  if (task.exampleCount < 2) {
+    throw new InputError(`training needs at least 2 labeled examples, got ${task.exampleCount}`);
+  }
+  const rng = new Rng(deriveSeed(options.seed, 'augment'));
+  const variables = model.trainableVariables();
+  const optimizer = new SgdMomentum(variables, config.momentum, config.weightDecay);
+  const moduleLoss = lossModuleObjective(config.lossObjective, config.margin);
+  const reports: EpochReport[] = [];
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const started = performance.now();
+      const learningRate = learningRateAt(config, epoch, epochs);
+      const stopFeatureGradient = featureGradientStoppedAt(config, epoch, epochs);
+      const batches = planBatches(task.exampleCount, config.batchSize, deriveSeed(options.seed, 'epoch', epoch));
+      const targetSums: tf.Scalar[] = [];
+      const moduleLosses: tf.Scalar[] = [];
+      let samples = 0;
+      try {
+        for (const indices of batches) {
+          if (options.signal?.aborted) throw abortError();
+          const batch = task.batch(indices, rng, config.augment);
+          try {
+            tf.tidy(() => {
+              const { grads } = tf.variableGrads(() => {
+                const out = model.forward(batch.input, { training: true, stopFeatureGradient });
+                const perSample = task.perSampleLoss(out.heads, batch.target);
+                const targetMean = tf.mean(perSample);
+                const lm = moduleLoss(out.predictedLoss, perSample);
+                targetSums.push(tf.keep(tf.sum(perSample)) as tf.Scalar);
+                moduleLosses.push(tf.keep(lm));
+                return tf.add(targetMean, tf.mul(lm, config.lambda)) as tf.Scalar;
+              }, variables);
+              optimizer.apply(grads, learningRate);
+            });
+          } finally {
+            batch.input.dispose();
+            tf.dispose(batch.target as tf.Tensor | tf.Tensor[]);
+          }
+          samples += indices.length;
+          await yieldToEventLoop();
+        }
+        const sums = tf.tidy(() => tf.stack([tf.addN(targetSums), tf.mean(tf.stack(moduleLosses))]));
+        const [targetSum, moduleMean] = await sums.data();
+        sums.dispose();
+        const report: EpochReport = {
+          epoch: epoch + 1,
+          epochs,
+          targetLoss: targetSum / samples,
+          lossModuleLoss: moduleMean,
+          learningRate,
+          seconds: (performance.now() - started) / 1000,
+        };
+        reports.push(report);
+        options.onEpoch?.(report);
+      } finally {
+        tf.dispose(targetSums);
+        tf.dispose(moduleLosses);
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return reports;
+};
