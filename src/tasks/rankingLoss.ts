@@ -40,7 +40,8 @@ export const marginRankingLossTensor = (predicted: tf.Tensor1D, trueLoss: tf.Ten
     if (predicted.shape[0] !== trueLoss.shape[0]) {
       throw new Error(`marginRankingLossTensor: predicted has ${predicted.shape[0]} elements, trueLoss ${trueLoss.shape[0]}`);
     }
-    if (predicted.shape[0] < 2) return tf.mul(tf.sum(predicted), 0) as tf.Scalar;
+    // No pair: zero, still connected to both inputs so that gradients (all zero) exist.
+    if (predicted.shape[0] < 2) return tf.mul(tf.add(tf.sum(predicted), tf.sum(stopGradient(trueLoss))), 0) as tf.Scalar;
     const order = pairOrder(trueLoss) as tf.Tensor1D;
     const hinge = tf.relu(tf.add(tf.neg(tf.mul(order, flipDifference(predicted))), margin));
     return tf.mean(hinge) as tf.Scalar;
