@@ -1,0 +1,124 @@
+/**
+ * The results.json of a comparison (and of a single run), as io-ts codecs: what `compare`
+ * writes and what `report` reads back. A run's cycle rows are kept as the run wrote them,
+ * with its metric under the key `metricName` (e.g. `testAccuracy`).
+ */
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import * as t from 'io-ts';
+import type { CyclePoint, RunCurve, SummaryRow } from './aggregate';
+
+const nullableNumber = t.union([t.number, t.null]);
+
+/** One cycle row of a run's results.json; the metric itself sits under the run's metricName. */
+export const CycleRecord = t.intersection(
+  [
+    t.type({ cycle: t.number, labeled: t.number }),
+    t.partial({
+      rankingAccuracy: nullableNumber,
+      seconds: t.number,
+      stageSeconds: t.record(t.string, t.number),
+    }),
+  ],
+  'CycleRecord',
+);
+export type CycleRecord = t.TypeOf<typeof CycleRecord> & Readonly<Record<string, unknown>>;
+
+/** One run of a comparison: a strategy, a trial, its seed, its directory and its cycle rows. */
+export const RunRecord = t.type(
+  {
+    strategy: t.string,
+    trial: t.number,
+    seed: t.number,
+    dir: t.string,
+    cycles: t.array(CycleRecord),
+  },
+  'RunRecord',
+);
+export type RunRecord = t.TypeOf<typeof RunRecord>;
+
+/** A summary row as stored (NaN is written to JSON as null). */
+export const StoredSummaryRow = t.type(
+  {
+    strategy: t.string,
+    cycle: t.number,
+    labeled: t.number,
+    mean: nullableNumber,
+    std: nullableNumber,
+    rankingMean: nullableNumber,
+    rankingStd: nullableNumber,
+    n: t.number,
+  },
+  'SummaryRow',
+);
+
+/** results.json of `ll4al compare`. */
+export const ComparisonResults = t.intersection(
+  [
+    t.type({
+      metricName: t.string,
+      strategies: t.array(t.string),
+      trials: t.number,
+      seed: t.number,
+      backend: t.unknown,
+      runs: t.array(RunRecord),
+      summary: t.array(StoredSummaryRow),
+    }),
+    t.partial({ config: t.unknown, createdAt: t.string }),
+  ],
+  'ComparisonResults',
+);
+export type ComparisonResults = t.TypeOf<typeof ComparisonResults>;
+
+/** results.json of `ll4al run`: the fields a report needs (the rest is kept, not checked). */
+export const SingleRunResults = t.intersection(
+  [
+    t.type({ strategy: t.string, cycles: t.array(CycleRecord) }),
+    t.partial({ metricName: t.string, seed: t.number, backend: t.unknown, task: t.string }),
+  ],
+  'RunResults',
+);
+export type SingleRunResults = t.TypeOf<typeof SingleRunResults>;
+
+/** The metric a run reports when its results.json does not name one. */
+export const defaultMetricName = 'testAccuracy';
+
+/**
+ * Reads the metric of every cycle row of a run into plain points.
+ *
+ * Use it to turn a stored run into the input of `summarize`. A row whose metric is missing
+ * or not a number is an error naming the row (a report must not invent a value).
+ * @param metricName the key of the metric in the rows
+ * @returns a function from a run to its curve, or a message naming the bad row
+ */
+export const toRunCurve =
+  (metricName: string) =>
+  (run: Pick<RunRecord, 'strategy' | 'trial' | 'cycles'>): E.Either<string, RunCurve> =>
+    pipe(
+      run.cycles.map((row, index): E.Either<string, CyclePoint> => {
+        const value = (row as Record<string, unknown>)[metricName];
+        return typeof value === 'number' || value === null
+          ? E.right({
+              cycle: row.cycle,
+              labeled: row.labeled,
+              metric: value ?? Number.NaN,
+              rankingAccuracy: row.rankingAccuracy ?? null,
+            })
+          : E.left(
+              `run ${run.strategy}/trial-${run.trial}: cycles/${index}/${metricName} is ${JSON.stringify(value)}, expected a number`,
+            );
+      }),
+      E.sequenceArray,
+      E.map((points) => ({ strategy: run.strategy, trial: run.trial, points })),
+    );
+
+/**
+ * A summary row as JSON stores it: non-finite numbers become null (JSON has no NaN).
+ * @param row a summary row
+ * @returns the row with NaN mean/std replaced by null
+ */
+export const storableSummaryRow = (row: SummaryRow): t.TypeOf<typeof StoredSummaryRow> => ({
+  ...row,
+  mean: Number.isFinite(row.mean) ? row.mean : null,
+  std: Number.isFinite(row.std) ? row.std : null,
+});
