@@ -10,18 +10,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { readIdxPair, writeIdx } from '../src/data/idx';
 import { EMBEDDED_DATA_DIR, IDX_FILES } from '../src/data/load';
-import { stratifiedIds } from '../src/data/subset';
+import { EMBEDDED_PER_CLASS, embeddedIds } from '../src/data/embeddedSubset';
 
 const SOURCE_DIR = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
-const SEED = 20190601;
-const TRAIN_PER_CLASS = 1000;
-const TEST_PER_CLASS = 200;
 
-async function writeSubset(split: 'train' | 'test', perClass: number, seed: number): Promise<void> {
+async function writeSubset(split: 'train' | 'test'): Promise<void> {
   const imagesName = split === 'train' ? IDX_FILES.trainImages : IDX_FILES.testImages;
   const labelsName = split === 'train' ? IDX_FILES.trainLabels : IDX_FILES.testLabels;
   const { images, labels } = await readIdxPair(join(SOURCE_DIR, `${imagesName}.gz`), join(SOURCE_DIR, `${labelsName}.gz`), {
@@ -29,8 +24,7 @@ async function writeSubset(split: 'train' | 'test', perClass: number, seed: numb
     height: 28,
     width: 28,
   });
-  const generator = xoroshiro128plus(seed);
-  const ids = stratifiedIds(labels, 10, perClass, () => uniformFloat64(generator));
+  const ids = embeddedIds(labels, split);
   const per = images.height * images.width;
   const pixels = new Uint8Array(ids.length * per);
   const chosenLabels = new Uint8Array(ids.length);
@@ -46,10 +40,10 @@ async function writeSubset(split: 'train' | 'test', perClass: number, seed: numb
     pixels,
   });
   await writeIdx(join(EMBEDDED_DATA_DIR, `${labelsName}.gz`), { kind: 'labels', labels: chosenLabels });
-  console.log(`${split}: ${ids.length} items (${perClass} per class) of ${images.count}`);
+  console.log(`${split}: ${ids.length} items (${EMBEDDED_PER_CLASS[split]} per class) of ${images.count}`);
 }
 
 await mkdir(EMBEDDED_DATA_DIR, { recursive: true });
-await writeSubset('train', TRAIN_PER_CLASS, SEED);
-await writeSubset('test', TEST_PER_CLASS, SEED + 1);
+await writeSubset('train');
+await writeSubset('test');
 console.log(`written to ${EMBEDDED_DATA_DIR}`);

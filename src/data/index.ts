@@ -42,3 +42,4 @@ export {
   type DatasetKind,
   type DatasetSpec,
 } from './load';
+export { EMBEDDED_PER_CLASS, EMBEDDED_SEED, embeddedIds } from './embeddedSubset';

@@ -112,13 +112,15 @@ function imageSetOf(
 
 async function loadIdxDataset(dir: string, kind: 'fashion-mnist' | 'mnist' | 'embedded', name: string): Promise<DataSplit> {
   await requireDirectory(dir, kind);
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    [IDX_FILES.trainImages, IDX_FILES.trainLabels, IDX_FILES.testImages, IDX_FILES.testLabels].map((b) => idxFile(dir, b)),
-  );
+  // One after the other, so the first missing file in this order is the one reported.
+  const trainImages = await idxFile(dir, IDX_FILES.trainImages);
+  const trainLabels = await idxFile(dir, IDX_FILES.trainLabels);
+  const testImages = await idxFile(dir, IDX_FILES.testImages);
+  const testLabels = await idxFile(dir, IDX_FILES.testLabels);
   const expect = { classes: 10, height: 28, width: 28 };
   const [train, test] = await Promise.all([
-    readIdxPair(trainImages!, trainLabels!, expect),
-    readIdxPair(testImages!, testLabels!, expect),
+    readIdxPair(trainImages, trainLabels, expect),
+    readIdxPair(testImages, testLabels, expect),
   ]);
   const stats = channelStats(train.images.pixels, 1);
   const classNames = classNamesOf(kind);
