@@ -1,0 +1,14 @@
+export {
+  RunConfig,
+  PositiveInt,
+  NonNegativeInt,
+  NonNegativeNumber,
+  FailureRate,
+  DataKind,
+  defaultRunConfig,
+  decodeRunConfig,
+  checkRunConfig,
+  checkRunConfigAgainstPool,
+  flagOf,
+  type RunConfigInput,
+} from './runConfig';

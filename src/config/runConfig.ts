@@ -1,0 +1,198 @@
+/**
+ * The configuration of one active-learning run, as an io-ts codec: what `ll4al run` decodes
+ * from its flags and from `--config FILE.json` (flags override the file), and what a run
+ * directory's config.json holds. Every bad value is an InputError of one line naming the
+ * field and the value.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { isLeft } from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { InputError } from '../inputError';
+
+interface PositiveIntBrand {
+  readonly PositiveInt: unique symbol;
+}
+/** An integer ≥ 1. */
+export const PositiveInt = t.brand(t.number, (n): n is t.Branded<number, PositiveIntBrand> => Number.isInteger(n) && n >= 1, 'PositiveInt');
+export type PositiveInt = t.TypeOf<typeof PositiveInt>;
+
+interface NonNegativeIntBrand {
+  readonly NonNegativeInt: unique symbol;
+}
+/** An integer ≥ 0. */
+export const NonNegativeInt = t.brand(
+  t.number,
+  (n): n is t.Branded<number, NonNegativeIntBrand> => Number.isInteger(n) && n >= 0,
+  'NonNegativeInt',
+);
+export type NonNegativeInt = t.TypeOf<typeof NonNegativeInt>;
+
+interface NonNegativeNumberBrand {
+  readonly NonNegativeNumber: unique symbol;
+}
+/** A finite number ≥ 0. */
+export const NonNegativeNumber = t.brand(
+  t.number,
+  (n): n is t.Branded<number, NonNegativeNumberBrand> => Number.isFinite(n) && n >= 0,
+  'NonNegativeNumber',
+);
+export type NonNegativeNumber = t.TypeOf<typeof NonNegativeNumber>;
+
+interface ProbabilityBrand {
+  readonly Probability: unique symbol;
+}
+/** A failure probability in [0, 1): 1 would never answer. */
+export const FailureRate = t.brand(
+  t.number,
+  (n): n is t.Branded<number, ProbabilityBrand> => Number.isFinite(n) && n >= 0 && n < 1,
+  'Probability',
+);
+export type FailureRate = t.TypeOf<typeof FailureRate>;
+
+/** The kinds of data folder `data` may name (`embedded` needs no folder). */
+export const DataKind = t.keyof({ 'fashion-mnist': null, mnist: null, cifar10: null }, 'DataKind');
+
+/** Every field of a run configuration. */
+export const RunConfig = t.type(
+  {
+    task: t.literal('classification'),
+    strategy: t.string,
+    cycles: PositiveInt,
+    initial: PositiveInt,
+    budget: PositiveInt,
+    subset: PositiveInt,
+    epochs: PositiveInt,
+    seed: NonNegativeInt,
+    /** 'embedded', or a folder of IDX (or CIFAR-10 binary) files. */
+    data: t.string,
+    dataKind: DataKind,
+    /** 'tensorflow' | 'wasm' | 'cpu', or 'auto' for the fastest present. */
+    backend: t.string,
+    oracle: t.keyof({ simulated: null, file: null }, 'OracleKind'),
+    oracleDelayMs: NonNegativeNumber,
+    oracleFailureRate: FailureRate,
+    /** Per query; 0 = wait for ever (a person may take their time). */
+    oracleTimeoutMs: NonNegativeNumber,
+    oracleRetries: NonNegativeInt,
+    oracleBackoffMs: NonNegativeNumber,
+    scoreBatchSize: PositiveInt,
+  },
+  'RunConfig',
+);
+export type RunConfig = t.TypeOf<typeof RunConfig>;
+
+/** What a config file or the flags may give: any subset of the fields. */
+export type RunConfigInput = { readonly [K in keyof RunConfig]?: unknown };
+
+/** The defaults: the embedded data, three short cycles, a simulated oracle that never fails. */
+export const defaultRunConfig: RunConfigInput = {
+  task: 'classification',
+  strategy: 'learning-loss',
+  cycles: 3,
+  initial: 200,
+  budget: 200,
+  subset: 2000,
+  epochs: 2,
+  seed: 0,
+  data: 'embedded',
+  dataKind: 'fashion-mnist',
+  backend: 'auto',
+  oracle: 'simulated',
+  oracleDelayMs: 0,
+  oracleFailureRate: 0,
+  oracleTimeoutMs: 0,
+  oracleRetries: 3,
+  oracleBackoffMs: 50,
+  scoreBatchSize: 256,
+};
+
+/** The flag of each field, for messages (`--oracle-delay-ms`). */
+export const flagOf = (field: string): string => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+const show = (value: unknown): string => {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  const json = JSON.stringify(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+};
+
+/**
+ * Decodes a run configuration: defaults, then `input` on top; unknown fields are errors.
+ *
+ * Use it for a config file, for flags, and for a run directory's config.json. The first
+ * problem is thrown as ONE line in io-ts's PathReporter words, plus the flag:
+ * `Invalid value -3 supplied to RunConfig/budget (--budget): expected PositiveInt`.
+ * @param input the fields given (a parsed JSON object)
+ * @param source where they came from, for messages (a file name, "flags")
+ * @returns the complete configuration
+ */
+export const decodeRunConfig = (input: unknown, source = 'RunConfig'): RunConfig => {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InputError(`${source}: a run configuration must be a JSON object, got ${show(input)}`);
+  }
+  const known = new Set(Object.keys(RunConfig.props));
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) throw new InputError(`${source}: unknown field "${key}" (known: ${[...known].join(', ')})`);
+  }
+  const merged: Record<string, unknown> = { ...defaultRunConfig };
+  for (const [key, value] of Object.entries(input)) if (value !== undefined) merged[key] = value;
+  const decoded = RunConfig.decode(merged);
+  if (isLeft(decoded)) {
+    const error = decoded.left[0]!;
+    const path = error.context
+      .map((c) => c.key)
+      .filter((k) => k !== '')
+      .join('/');
+    const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
+    const field = path.split('/')[0] ?? '';
+    throw new InputError(
+      `Invalid value ${show(error.value)} supplied to ${source === 'RunConfig' ? '' : `${source} `}RunConfig/${path} (${flagOf(field)}): expected ${expected}`,
+    );
+  }
+  return decoded.right;
+};
+
+/**
+ * The checks that involve more than one field or the file system: a known strategy, a subset
+ * at least the budget, and an existing data folder.
+ *
+ * Use it after {@link decodeRunConfig}, before any work starts.
+ * @param config the decoded configuration
+ * @param strategies the names of the known strategies
+ * @throws InputError naming the field and value
+ */
+export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<string>): void => {
+  if (!strategies.includes(config.strategy)) {
+    throw new InputError(`unknown strategy ${show(config.strategy)} (--strategy): expected one of ${strategies.join(', ')}`);
+  }
+  if (config.subset < config.budget) {
+    throw new InputError(`subset ${config.subset} (--subset) is smaller than the budget ${config.budget} (--budget)`);
+  }
+  if (config.data !== 'embedded') {
+    if (!existsSync(config.data)) throw new InputError(`data directory ${show(config.data)} (--data) does not exist`);
+    if (!statSync(config.data).isDirectory()) throw new InputError(`data ${show(config.data)} (--data) is not a directory`);
+  }
+};
+
+/**
+ * The check that needs the pool: every label the run will ask for must exist.
+ *
+ * Use it once the data is loaded.
+ * @param config the decoded configuration
+ * @param poolSize the number of items in the training pool
+ * @throws InputError when initial + (cycles − 1) × budget exceeds the pool
+ */
+export const checkRunConfigAgainstPool = (config: RunConfig, poolSize: number): void => {
+  if (config.initial > poolSize) {
+    throw new InputError(`initial ${config.initial} (--initial) is larger than the pool of ${poolSize} items`);
+  }
+  if (config.budget > poolSize - config.initial) {
+    throw new InputError(`budget ${config.budget} (--budget) is larger than the pool of ${poolSize} items less the ${config.initial} initial labels`);
+  }
+  const total = config.initial + (config.cycles - 1) * config.budget;
+  if (total > poolSize) {
+    throw new InputError(
+      `cycles ${config.cycles} (--cycles) × budget ${config.budget} + initial ${config.initial} = ${total} labels, more than the pool of ${poolSize} items`,
+    );
+  }
+};

@@ -1,0 +1,76 @@
+import type { Evaluation, EpochReport } from '../tasks/learner';
+
+/** Seconds spent in each stage of a cycle. */
+export interface StageSeconds {
+  readonly score: number;
+  readonly select: number;
+  readonly oracle: number;
+  readonly merge: number;
+  readonly train: number;
+  readonly evaluate: number;
+}
+
+/**
+ * One row of results.json: a cycle trained on `labeled` labels, its test metric (under
+ * `metricName`, e.g. `testAccuracy`, and as `metric`), the loss module's ranking accuracy,
+ * and what its query did.
+ */
+export interface CycleRow {
+  readonly cycle: number;
+  readonly labeled: number;
+  readonly metricName: string;
+  readonly metric: number;
+  readonly rankingAccuracy: number;
+  readonly meanTargetLoss: number;
+  /** Wall time of the cycle. */
+  readonly seconds: number;
+  readonly stageSeconds: StageSeconds;
+  /** Labels the cycle's query asked for (0 in the last cycle) and received. */
+  readonly queried: number;
+  readonly answered: number;
+  /** Query attempts that failed (errors, timeouts, rejected labels), and answers rejected. */
+  readonly failedQueries: number;
+  readonly rejectedAnswers: number;
+  /** The metric again, under its name (`testAccuracy: 0.81`), for readers of results.json. */
+  readonly [metricName: string]: unknown;
+}
+
+/** Why an answer never reached the labeled set. */
+export type RejectionReason = string;
+
+/**
+ * Everything a run reports, as a discriminated union on `type`. Cycle 0 is the initial
+ * random set; cycles 1 … N train, evaluate and (but the last) query.
+ */
+export type AlEvent<L = unknown> =
+  | { readonly type: 'runStarted'; readonly poolSize: number; readonly cycles: number; readonly labeled: number; readonly firstCycle: number }
+  | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'cycleStarted'; readonly cycle: number; readonly cycles: number; readonly labeled: number }
+  | { readonly type: 'epochTrained'; readonly cycle: number; readonly report: EpochReport }
+  | { readonly type: 'evaluated'; readonly cycle: number; readonly evaluation: Evaluation }
+  | { readonly type: 'batchScored'; readonly cycle: number; readonly scored: number; readonly total: number }
+  | { readonly type: 'selected'; readonly cycle: number; readonly ids: ReadonlyArray<number>; readonly reserve: number }
+  | { readonly type: 'queryReturned'; readonly cycle: number; readonly id: number; readonly attempt: number }
+  | {
+      readonly type: 'queryFailed';
+      readonly cycle: number;
+      readonly id: number;
+      readonly attempt: number;
+      readonly reason: string;
+      /** No more retries: the query goes back to the pool (and a reserve candidate is asked). */
+      readonly final: boolean;
+    }
+  | { readonly type: 'labelAccepted'; readonly cycle: number; readonly id: number; readonly label: L; readonly labeled: number }
+  | {
+      readonly type: 'labelRejected';
+      readonly cycle: number;
+      /** null when the answer has no usable id. */
+      readonly id: number | null;
+      readonly reason: RejectionReason;
+      readonly answer: unknown;
+    }
+  | { readonly type: 'cycleFinished'; readonly cycle: number; readonly row: CycleRow }
+  | { readonly type: 'runFinished'; readonly labeled: number; readonly rows: ReadonlyArray<CycleRow> };
+
+/** The `type`s of {@link AlEvent}. */
+export type AlEventType = AlEvent['type'];
