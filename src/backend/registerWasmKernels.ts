@@ -1,28 +1,50 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedBatchNormGradConfig } from './batchNormGradient';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput';
+import { meanGradConfig, sumGradConfig } from './reductionGradients';
+import { leadingReductionKernel } from './reductionKernels';
 
-/** The kernels ll4al adds to (or replaces in) tfjs-backend-wasm, by kernel name. */
-export const wasmKernels: ReadonlyArray<{ readonly kernelName: string; readonly kernelFunc: tf.KernelFunc }> = [
-  { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2dBackpropFilterKernel },
-  { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2dBackpropInputKernel },
+/** A kernel ll4al registers for wasm, made from the stock kernel it replaces (if any). */
+export interface WasmKernelPatch {
+  readonly kernelName: string;
+  readonly make: (stock: tf.KernelFunc | undefined) => tf.KernelFunc;
+}
+
+const needsStock = (name: string, stock: tf.KernelFunc | undefined): tf.KernelFunc => {
+  if (stock === undefined) throw new Error(`tfjs-backend-wasm has no ${name} kernel to fall back to`);
+  return stock;
+};
+
+/** The kernels ll4al adds to (or replaces in) tfjs-backend-wasm. */
+export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
+  { kernelName: 'Conv2DBackpropFilter', make: () => conv2dBackpropFilterKernel },
+  { kernelName: 'Conv2DBackpropInput', make: () => conv2dBackpropInputKernel },
+  { kernelName: 'Sum', make: (stock) => leadingReductionKernel(false, needsStock('Sum', stock)) },
+  { kernelName: 'Mean', make: (stock) => leadingReductionKernel(true, needsStock('Mean', stock)) },
 ];
+
+/** The gradients ll4al replaces (for every backend: they compute the same values, faster on wasm). */
+export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig];
 
 let registered = false;
 
 /**
  * Registers ll4al's training kernels for the `wasm` backend: the convolution filter gradient
- * that tfjs-backend-wasm lacks and a fast input gradient in place of its slow one. Called by
- * `initBackend` when it picks wasm; calling it again does nothing.
+ * that tfjs-backend-wasm lacks, a fast convolution input gradient, leading-axis reductions
+ * as matrix products, and gradients for batch norm, Sum and Mean that broadcast instead of
+ * tiling. Called by `initBackend` when it picks wasm; calling it again does nothing.
  *
  * @returns The names of the kernels registered for wasm.
  */
 export const registerWasmKernels = (): ReadonlyArray<string> => {
   if (!registered) {
-    for (const { kernelName, kernelFunc } of wasmKernels) {
-      if (tf.getKernel(kernelName, 'wasm') !== undefined) tf.unregisterKernel(kernelName, 'wasm');
-      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+    for (const { kernelName, make } of wasmKernels) {
+      const stock = tf.getKernel(kernelName, 'wasm');
+      if (stock !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+      tf.registerKernel({ ...(stock ?? {}), kernelName, backendName: 'wasm', kernelFunc: make(stock?.kernelFunc) });
     }
+    for (const config of gradientOverrides) tf.registerGradient(config);
     registered = true;
   }
   return wasmKernels.map((k) => k.kernelName);

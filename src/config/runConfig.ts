@@ -52,10 +52,30 @@ export type FailureRate = t.TypeOf<typeof FailureRate>;
 /** The kinds of data folder `data` may name (`embedded` needs no folder). */
 export const DataKind = t.keyof({ 'fashion-mnist': null, mnist: null, cifar10: null }, 'DataKind');
 
+/** Overrides of the joint trainer's recipe (src/tasks/trainer.ts checks the values). */
+export const TrainerOverrides = t.partial(
+  {
+    batchSize: PositiveInt,
+    learningRate: NonNegativeNumber,
+    lrDecayAt: NonNegativeNumber,
+    lrDecayFactor: NonNegativeNumber,
+    momentum: NonNegativeNumber,
+    weightDecay: NonNegativeNumber,
+    lambda: NonNegativeNumber,
+    margin: NonNegativeNumber,
+    stopLossGradientAfter: t.union([NonNegativeNumber, t.null]),
+    warmStart: t.boolean,
+    augment: t.boolean,
+  },
+  'TrainerOverrides',
+);
+
 /** Every field of a run configuration. */
 export const RunConfig = t.type(
   {
     task: t.literal('classification'),
+    model: t.keyof({ 'small-cnn': null, 'resnet18-cifar': null }, 'Model'),
+    trainer: TrainerOverrides,
     strategy: t.string,
     cycles: PositiveInt,
     initial: PositiveInt,
@@ -87,6 +107,8 @@ export type RunConfigInput = { readonly [K in keyof RunConfig]?: unknown };
 /** The defaults: the embedded data, three short cycles, a simulated oracle that never fails. */
 export const defaultRunConfig: RunConfigInput = {
   task: 'classification',
+  model: 'small-cnn',
+  trainer: {},
   strategy: 'learning-loss',
   cycles: 3,
   initial: 200,
@@ -133,6 +155,13 @@ export const decodeRunConfig = (input: unknown, source = 'RunConfig'): RunConfig
   const known = new Set(Object.keys(RunConfig.props));
   for (const key of Object.keys(input)) {
     if (!known.has(key)) throw new InputError(`${source}: unknown field "${key}" (known: ${[...known].join(', ')})`);
+  }
+  const trainer = (input as { trainer?: unknown }).trainer;
+  if (typeof trainer === 'object' && trainer !== null) {
+    const knownTrainer = new Set(Object.keys(TrainerOverrides.props));
+    for (const key of Object.keys(trainer)) {
+      if (!knownTrainer.has(key)) throw new InputError(`${source}: unknown field "trainer.${key}" (known: ${[...knownTrainer].join(', ')})`);
+    }
   }
   const merged: Record<string, unknown> = { ...defaultRunConfig };
   for (const [key, value] of Object.entries(input)) if (value !== undefined) merged[key] = value;

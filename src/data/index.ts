@@ -43,3 +43,12 @@ export {
   type DatasetSpec,
 } from './load';
 export { EMBEDDED_PER_CLASS, EMBEDDED_SEED, embeddedIds } from './embeddedSubset';
+export {
+  KEYPOINT_NAMES,
+  KEYPOINTS_PER_ITEM,
+  boxDiagonal,
+  keypointSplit,
+  makeKeypointCanvases,
+  type KeypointCanvasOptions,
+  type KeypointSet,
+} from './keypointCanvas';

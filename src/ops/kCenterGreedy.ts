@@ -83,11 +83,10 @@ const farthestFromMean = (x: Float32Array, dim: number, rows: number): number =>
  * // four points on a line at 0, 1, 2, 10; row 0 is labeled
  * kCenterGreedy(2)({ embeddings: Float32Array.of(0, 1, 2, 10), dim: 1, labeled: [0] }) // Right([3, 2])
  */
-export const kCenterGreedy =
-  (k: number) =>
-  (input: CoreSetInput): E.Either<string, ReadonlyArray<number>> => {
-    checkCount('kCenterGreedy', k);
-    return E.map((rows: number) => {
+export const kCenterGreedy = (k: number) => {
+  checkCount('kCenterGreedy', k);
+  return (input: CoreSetInput): E.Either<string, ReadonlyArray<number>> =>
+    E.map((rows: number) => {
       const { embeddings: x, dim, labeled } = input;
       const isCentre = new Uint8Array(rows);
       for (const row of labeled) isCentre[row] = 1;
@@ -127,4 +126,4 @@ export const kCenterGreedy =
       }
       return picked;
     })(validate(input));
-  };
+};

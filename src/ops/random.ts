@@ -171,10 +171,10 @@ const checkSize = (n: number): void => {
  * @example
  * sampleWithoutReplacement(3, 42)(10) // three distinct integers in [0, 10), the same on every run
  */
-export const sampleWithoutReplacement =
-  (k: number, seed: number) =>
-  (n: number): ReadonlyArray<number> => {
-    checkCount('sampleWithoutReplacement', k);
+export const sampleWithoutReplacement = (k: number, seed: number) => {
+  checkCount('sampleWithoutReplacement', k);
+  checkSeed(seed);
+  return (n: number): ReadonlyArray<number> => {
     checkSize(n);
     const rng = new Rng(seed);
     const m = Math.min(k, n);
@@ -190,6 +190,7 @@ export const sampleWithoutReplacement =
     }
     return out;
   };
+};
 
 /**
  * k items of a pool drawn uniformly without replacement, in draw order.
@@ -205,10 +206,10 @@ export const sampleWithoutReplacement =
  * @example
  * randomSubset(2, 1)([10, 20, 30, 40]) // two distinct items of the pool
  */
-export const randomSubset =
-  (k: number, seed: number) =>
-  <A>(pool: ArrayLike<A>): ReadonlyArray<A> =>
-    sampleWithoutReplacement(k, seed)(pool.length).map((i) => pool[i]);
+export const randomSubset = (k: number, seed: number) => {
+  const sample = sampleWithoutReplacement(k, seed);
+  return <A>(pool: ArrayLike<A>): ReadonlyArray<A> => sample(pool.length).map((i) => pool[i]);
+};
 
 /**
  * A uniformly random permutation of the items (forward Fisher–Yates on a copy).
@@ -222,9 +223,9 @@ export const randomSubset =
  * @example
  * shuffle(3)(['a', 'b', 'c']) // the three letters in a seed-determined order
  */
-export const shuffle =
-  (seed: number) =>
-  <A>(items: ArrayLike<A>): ReadonlyArray<A> => {
+export const shuffle = (seed: number) => {
+  checkSeed(seed);
+  return <A>(items: ArrayLike<A>): ReadonlyArray<A> => {
     const rng = new Rng(seed);
     const out = Array.from(items);
     for (let i = 0; i < out.length - 1; i++) {
@@ -233,3 +234,4 @@ export const shuffle =
     }
     return out;
   };
+};

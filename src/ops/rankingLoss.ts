@@ -52,15 +52,14 @@ const hingeArguments = (
  * // pair (0,3): l0 > l3, l̂0 − l̂3 = 1 = ξ → 0; pair (1,2): l1 < l2 but l̂1 > l̂2 → 1 + 1 = 2
  * pairRankingLosses(1)([3, 2, 1, 2], [4, 1, 2, 3]) // Right([0, 2])
  */
-export const pairRankingLosses =
-  (margin: number) =>
-  (predicted: ArrayLike<number>, actual: ArrayLike<number>): E.Either<string, ReadonlyArray<number>> => {
-    checkMargin(margin);
-    return pipe(
+export const pairRankingLosses = (margin: number) => {
+  checkMargin(margin);
+  return (predicted: ArrayLike<number>, actual: ArrayLike<number>): E.Either<string, ReadonlyArray<number>> =>
+    pipe(
       checkInputs(predicted, actual),
       E.map(() => hingeArguments(margin, predicted, actual).map((z) => Math.max(0, z))),
     );
-  };
+};
 
 /**
  * The paper's loss-prediction loss on a mini-batch: the mean over the ⌊B/2⌋ flip pairs of
@@ -79,13 +78,14 @@ export const pairRankingLosses =
  * @example
  * marginRankingLoss(1)([3, 2, 1, 2], [4, 1, 2, 3]) // Right(1): the mean of the pair losses [0, 2]
  */
-export const marginRankingLoss =
-  (margin: number) =>
-  (predicted: ArrayLike<number>, actual: ArrayLike<number>): E.Either<string, number> =>
+export const marginRankingLoss = (margin: number) => {
+  const perPair = pairRankingLosses(margin);
+  return (predicted: ArrayLike<number>, actual: ArrayLike<number>): E.Either<string, number> =>
     pipe(
-      pairRankingLosses(margin)(predicted, actual),
+      perPair(predicted, actual),
       E.map((losses) => (losses.length === 0 ? 0 : losses.reduce((s, x) => s + x, 0) / losses.length)),
     );
+};
 
 /**
  * The gradient of {@link marginRankingLoss} with respect to `predicted` (one entry per batch
@@ -103,11 +103,10 @@ export const marginRankingLoss =
  * @example
  * marginRankingLossGradient(1)([0, 0], [1, 0]) // Right([-1, 1]): raise l̂0, lower l̂1
  */
-export const marginRankingLossGradient =
-  (margin: number) =>
-  (predicted: ArrayLike<number>, actual: ArrayLike<number>): E.Either<string, ReadonlyArray<number>> => {
-    checkMargin(margin);
-    return pipe(
+export const marginRankingLossGradient = (margin: number) => {
+  checkMargin(margin);
+  return (predicted: ArrayLike<number>, actual: ArrayLike<number>): E.Either<string, ReadonlyArray<number>> =>
+    pipe(
       checkInputs(predicted, actual),
       E.map((size) => {
         const gradient = new Array<number>(size).fill(0);
@@ -123,7 +122,7 @@ export const marginRankingLossGradient =
         return gradient;
       }),
     );
-  };
+};
 
 /**
  * Mean squared error (1/B) Σ (l̂_i − l_i)² between predicted and true losses.

@@ -44,9 +44,9 @@ export const checkCount = (operator: string, k: number): void => {
  */
 export const topKBy =
   <A>(ord: ORD.Ord<A>) =>
-  (k: number) =>
-  (items: ArrayLike<A>): ReadonlyArray<number> => {
-    checkCount('topK', k);
+  (k: number) => {
+  checkCount('topK', k);
+  return (items: ArrayLike<A>): ReadonlyArray<number> => {
     const keep = Math.min(k, items.length);
     if (keep === 0) return [];
     // before(a, b) < 0 when index a is selected ahead of index b.
@@ -83,6 +83,7 @@ export const topKBy =
     }
     return heap.sort(before);
   };
+};
 
 /**
  * Indices of the k highest scores, highest first, ties broken by lower index.

@@ -206,6 +206,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
         );
       });
 
+    const firstCycle = rows.length + 1;
     const runCycle = (cycle: number): Observable<AlEvent<L>> =>
       defer(() => {
         const start = performance.now();
@@ -228,7 +229,17 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
             map((report): AlEvent<L> => ({ type: 'epochTrained', cycle, report })),
           ),
         );
-        const trainOrLoad = defer(() => (midCycle && config.checkpoints ? config.checkpoints.load(cycle) : Promise.resolve(false))).pipe(
+        // The first cycle of a resumed run restores weights: this cycle's own checkpoint when
+        // it was interrupted after training, else the previous cycle's (the warm start).
+        const resumed = cycle === firstCycle && (restored.rows.length > 0 || restored.entries.length > 0);
+        const loadCheckpoint = async (): Promise<boolean> => {
+          const store = config.checkpoints;
+          if (!resumed || !store) return false;
+          if (midCycle && (await store.load(cycle))) return true;
+          if (cycle > 1) await store.load(cycle - 1);
+          return false;
+        };
+        const trainOrLoad = defer(loadCheckpoint).pipe(
           mergeMap((loaded) =>
             loaded ? EMPTY : concat(training, defer(() => config.checkpoints?.save(cycle) ?? Promise.resolve()).pipe(ignoreElements())),
           ),
@@ -269,7 +280,6 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
         );
       });
 
-    const firstCycle = rows.length + 1;
     return concat(
       from((restored.warnings ?? []).map((message): AlEvent<L> => ({ type: 'warning', message }))),
       of<AlEvent<L>>({ type: 'runStarted', poolSize, cycles, labeled: state.labeled.size, firstCycle }),

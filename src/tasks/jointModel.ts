@@ -89,9 +89,8 @@ export class JointModel {
     return countParams(this.lossModule.trainableWeights);
   }
 
-  /** Frees every weight. */
+  /** Frees every weight (the inference model holds every layer of the network and the module). */
   dispose(): void {
     this.inference.dispose();
-    this.network.model.dispose();
   }
 }

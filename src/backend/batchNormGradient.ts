@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { axisBlock, sumByMatMul } from './reduceByMatMul';
+
+/**
+ * Sums `t` over the axes along which `small` was broadcast to `t`'s shape and returns the
+ * result in `small`'s shape; over one leading block of axes (batch norm's N, H, W) as a
+ * matrix product, otherwise with tf.sum.
+ */
+export const sumToShape = (t: tf.Tensor, smallShape: ReadonlyArray<number>): tf.Tensor => {
+  const axes = tf.backend_util.getReductionAxes([...smallShape], t.shape);
+  if (axes.length === 0) return tf.reshape(t, [...smallShape]);
+  const block = axisBlock(t.shape, axes);
+  if (block !== undefined && block.outer === 1) return sumByMatMul(t, block, smallShape);
+  return tf.reshape(tf.sum(t, axes), [...smallShape]);
+};
+
+/**
+ * The gradient of `FusedBatchNorm` (tf.batchNorm), by broadcasting instead of tiling.
+ *
+ * tfjs's own gradient tiles 1/√(σ²+ε) to the full input shape before multiplying, and wasm's
+ * Tile is slow (about 450 ms of a small CNN's training step). Here every per-channel factor
+ * is multiplied in by broadcasting and every per-channel sum is a matrix product:
+ *
+ *   dx = dy · γ/√(σ²+ε)          dμ = −γ/√(σ²+ε) · Σ dy          dγ = Σ dy·(x−μ) / √(σ²+ε)
+ *   dβ = Σ dy                     dσ² = −½ · γ · (σ²+ε)^(−3/2) · Σ dy·(x−μ)
+ *
+ * Registered (replacing tfjs's) by `registerWasmKernels()`; valid on every backend.
+ */
+export const fusedBatchNormGradConfig: tf.GradConfig = {
+  kernelName: 'FusedBatchNorm',
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy, saved, attrs) => {
+    const grad = dy as tf.Tensor;
+    const [x, mean, variance, scale] = saved as Array<tf.Tensor | undefined>;
+    if (x === undefined || mean === undefined || variance === undefined) {
+      throw new Error('FusedBatchNorm gradient: x, mean and variance must be saved');
+    }
+    const epsilon = (attrs as unknown as { varianceEpsilon: number }).varianceEpsilon;
+    const statShape = mean.shape;
+    const invStd = tf.rsqrt(tf.add(variance, epsilon));
+    const gain = scale === undefined ? invStd : tf.mul(scale, invStd);
+    let sumDy: tf.Tensor | undefined;
+    let sumDyCentered: tf.Tensor | undefined;
+    const dySum = () => (sumDy ??= sumToShape(grad, statShape));
+    const dyCenteredSum = () => (sumDyCentered ??= sumToShape(tf.mul(grad, tf.sub(x, mean)), statShape));
+    return {
+      x: () => tf.mul(grad, gain),
+      mean: () => tf.neg(tf.mul(gain, dySum())),
+      variance: () => tf.mul(tf.mul(gain, tf.mul(tf.square(invStd), -0.5)), dyCenteredSum()),
+      scale: () => tf.mul(invStd, dyCenteredSum()),
+      offset: () => dySum(),
+    };
+  },
+};

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { memoryJournal } from '../../src/store/labelJournal';
+import { simulatedOracle } from '../../src/oracles/simulatedOracle';
+import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning';
+import type { AlEvent } from '../../src/streams/events';
+import { strategyNames } from '../../src/streams/strategies';
+import { createFakeLearner, fakeTruth } from '../support/fakeLearner';
+
+const baseConfig = (overrides: Partial<ActiveLearningConfig<number>> = {}) => {
+  const learner = createFakeLearner({ poolSize: 1000 });
+  const journal = memoryJournal<number>();
+  const config: ActiveLearningConfig<number> = {
+    learner,
+    journal,
+    strategy: 'learning-loss',
+    oracle: simulatedOracle(fakeTruth(4), { seed: 3 }),
+    oracleName: 'simulated',
+    cycles: 3,
+    initial: 50,
+    budget: 40,
+    subset: 200,
+    epochs: 2,
+    seed: 11,
+    scoreBatchSize: 64,
+    ...overrides,
+  };
+  return { learner, journal, config };
+};
+
+const run = (config: ActiveLearningConfig<number>) => lastValueFrom(activeLearning(config).pipe(toArray()));
+const selections = (events: ReadonlyArray<AlEvent<number>>) =>
+  events.flatMap((e) => (e.type === 'selected' ? [{ cycle: e.cycle, ids: e.ids }] : []));
+
+describe('activeLearning', () => {
+  it('ends with initial + (cycles − 1) × budget labels, rows at 50/90/130, every label journaled once', async () => {
+    const { learner, journal, config } = baseConfig();
+    const events = await run(config);
+    const rows = events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []));
+    expect(rows.map((r) => r.labeled)).toEqual([50, 90, 130]);
+    expect(rows.map((r) => r.cycle)).toEqual([1, 2, 3]);
+    expect(rows[0]!.testAccuracy).toBe(rows[0]!.metric);
+    expect(Object.keys(rows[0]!.stageSeconds).sort()).toEqual(['evaluate', 'merge', 'oracle', 'score', 'select', 'train']);
+    expect(journal.entries).toHaveLength(130);
+    expect(new Set(journal.entries.map((e) => e.id)).size).toBe(130);
+    expect(journal.entries.every((e) => e.label === e.id % 4 && e.source === 'simulated')).toBe(true);
+    expect(learner.fits.map((f) => f.length)).toEqual([50, 90, 130]);
+    const last = events[events.length - 1]!;
+    expect(last.type).toBe('runFinished');
+    expect(last.type === 'runFinished' && last.labeled).toBe(130);
+    // Progress: 200 candidates in batches of 64 → 4 batchScored events per querying cycle.
+    expect(events.filter((e) => e.type === 'batchScored' && e.cycle === 1).map((e) => (e as { scored: number }).scored)).toEqual([64, 128, 192, 200]);
+    expect(events.filter((e) => e.type === 'epochTrained')).toHaveLength(6);
+  });
+
+  it('should select the same ids for the same seed, and other ids for another seed', async () => {
+    const a = selections(await run(baseConfig().config));
+    const b = selections(await run(baseConfig().config));
+    const c = selections(await run(baseConfig({ seed: 12 }).config));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  it('should share the initial set between strategies of one seed', async () => {
+    const initialOf = async (strategy: string) =>
+      selections(await run(baseConfig({ strategy }).config)).find((s) => s.cycle === 0)!.ids;
+    const first = await initialOf('learning-loss');
+    for (const name of ['random', 'entropy', 'core-set']) expect(await initialOf(name)).toEqual(first);
+  });
+
+  it.each(strategyNames)('runs strategy %s to the full label count', async (strategy) => {
+    const { journal, config } = baseConfig({ strategy, cycles: 2 });
+    await run(config);
+    expect(new Set(journal.entries.map((e) => e.id)).size).toBe(90);
+  });
+
+  it('with a failure rate of 0.3 still collects every label, retrying with backoff', async () => {
+    const { journal, config } = baseConfig({
+      oracle: simulatedOracle(fakeTruth(4), { seed: 5, failureRate: 0.3 }),
+      query: { backoffMs: 1, maxAttempts: 2 },
+    });
+    const events = await run(config);
+    expect(new Set(journal.entries.map((e) => e.id)).size).toBe(130);
+    expect(events.some((e) => e.type === 'queryFailed' && !e.final)).toBe(true);
+    // With 2 attempts some queries are given up and replaced from the reserve.
+    expect(events.some((e) => e.type === 'queryFailed' && e.final)).toBe(true);
+  });
+
+  it('accepts a custom select function (candidate positions) and maps them to pool ids', async () => {
+    const lowestIds = (candidates: { ids: Int32Array }, context: { count: number }) =>
+      Array.from(candidates.ids.keys())
+        .sort((a, b) => candidates.ids[a]! - candidates.ids[b]!)
+        .slice(0, context.count);
+    const events = await run(baseConfig({ strategy: lowestIds, cycles: 2 }).config);
+    const picked = selections(events).find((s) => s.cycle === 1)!.ids;
+    expect(picked).toEqual([...picked].sort((a, b) => a - b));
+    const initial = new Set(selections(events).find((s) => s.cycle === 0)!.ids);
+    expect(picked.some((id) => initial.has(id))).toBe(false);
+  });
+
+  it('stops promptly when unsubscribed: no fit after the unsubscription, no more labels', async () => {
+    const { learner, journal, config } = baseConfig({ oracle: simulatedOracle(fakeTruth(4), { delayMs: 5 }) });
+    const firstLabel = await firstValueFrom(activeLearning(config).pipe(filter((e) => e.type === 'labelAccepted'), take(3), toArray()));
+    expect(firstLabel).toHaveLength(3);
+    const labels = journal.entries.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(journal.entries.length).toBe(labels);
+    expect(learner.fits).toHaveLength(0);
+  });
+
+  it('resumes from its journal with the same label count and every journaled label kept', async () => {
+    const { config, journal } = baseConfig();
+    // Interrupt in cycle 1's query: after 50 initial + 15 labels.
+    await firstValueFrom(activeLearning(config).pipe(filter((e) => e.type === 'labelAccepted' && e.labeled === 65)));
+    const rowsBefore: never[] = [];
+    const kept = journal.entries.slice();
+    expect(kept).toHaveLength(65);
+    const second = baseConfig();
+    const events = await run({ ...second.config, journal: second.journal, restored: { entries: kept, rows: rowsBefore } });
+    const all = [...kept, ...second.journal.entries];
+    expect(all).toHaveLength(130);
+    expect(new Set(all.map((e) => e.id)).size).toBe(130);
+    const rows = events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []));
+    expect(rows.map((r) => r.labeled)).toEqual([50, 90, 130]);
+    // Cycle 1 was resumed mid-query: it asked only for the 25 labels missing.
+    expect(selections(events).find((s) => s.cycle === 1)!.ids).toHaveLength(25);
+  });
+});
