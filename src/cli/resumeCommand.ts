@@ -1,0 +1,58 @@
+/**
+ * `ll4al resume DIR`: continues a run from its journal (labels.jsonl) and results.json, after
+ * a crash, `kill -9` included. No accepted label is lost or asked again; the run ends with the
+ * same number of labels as an uninterrupted one (the selections after the resume follow from
+ * the restored state, so they are not bit-identical to an uninterrupted run's).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { decodeRunConfig } from '../config/runConfig';
+import { InputError } from '../inputError';
+import { readResults } from '../store/resultsFile';
+import { runPaths } from '../store/runDirectory';
+import { acquireRunLock } from '../store/runLock';
+import { executeRun } from './runCommand';
+
+/**
+ * Resumes the run in `dir`.
+ * @param dir a run directory written by `ll4al run`
+ * @param json print JSON lines of events
+ */
+export const resumeRun = async (dir: string, json: boolean): Promise<void> => {
+  const paths = runPaths(dir);
+  if (!existsSync(dir)) throw new InputError(`run directory ${dir} does not exist`);
+  if (!existsSync(paths.config)) throw new InputError(`${dir} is not a run directory (no config.json)`);
+  const lock = acquireRunLock(paths.lock, dir);
+  try {
+    let stored: unknown;
+    try {
+      stored = JSON.parse(readFileSync(paths.config, 'utf8'));
+    } catch {
+      throw new InputError(`${paths.config}: not valid JSON`);
+    }
+    const config = decodeRunConfig(stored, paths.config);
+    const results = readResults(paths.results);
+    if (results?.finished) {
+      if (!json) process.stdout.write(`run ${dir} is already finished (${results.cycles.length} cycles); results: ${paths.results}\n`);
+      return;
+    }
+    await executeRun(paths, config, { json }, true);
+  } finally {
+    lock.release();
+  }
+};
+
+/**
+ * Registers `ll4al resume` on the program.
+ * @param program the commander program
+ */
+export const register = (program: Command): void => {
+  program
+    .command('resume')
+    .description('continue an interrupted run from its label journal and results')
+    .argument('<dir>', 'the run directory')
+    .option('--json', 'print every event as a JSON line instead of text')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      await resumeRun(dir, flags.json === true);
+    });
+};

@@ -1,0 +1,312 @@
+/**
+ * `ll4al run`: one active-learning run on the embedded data (or a data folder), written to a
+ * run directory (config.json, labels.jsonl, results.json, checkpoints/) that `ll4al resume`
+ * continues after a crash.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { Subscription } from 'rxjs';
+import { initBackend, type BackendRequest } from '../backend/initBackend';
+import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig';
+import { loadDataset, type DatasetSpec } from '../data/load';
+import { InputError } from '../inputError';
+import { deriveSeed } from '../ops/random';
+import { fileOracle } from '../oracles/fileOracle';
+import type { Oracle } from '../oracles/oracle';
+import { simulatedOracle } from '../oracles/simulatedOracle';
+import { openFileJournal, readJournal, repairJournalTail } from '../store/labelJournal';
+import { readResults, writeResults } from '../store/resultsFile';
+import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory';
+import { acquireRunLock } from '../store/runLock';
+import { activeLearning, type RestoredRun } from '../streams/activeLearning';
+import type { AlEvent, CycleRow } from '../streams/events';
+import { strategies, strategyNames } from '../streams/strategies';
+import { createClassificationLearner } from '../tasks/classification';
+
+/** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
+export interface OutputOptions {
+  readonly json: boolean;
+  /** Receives each output line (default: stdout). */
+  readonly write?: (line: string) => void;
+}
+
+const fixed = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+
+/**
+ * The text line of an event, or undefined for events not shown as text.
+ *
+ * Use it (or replace it, e.g. by progress bars) to render a run's events for people; the run
+ * itself only emits events.
+ * @param event an event of the run
+ * @returns one line, or undefined
+ */
+export const renderEvent = (event: AlEvent): string | undefined => {
+  switch (event.type) {
+    case 'runStarted':
+      return event.firstCycle > 1 || event.labeled > 0
+        ? `resuming at cycle ${event.firstCycle}/${event.cycles} with ${event.labeled} labels (pool of ${event.poolSize})`
+        : `pool of ${event.poolSize} items, ${event.cycles} cycles`;
+    case 'warning':
+      return `warning: ${event.message}`;
+    case 'selected':
+      return event.cycle === 0 ? `initial set: asking the oracle for ${event.ids.length} labels` : undefined;
+    case 'queryFailed':
+      return event.final ? `query for id ${event.id} given up after ${event.attempt} attempts (${event.reason}); it goes back to the pool` : undefined;
+    case 'labelRejected':
+      return `answer rejected: ${event.reason}`;
+    case 'cycleFinished': {
+      const { row } = event;
+      const s = row.stageSeconds;
+      return (
+        `cycle ${row.cycle}: ${row.labeled} labels, ${row.metricName} ${fixed(row.metric, 4)}, ranking accuracy ${fixed(row.rankingAccuracy, 4)}, ` +
+        `${fixed(row.seconds, 1)} s (train ${fixed(s.train, 1)}, evaluate ${fixed(s.evaluate, 1)}, score ${fixed(s.score, 1)}, select ${fixed(s.select, 2)}, oracle ${fixed(s.oracle, 1)}, merge ${fixed(s.merge, 2)})` +
+        (row.queried > 0 ? `; queried ${row.queried}, received ${row.answered}` : '')
+      );
+    }
+    case 'runFinished':
+      return `finished: ${event.labeled} labels`;
+    default:
+      return undefined;
+  }
+};
+
+const dataSpec = (config: RunConfig): DatasetSpec =>
+  config.data === 'embedded' ? { kind: 'embedded' } : { kind: config.dataKind, dir: config.data };
+
+/**
+ * Runs (or resumes) the run in `paths.dir` with `config`: loads the backend, data and learner,
+ * subscribes to the pipeline, writes results.json after each cycle and reports events. The
+ * caller holds the lock.
+ * @param paths the run directory
+ * @param config the decoded configuration
+ * @param output text or JSON lines
+ * @param resume when true, continue from labels.jsonl and results.json
+ * @returns the finished cycles' rows
+ */
+export const executeRun = async (paths: RunPaths, config: RunConfig, output: OutputOptions, resume: boolean): Promise<ReadonlyArray<CycleRow>> => {
+  const write = output.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const backend = await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendRequest));
+  const data = await loadDataset(dataSpec(config));
+  checkRunConfigAgainstPool(config, data.train.count);
+  const strategy = strategies[config.strategy]!;
+  const learner = createClassificationLearner({
+    data,
+    model: config.model,
+    trainer: { ...config.trainer, lossObjective: strategy.lossObjective ?? 'ranking' },
+    // The same initial weights for every strategy of one seed (a paired comparison).
+    seed: deriveSeed(config.seed, 'learner'),
+    scoreBatchSize: config.scoreBatchSize,
+  });
+  let journal: ReturnType<typeof openFileJournal<number>> | undefined;
+  try {
+    let restored: RestoredRun<number> | undefined;
+    if (resume) {
+      const contents = readJournal(paths.labels, learner.labelCodec);
+      const results = readResults(paths.results);
+      for (const entry of contents.entries) {
+        if (entry.id < 0 || entry.id >= learner.poolSize) throw new InputError(`${paths.labels}: id ${entry.id} is outside the pool of ${learner.poolSize}`);
+      }
+      repairJournalTail(paths.labels);
+      restored = { entries: contents.entries, rows: results?.cycles ?? [], warnings: contents.warnings };
+    }
+    journal = openFileJournal(paths.labels, learner.labelCodec);
+    const oracle: Oracle =
+      config.oracle === 'file'
+        ? fileOracle({ queriesPath: join(paths.dir, 'queries.jsonl'), answersPath: join(paths.dir, 'answers.jsonl') })
+        : simulatedOracle((id) => data.train.labels[id], {
+            delayMs: config.oracleDelayMs,
+            failureRate: config.oracleFailureRate,
+            seed: deriveSeed(config.seed, 'oracle', restored?.entries.length ?? 0),
+          });
+    const rows: CycleRow[] = [...(restored?.rows ?? [])];
+    const save = (finished: boolean): void =>
+      writeResults(paths.results, {
+        task: learner.task,
+        strategy: config.strategy,
+        backend: backend.name,
+        seed: config.seed,
+        metricName: rows[0]?.metricName ?? 'testAccuracy',
+        cycles: rows,
+        config,
+        finished,
+      });
+    const events = activeLearning<number>({
+      learner,
+      strategy,
+      oracle,
+      oracleName: config.oracle,
+      journal,
+      cycles: config.cycles,
+      initial: config.initial,
+      budget: config.budget,
+      subset: config.subset,
+      epochs: config.epochs,
+      seed: config.seed,
+      scoreBatchSize: config.scoreBatchSize,
+      query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
+      restored,
+      checkpoints: {
+        save: (cycle) => learner.save(checkpointDir(paths, cycle)),
+        load: async (cycle) => {
+          const dir = checkpointDir(paths, cycle);
+          if (!existsSync(dir)) return false;
+          try {
+            await learner.load(dir);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+    let subscription: Subscription | undefined;
+    const stop = (signal: NodeJS.Signals): void => {
+      subscription?.unsubscribe();
+      journal?.close();
+      process.stderr.write(`ll4al: stopped by ${signal}; continue with: ll4al resume ${paths.dir}\n`);
+      process.exit(130);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        subscription = events.subscribe({
+          next: (event) => {
+            if (event.type === 'cycleFinished') {
+              rows.push(event.row);
+              save(false);
+            }
+            if (event.type === 'runFinished') save(true);
+            if (output.json) write(JSON.stringify(event));
+            else {
+              const line = renderEvent(event);
+              if (line !== undefined) write(line);
+            }
+          },
+          error: reject,
+          complete: resolve,
+        });
+      });
+    } finally {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+    }
+    if (!output.json) write(`results: ${paths.results}`);
+    return rows;
+  } finally {
+    journal?.close();
+    learner.dispose();
+  }
+};
+
+/** Flags of `ll4al run` (commander's camel-cased names), all optional strings or booleans. */
+type RunFlags = Record<string, string | boolean | undefined>;
+
+/** The config fields that flags set, with their flag names. */
+const FLAG_FIELDS = [
+  'strategy',
+  'cycles',
+  'initial',
+  'budget',
+  'subset',
+  'epochs',
+  'seed',
+  'data',
+  'dataKind',
+  'model',
+  'backend',
+  'oracle',
+  'oracleDelayMs',
+  'oracleFailureRate',
+  'oracleTimeoutMs',
+  'oracleRetries',
+  'scoreBatchSize',
+] as const;
+
+/** A flag's text as a number when it reads as one, else as given (the codec then names it). */
+const flagValue = (value: string | boolean | undefined): unknown =>
+  typeof value === 'string' && /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Reads `--config FILE.json` (when given) and the flags into a run configuration; flags win.
+ * @param flags commander's options
+ * @returns the decoded, checked configuration
+ * @throws InputError naming the file, field, flag or value
+ */
+export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
+  let fromFile: Record<string, unknown> = {};
+  const file = flags['config'];
+  if (typeof file === 'string') {
+    if (!existsSync(file)) throw new InputError(`config file ${file} (--config) does not exist`);
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new InputError(`config file ${file} (--config) is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new InputError(`config file ${file} (--config) must hold a JSON object`);
+    }
+  }
+  const fromFlags: Record<string, unknown> = {};
+  for (const field of FLAG_FIELDS) if (flags[field] !== undefined) fromFlags[field] = flagValue(flags[field]);
+  if (flags['oracle'] === 'file' && flags['oracleDelayMs'] !== undefined) {
+    throw new InputError(`${flagOf('oracleDelayMs')} applies to the simulated oracle, not to --oracle file`);
+  }
+  const merged: RunConfigInput = { ...fromFile, ...fromFlags };
+  const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
+  checkRunConfig(config, strategyNames);
+  return config;
+};
+
+/** Creates the run directory `dir` (it must not hold a run yet) and writes its config.json. */
+const createRunDirectory = (dir: string, config: RunConfig): RunPaths => {
+  const paths = runPaths(dir);
+  if (existsSync(paths.config)) throw new InputError(`run directory ${dir} (--out) already holds a run; continue it with: ll4al resume ${dir}`);
+  mkdirSync(dir, { recursive: true });
+  return paths;
+};
+
+/**
+ * Registers `ll4al run` on the program.
+ * @param program the commander program
+ */
+export const register = (program: Command): void => {
+  program
+    .command('run')
+    .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge')
+    .option('--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`)
+    .option('--cycles <n>', 'cycles of training (the last one does not query; default 3)')
+    .option('--initial <n>', 'size of the initial random labeled set (default 200)')
+    .option('--budget <n>', 'labels queried per cycle (default 200)')
+    .option('--subset <n>', 'random subset of the unlabeled pool scored per cycle (default 2000)')
+    .option('--epochs <n>', 'training epochs per cycle (default 2)')
+    .option('--seed <n>', 'seed of every random choice (default 0)')
+    .option('--data <dir>', 'folder of Fashion-MNIST IDX files (default: the embedded subset)')
+    .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10 (default fashion-mnist)')
+    .option('--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)')
+    .option('--out <dir>', 'run directory (default runs/<strategy>-<seed>-<time>)')
+    .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
+    .option('--oracle <kind>', 'simulated (from the held-back labels) or file (DIR/queries.jsonl, answers in DIR/answers.jsonl)')
+    .option('--oracle-delay-ms <ms>', 'simulated oracle: time per answer (default 0)')
+    .option('--oracle-failure-rate <p>', 'simulated oracle: probability of a failed answer, in [0, 1) (default 0)')
+    .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
+    .option('--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)')
+    .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
+    .option('--config <file>', 'JSON file of run settings (flags override it)')
+    .option('--json', 'print every event as a JSON line instead of text')
+    .action(async (flags: RunFlags) => {
+      const config = runConfigFromFlags(flags);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
+      const paths = createRunDirectory(dir, config);
+      const lock = acquireRunLock(paths.lock, dir);
+      try {
+        writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+        if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
+        await executeRun(paths, config, { json: flags['json'] === true }, false);
+      } finally {
+        lock.release();
+      }
+    });
+};
