@@ -84,22 +84,34 @@ function drawItem(
 ): void {
   const { height: h, width: w, channels: ch, pixels } = source;
   const itemStart = id * h * w * ch;
-  const at = (y: number, x: number, c: number): number =>
-    y < 0 || y >= h || x < 0 || x >= w ? 0 : pixels[itemStart + (y * w + x) * ch + c]!;
+  // Source column and weight of each canvas column (the same for every row).
+  const xs = new Int32Array(sizeW);
+  const fxs = new Float64Array(sizeW);
+  for (let dx = 0; dx < sizeW; dx++) {
+    const sx = ((dx + 0.5) * w) / sizeW - 0.5;
+    xs[dx] = Math.floor(sx);
+    fxs[dx] = sx - xs[dx]!;
+  }
   for (let dy = 0; dy < sizeH; dy++) {
     const sy = ((dy + 0.5) * h) / sizeH - 0.5;
     const y0 = Math.floor(sy);
     const fy = sy - y0;
+    const inTop = y0 >= 0 && y0 < h;
+    const inBottom = y0 + 1 >= 0 && y0 + 1 < h;
+    const rowTop = itemStart + y0 * w * ch;
+    const rowBottom = rowTop + w * ch;
     for (let dx = 0; dx < sizeW; dx++) {
-      const sx = ((dx + 0.5) * w) / sizeW - 0.5;
-      const x0 = Math.floor(sx);
-      const fx = sx - x0;
+      const x0 = xs[dx]!;
+      const fx = fxs[dx]!;
+      const inLeft = x0 >= 0 && x0 < w;
+      const inRight = x0 + 1 >= 0 && x0 + 1 < w;
       const o = canvasStart + ((top + dy) * side + left + dx) * ch;
       for (let c = 0; c < ch; c++) {
-        const v =
-          (1 - fy) * ((1 - fx) * at(y0, x0, c) + fx * at(y0, x0 + 1, c)) +
-          fy * ((1 - fx) * at(y0 + 1, x0, c) + fx * at(y0 + 1, x0 + 1, c));
-        canvas[o + c] = Math.round(v);
+        const a = inTop && inLeft ? pixels[rowTop + x0 * ch + c]! : 0;
+        const b = inTop && inRight ? pixels[rowTop + (x0 + 1) * ch + c]! : 0;
+        const d = inBottom && inLeft ? pixels[rowBottom + x0 * ch + c]! : 0;
+        const e = inBottom && inRight ? pixels[rowBottom + (x0 + 1) * ch + c]! : 0;
+        canvas[o + c] = Math.round((1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * d + fx * e));
       }
     }
   }
@@ -115,14 +127,15 @@ function litBox(
   side: number,
   channels: number,
   threshold: number,
-  fallback: readonly [number, number, number, number],
+  placed: readonly [number, number, number, number],
 ): readonly [number, number, number, number] {
+  // The canvas is blank outside the placed square, so only that square is scanned.
   let x0 = side;
   let y0 = side;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
+  for (let y = placed[1]; y < placed[3]; y++) {
+    for (let x = placed[0]; x < placed[2]; x++) {
       const o = canvasStart + (y * side + x) * channels;
       let lit = false;
       for (let c = 0; c < channels; c++) if (canvas[o + c]! > threshold) lit = true;
@@ -134,7 +147,7 @@ function litBox(
       }
     }
   }
-  return x1 < 0 ? fallback : [x0, y0, x1 + 1, y1 + 1];
+  return x1 < 0 ? placed : [x0, y0, x1 + 1, y1 + 1];
 }
 
 /**
