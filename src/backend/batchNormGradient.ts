@@ -39,16 +39,15 @@ export const fusedBatchNormGradConfig: tf.GradConfig = {
     const statShape = mean.shape;
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const gain = scale === undefined ? invStd : tf.mul(scale, invStd);
-    let sumDy: tf.Tensor | undefined;
-    let sumDyCentered: tf.Tensor | undefined;
-    const dySum = () => (sumDy ??= sumToShape(grad, statShape));
-    const dyCenteredSum = () => (sumDyCentered ??= sumToShape(tf.mul(grad, tf.sub(x, mean)), statShape));
+    // Each input's gradient runs in its own tidy, so the shared sums are computed here, once.
+    const dySum = sumToShape(grad, statShape);
+    const dyCenteredSum = sumToShape(tf.mul(grad, tf.sub(x, mean)), statShape);
     return {
       x: () => tf.mul(grad, gain),
-      mean: () => tf.neg(tf.mul(gain, dySum())),
-      variance: () => tf.mul(tf.mul(gain, tf.mul(tf.square(invStd), -0.5)), dyCenteredSum()),
-      scale: () => tf.mul(invStd, dyCenteredSum()),
-      offset: () => dySum(),
+      mean: () => tf.neg(tf.mul(gain, dySum)),
+      variance: () => tf.mul(tf.mul(gain, tf.mul(tf.square(invStd), -0.5)), dyCenteredSum),
+      scale: () => tf.mul(invStd, dyCenteredSum),
+      offset: () => tf.clone(dySum),
     };
   },
 };
