@@ -45,45 +45,45 @@ export const checkCount = (operator: string, k: number): void => {
 export const topKBy =
   <A>(ord: ORD.Ord<A>) =>
   (k: number) => {
-  checkCount('topK', k);
-  return (items: ArrayLike<A>): ReadonlyArray<number> => {
-    const keep = Math.min(k, items.length);
-    if (keep === 0) return [];
-    // before(a, b) < 0 when index a is selected ahead of index b.
-    const before = (a: number, b: number): number => ord.compare(items[b], items[a]) || a - b;
-    const heap: number[] = [];
-    const siftUp = (at: number): void => {
-      while (at > 0) {
-        const parent = (at - 1) >> 1;
-        if (before(heap[parent], heap[at]) >= 0) return;
-        [heap[parent], heap[at]] = [heap[at], heap[parent]];
-        at = parent;
+    checkCount('topK', k);
+    return (items: ArrayLike<A>): ReadonlyArray<number> => {
+      const keep = Math.min(k, items.length);
+      if (keep === 0) return [];
+      // before(a, b) < 0 when index a is selected ahead of index b.
+      const before = (a: number, b: number): number => ord.compare(items[b], items[a]) || a - b;
+      const heap: number[] = [];
+      const siftUp = (at: number): void => {
+        while (at > 0) {
+          const parent = (at - 1) >> 1;
+          if (before(heap[parent], heap[at]) >= 0) return;
+          [heap[parent], heap[at]] = [heap[at], heap[parent]];
+          at = parent;
+        }
+      };
+      const siftDown = (at: number): void => {
+        for (;;) {
+          const left = 2 * at + 1;
+          const right = left + 1;
+          let weakest = at;
+          if (left < heap.length && before(heap[left], heap[weakest]) > 0) weakest = left;
+          if (right < heap.length && before(heap[right], heap[weakest]) > 0) weakest = right;
+          if (weakest === at) return;
+          [heap[weakest], heap[at]] = [heap[at], heap[weakest]];
+          at = weakest;
+        }
+      };
+      for (let i = 0; i < items.length; i++) {
+        if (heap.length < keep) {
+          heap.push(i);
+          siftUp(heap.length - 1);
+        } else if (before(i, heap[0]) < 0) {
+          heap[0] = i;
+          siftDown(0);
+        }
       }
+      return heap.sort(before);
     };
-    const siftDown = (at: number): void => {
-      for (;;) {
-        const left = 2 * at + 1;
-        const right = left + 1;
-        let weakest = at;
-        if (left < heap.length && before(heap[left], heap[weakest]) > 0) weakest = left;
-        if (right < heap.length && before(heap[right], heap[weakest]) > 0) weakest = right;
-        if (weakest === at) return;
-        [heap[weakest], heap[at]] = [heap[at], heap[weakest]];
-        at = weakest;
-      }
-    };
-    for (let i = 0; i < items.length; i++) {
-      if (heap.length < keep) {
-        heap.push(i);
-        siftUp(heap.length - 1);
-      } else if (before(i, heap[0]) < 0) {
-        heap[0] = i;
-        siftDown(0);
-      }
-    }
-    return heap.sort(before);
   };
-};
 
 /**
  * Indices of the k highest scores, highest first, ties broken by lower index.
