@@ -149,10 +149,13 @@ async function loadCifar10(dir: string): Promise<DataSplit> {
   return { name: 'cifar10', train: setOf(train, 'train'), test: setOf(test, 'test') };
 }
 
+let embedded: Promise<DataSplit> | undefined;
+
 /**
  * Loads a dataset's training and test splits as raw-byte image sets, both normalised with the
  * training split's per-channel mean/std, with class names and the suggested augmentation.
- * A missing folder or file, or a bad file, is an InputError naming the path.
+ * A missing folder or file, or a bad file, is an InputError naming the path. The embedded
+ * split is read once per process and shared: treat its bytes as read-only, as ImageSet says.
  * @param spec `{ kind: 'embedded' }` (the default: 10,000 + 2,000 Fashion-MNIST items shipped
  *   in `data/fashion-mnist-embedded/`), `{ kind: 'fashion-mnist' | 'mnist', dir }` (the four IDX
  *   files, `.gz` or raw) or `{ kind: 'cifar10', dir }` (the binary version's batch files)
@@ -162,7 +165,12 @@ async function loadCifar10(dir: string): Promise<DataSplit> {
 export async function loadDataset(spec: DatasetSpec): Promise<DataSplit> {
   switch (spec.kind) {
     case 'embedded':
-      return loadIdxDataset(EMBEDDED_DATA_DIR, 'embedded', 'fashion-mnist-embedded');
+      // Read once per process: the files never change and every run and test starts from them.
+      embedded ??= loadIdxDataset(EMBEDDED_DATA_DIR, 'embedded', 'fashion-mnist-embedded').catch((e: unknown) => {
+        embedded = undefined;
+        throw e;
+      });
+      return embedded;
     case 'fashion-mnist':
     case 'mnist':
       return loadIdxDataset(spec.dir, spec.kind, spec.kind);
