@@ -1,4 +1,4 @@
-import { concat, defer, EMPTY, finalize, from, ignoreElements, map, mergeMap, Observable, of, tap, type OperatorFunction } from 'rxjs';
+import { concat, defer, EMPTY, from, ignoreElements, map, mergeMap, Observable, of, tap, type OperatorFunction } from 'rxjs';
 import { deriveSeed, sampleWithoutReplacement } from '../ops/random';
 import type { Oracle } from '../oracles/oracle';
 import type { JournalEntry, LabelJournal } from '../store/labelJournal';
@@ -73,7 +73,15 @@ const seconds = (since: number): number => (performance.now() - since) / 1000;
 const timed = <T>(into: MutableStageSeconds, stage: keyof StageSeconds, work: Observable<T>): Observable<T> =>
   defer(() => {
     const start = performance.now();
-    return work.pipe(finalize(() => (into[stage] += seconds(start))));
+    let counted = false;
+    const count = (): void => {
+      if (counted) return;
+      counted = true;
+      into[stage] += seconds(start);
+    };
+    // tap's complete fires when `work` completes, even inside a mergeMap whose inner work
+    // goes on (finalize would wait for the whole outer subscription to be torn down).
+    return work.pipe(tap({ complete: count, error: count, unsubscribe: count }));
   });
 
 /**
@@ -148,7 +156,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
               if (event.type === 'labelRejected') tally.rejected++;
             }),
             map(({ event }) => event),
-            finalize(() => (stages.oracle += seconds(start) - (stages.merge - mergeBefore))),
+            tap({ finalize: () => (stages.oracle += seconds(start) - (stages.merge - mergeBefore)) }),
           ),
         );
       });

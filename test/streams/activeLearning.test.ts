@@ -126,3 +126,15 @@ describe('activeLearning', () => {
     expect(selections(events).find((s) => s.cycle === 1)!.ids).toHaveLength(25);
   });
 });
+
+describe('activeLearning stage timing', () => {
+  it('should count the oracle wait under oracle, not under select', async () => {
+    const { config } = baseConfig({ oracle: simulatedOracle(fakeTruth(4), { delayMs: 2 }), cycles: 2 });
+    const events = await run(config);
+    const row = events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []))[0]!;
+    // 40 answers one after another at ≥ 2 ms each.
+    expect(row.stageSeconds.oracle).toBeGreaterThan(0.07);
+    expect(row.stageSeconds.select).toBeLessThan(row.stageSeconds.oracle);
+    expect(row.stageSeconds.select).toBeGreaterThan(0);
+  });
+});
