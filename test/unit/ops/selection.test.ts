@@ -90,6 +90,8 @@ describe('kCenterGreedy (by hand)', () => {
     expect(kCenterGreedy(9)({ embeddings: line, dim: 1, labeled: [0] })).toEqual(E.right([3, 2, 1]));
     expect(kCenterGreedy(0)({ embeddings: line, dim: 1, labeled: [0] })).toEqual(E.right([]));
     expect(kCenterGreedy(2)({ embeddings: line, dim: 1, labeled: [0, 1, 2, 3] })).toEqual(E.right([]));
+    // a row labeled twice is one centre
+    expect(kCenterGreedy(9)({ embeddings: line, dim: 1, labeled: [0, 0] })).toEqual(E.right([3, 2, 1]));
   });
 
   it('starts from the row farthest from the mean when nothing is labeled', () => {
