@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { lastValueFrom, of, take, toArray } from 'rxjs';
+import { gatherScores } from '../../src/streams/gatherScores';
+import { createPoolState, unlabeledIds } from '../../src/streams/poolState';
+import { retrain } from '../../src/streams/retrain';
+import { sampleSubset } from '../../src/streams/sampleSubset';
+import { scoreInBatches } from '../../src/streams/scoreInBatches';
+import type { Learner, ScoredBatch } from '../../src/tasks/learner';
+import { createFakeLearner } from '../support/fakeLearner';
+
+describe('sampleSubset', () => {
+  it('should draw distinct unlabeled ids, the same for the same seed', async () => {
+    const state = createPoolState<number>(50, [[1, 0], [2, 0], [3, 0]]);
+    const a = await lastValueFrom(of(state).pipe(sampleSubset(10, 7)));
+    const b = await lastValueFrom(of(state).pipe(sampleSubset(10, 7)));
+    const c = await lastValueFrom(of(state).pipe(sampleSubset(10, 8)));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    expect(new Set(a).size).toBe(10);
+    expect(Array.from(a).some((id) => state.labeled.has(id))).toBe(false);
+  });
+
+  it('should give the whole unlabeled pool when M exceeds it', async () => {
+    const state = createPoolState<number>(5, [[0, 0]]);
+    const all = await lastValueFrom(of(state).pipe(sampleSubset(100, 1)));
+    expect(Array.from(all).sort()).toEqual(Array.from(unlabeledIds(state)));
+  });
+});
+
+describe('scoreInBatches', () => {
+  it('should score one batch at a time, in order, and gather them into one', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const fake = createFakeLearner({ poolSize: 100 });
+    const learner: Pick<Learner<number>, 'score'> = {
+      score: async (ids) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const result = await fake.score(ids);
+        inFlight--;
+        return result;
+      },
+    };
+    const ids = Int32Array.from({ length: 25 }, (_, i) => 99 - i);
+    const batches = await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 10), toArray()));
+    expect(batches.map((b) => b.ids.length)).toEqual([10, 10, 5]);
+    expect(maxInFlight).toBe(1);
+    const all: ScoredBatch = await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 10), gatherScores()));
+    expect(Array.from(all.ids)).toEqual(Array.from(ids));
+    expect(all.probabilities.length).toBe(25 * all.classes);
+    expect(all.embeddings.length).toBe(25 * all.embeddingDim);
+  });
+
+  it('should stop between batches when unsubscribed', async () => {
+    const learner = createFakeLearner({ poolSize: 1000 });
+    const ids = Int32Array.from({ length: 100 }, (_, i) => i);
+    await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 10), take(2)));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(learner.scored).toHaveLength(2);
+  });
+});
+
+describe('retrain', () => {
+  it('should emit one report per epoch and train on the labeled set in id order', async () => {
+    const learner = createFakeLearner({ poolSize: 20 });
+    const state = createPoolState<number>(20, [[9, 1], [2, 2], [5, 1]]);
+    const reports = await lastValueFrom(of(state).pipe(retrain(learner, { epochs: 3, seed: 1 }), toArray()));
+    expect(reports.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(learner.fits).toEqual([[2, 5, 9]]);
+  });
+
+  it('should abort the fit when unsubscribed', async () => {
+    let signal: AbortSignal | undefined;
+    let settled = false;
+    const learner: Pick<Learner<number>, 'fit'> = {
+      fit: (_labeled, options) => {
+        signal = options.signal;
+        return new Promise((_, reject) =>
+          options.signal!.addEventListener('abort', () => {
+            settled = true;
+            reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+          }),
+        );
+      },
+    };
+    const subscription = of(createPoolState<number>(3)).pipe(retrain(learner, { epochs: 1, seed: 0 })).subscribe({
+      error: () => expect.unreachable('an aborted fit is not an error of the stream'),
+    });
+    expect(signal?.aborted).toBe(false);
+    subscription.unsubscribe();
+    expect(signal?.aborted).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(settled).toBe(true);
+  });
+});
