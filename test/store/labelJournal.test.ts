@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as t from 'io-ts';
+import { InputError } from '../../src/inputError';
+import { openFileJournal, readJournal, repairJournalTail } from '../../src/store/labelJournal';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'll4al-journal-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const entry = (id: number, label: number, cycle = 1) => ({ id, label, cycle, source: 'test', time: '2026-01-01T00:00:00.000Z' });
+
+describe('label journal', () => {
+  it('should write one JSON line per label, on disk when append returns', () => {
+    const path = join(tempDir(), 'labels.jsonl');
+    const journal = openFileJournal(path, t.number);
+    journal.append(entry(4, 2));
+    // Read by another handle before close: the line is already there.
+    expect(readFileSync(path, 'utf8')).toBe(`${JSON.stringify(entry(4, 2))}\n`);
+    journal.append(entry(9, 0, 2));
+    journal.close();
+    expect(readJournal(path, t.number).entries).toEqual([entry(4, 2), entry(9, 0, 2)]);
+  });
+
+  it('should skip a torn last line with a warning, and cut it off before appending again', () => {
+    const path = join(tempDir(), 'labels.jsonl');
+    writeFileSync(path, `${JSON.stringify(entry(1, 1))}\n${JSON.stringify(entry(2, 0))}\n{"id":3,"la`);
+    const read = readJournal(path, t.number);
+    expect(read.entries.map((e) => e.id)).toEqual([1, 2]);
+    expect(read.warnings).toHaveLength(1);
+    expect(read.warnings[0]).toContain('torn last line');
+    expect(repairJournalTail(path)).toBe('{"id":3,"la'.length);
+    const journal = openFileJournal(path, t.number);
+    journal.append(entry(3, 1));
+    journal.close();
+    expect(readJournal(path, t.number)).toEqual({ entries: [entry(1, 1), entry(2, 0), entry(3, 1)], warnings: [] });
+  });
+
+  it('should refuse a corrupt line that is not the last, naming the file and line', () => {
+    const path = join(tempDir(), 'labels.jsonl');
+    writeFileSync(path, `${JSON.stringify(entry(1, 1))}\ngarbage\n${JSON.stringify(entry(2, 0))}\n`);
+    expect(() => readJournal(path, t.number)).toThrow(InputError);
+    expect(() => readJournal(path, t.number)).toThrow(`${path}:2: not valid JSON`);
+  });
+
+  it('should keep the first label of an id journaled twice, with a warning', () => {
+    const path = join(tempDir(), 'labels.jsonl');
+    appendFileSync(path, `${JSON.stringify(entry(1, 1))}\n${JSON.stringify(entry(1, 3))}\n`);
+    const read = readJournal(path, t.number);
+    expect(read.entries).toEqual([entry(1, 1)]);
+    expect(read.warnings[0]).toContain('id 1 is journaled twice');
+  });
+
+  it('should read a missing journal as empty', () => {
+    expect(readJournal(join(tempDir(), 'none.jsonl'), t.number)).toEqual({ entries: [], warnings: [] });
+  });
+});

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../../src/inputError';
+import { acquireRunLock } from '../../src/store/runLock';
+import { readResults, writeResults } from '../../src/store/resultsFile';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'll4al-lock-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('run lock', () => {
+  it('should hold the pid and be released', () => {
+    const dir = tempDir();
+    const lock = acquireRunLock(join(dir, 'run.lock'), dir);
+    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    lock.release();
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+  });
+
+  it('should refuse a directory locked by a live process, naming it', () => {
+    const dir = tempDir();
+    // The parent of this test process is alive for the whole test.
+    writeFileSync(join(dir, 'run.lock'), `${process.ppid}\n`);
+    expect(() => acquireRunLock(join(dir, 'run.lock'), dir)).toThrow(InputError);
+    expect(() => acquireRunLock(join(dir, 'run.lock'), dir)).toThrow(`run directory ${dir} is in use by process ${process.ppid}`);
+  });
+
+  it('should take over a stale lock left by a dead process', () => {
+    const dir = tempDir();
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const deadPid = Number(child.stdout.toString());
+    writeFileSync(join(dir, 'run.lock'), `${deadPid}\n`);
+    const lock = acquireRunLock(join(dir, 'run.lock'), dir);
+    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    lock.release();
+  });
+});
+
+describe('results file', () => {
+  it('should round-trip and replace the file whole', () => {
+    const path = join(tempDir(), 'results.json');
+    const row = {
+      cycle: 1,
+      labeled: 200,
+      metricName: 'testAccuracy',
+      metric: 0.5,
+      testAccuracy: 0.5,
+      rankingAccuracy: 0.6,
+      meanTargetLoss: 1.2,
+      seconds: 3,
+      stageSeconds: { score: 1, select: 0, oracle: 0, merge: 0, train: 2, evaluate: 0 },
+      queried: 200,
+      answered: 200,
+      failedQueries: 0,
+      rejectedAnswers: 0,
+    };
+    const results = { task: 'classification', strategy: 'random', backend: 'cpu', seed: 1, metricName: 'testAccuracy', cycles: [row], config: {}, finished: false };
+    writeResults(path, results);
+    expect(readResults(path)).toEqual(results);
+    expect(existsSync(`${path}.tmp`)).toBe(false);
+    writeFileSync(path, '{"cycles": 3}');
+    expect(() => readResults(path)).toThrow(InputError);
+  });
+});
