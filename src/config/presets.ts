@@ -6,32 +6,8 @@
 import { InputError } from '../inputError';
 import { RunConfig, type RunConfigInput } from './runConfig';
 
-/**
- * Training-protocol fields a preset may set beyond today's RunConfig (the paper's schedule).
- * A preset that sets one the build's RunConfig does not take is refused with its names,
- * never run with the field silently dropped.
- */
-export interface TrainingProtocol {
-  /** Target network, e.g. 'resnet18-cifar'. */
-  readonly model?: string;
-  readonly batchSize?: number;
-  readonly learningRate?: number;
-  /** Epoch (1-based) from which the learning rate is `learningRateAfterDrop`. */
-  readonly learningRateDropEpoch?: number;
-  readonly learningRateAfterDrop?: number;
-  readonly momentum?: number;
-  readonly weightDecay?: number;
-  /** Epoch after which the loss module's gradient no longer reaches the target's features. */
-  readonly lossModuleStopGradientEpoch?: number;
-  /** λ and ξ of the joint objective. */
-  readonly lossWeight?: number;
-  readonly margin?: number;
-  /** Training-time augmentation, e.g. ['crop', 'flip'] (random 32×32 crop of a 4-padded image, horizontal flip). */
-  readonly augmentation?: ReadonlyArray<string>;
-}
-
-/** A preset's run fields: any RunConfig field, and the training-protocol fields. */
-export type PresetRunInput = RunConfigInput & TrainingProtocol;
+/** A preset's run fields: any subset of RunConfig's (the trainer's recipe included). */
+export type PresetRunInput = RunConfigInput;
 
 /** A named protocol. */
 export interface Preset {
@@ -48,8 +24,8 @@ export interface Preset {
 /**
  * The demo's sizes, in one place for tuning: on the embedded subset (10,000 training and
  * 2,000 test images of Fashion-MNIST), learning loss against random and entropy, 2 trials.
- * Budget: under 5 minutes on 2 cores for 3 strategies × 2 trials = 6 runs, 3 at a time per
- * core → each run must take < ~90 s including its ~3 s process start.
+ * Budget: under 5 minutes on 2 cores for 3 strategies × 2 trials = 6 runs, one per core at a
+ * time → 3 rounds → each run must take under ~90 s, its ~3 s process start included.
  */
 export const demoSizes = {
   cycles: 4,
@@ -76,16 +52,20 @@ export const presets: Readonly<Record<string, Preset>> = {
       cycles: 10,
       subset: 10000,
       epochs: 200,
-      batchSize: 128,
-      learningRate: 0.1,
-      learningRateDropEpoch: 160,
-      learningRateAfterDrop: 0.01,
-      momentum: 0.9,
-      weightDecay: 5e-4,
-      lossModuleStopGradientEpoch: 120,
-      lossWeight: 1,
-      margin: 1,
-      augmentation: ['crop', 'flip'],
+      trainer: {
+        batchSize: 128,
+        learningRate: 0.1,
+        // 0.1 → 0.01 at epoch 160 of 200; the loss module's gradient into the features stops after epoch 120.
+        lrDecayAt: 0.8,
+        lrDecayFactor: 0.1,
+        momentum: 0.9,
+        weightDecay: 5e-4,
+        lambda: 1,
+        margin: 1,
+        stopLossGradientAfter: 0.6,
+        // Random 32×32 crop of the 4-padded image and horizontal flip.
+        augment: true,
+      },
     },
     compare: { strategies: ['random', 'entropy', 'core-set', 'learning-loss'], trials: 5 },
     needsData: 'the CIFAR-10 binary version (data_batch_1.bin … data_batch_5.bin, test_batch.bin)',
@@ -131,7 +111,8 @@ export const presets: Readonly<Record<string, Preset>> = {
 export const presetNames: ReadonlyArray<string> = Object.keys(presets);
 
 /**
- * The preset called `name`, checked against the RunConfig of this build.
+ * The preset called `name`, its fields checked against RunConfig's (a preset field the run
+ * configuration does not take is refused by name, never dropped).
  *
  * Use it for `--preset NAME`: its `run` fields go under the config file and the flags.
  * @param name the preset's name
@@ -151,4 +132,29 @@ export const resolvePreset = (name: string): Preset => {
     );
   }
   return preset;
+};
+
+/**
+ * Layers run-configuration inputs, later ones winning field by field; the nested `trainer`
+ * recipe is merged field by field too (a config file's `trainer.learningRate` keeps the
+ * preset's other trainer fields). Undefined values do not override.
+ *
+ * Use it for preset < config file < flags.
+ * @param layers the inputs, lowest precedence first
+ * @returns the merged input, for decodeRunConfig
+ * @example
+ * layerRunInputs({ epochs: 200, trainer: { lrDecayAt: 0.8 } }, { trainer: { learningRate: 0.05 } }, { epochs: 2 })
+ * // { epochs: 2, trainer: { lrDecayAt: 0.8, learningRate: 0.05 } }
+ */
+export const layerRunInputs = (...layers: ReadonlyArray<Readonly<Record<string, unknown>>>): RunConfigInput => {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const before = merged[key];
+      const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+      merged[key] = key === 'trainer' && isObject(before) && isObject(value) ? { ...before, ...value } : value;
+    }
+  }
+  return merged;
 };
