@@ -3,7 +3,7 @@
  * run directory (config.json, labels.jsonl, results.json, checkpoints/) that `ll4al resume`
  * continues after a crash.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Subscription } from 'rxjs';
@@ -82,13 +82,21 @@ const dataSpec = (config: RunConfig): DatasetSpec =>
  * @param config the decoded configuration
  * @param output text or JSON lines
  * @param resume when true, continue from labels.jsonl and results.json
+ * @param onChecked called once the configuration is checked against the data, before any work
  * @returns the finished cycles' rows
  */
-export const executeRun = async (paths: RunPaths, config: RunConfig, output: OutputOptions, resume: boolean): Promise<ReadonlyArray<CycleRow>> => {
+export const executeRun = async (
+  paths: RunPaths,
+  config: RunConfig,
+  output: OutputOptions,
+  resume: boolean,
+  onChecked: () => void = () => {},
+): Promise<ReadonlyArray<CycleRow>> => {
   const write = output.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const backend = await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendRequest));
   const data = await loadDataset(dataSpec(config));
   checkRunConfigAgainstPool(config, data.train.count);
+  onChecked();
   const strategy = strategies[config.strategy]!;
   const learner = createClassificationLearner({
     data,
@@ -259,8 +267,8 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   return config;
 };
 
-/** Creates the run directory `dir` (it must not hold a run yet) and writes its config.json. */
-const createRunDirectory = (dir: string, config: RunConfig): RunPaths => {
+/** Creates the run directory `dir`; it must not hold a run yet. */
+const createRunDirectory = (dir: string): RunPaths => {
   const paths = runPaths(dir);
   if (existsSync(paths.config)) throw new InputError(`run directory ${dir} (--out) already holds a run; continue it with: ll4al resume ${dir}`);
   mkdirSync(dir, { recursive: true });
@@ -299,14 +307,19 @@ export const register = (program: Command): void => {
       const config = runConfigFromFlags(flags);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
-      const paths = createRunDirectory(dir, config);
+      const paths = createRunDirectory(dir);
       const lock = acquireRunLock(paths.lock, dir);
+      let started = false;
       try {
-        writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
-        if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
-        await executeRun(paths, config, { json: flags['json'] === true }, false);
+        await executeRun(paths, config, { json: flags['json'] === true }, false, () => {
+          started = true;
+          writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+          if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
+        });
       } finally {
         lock.release();
+        // A run refused before it started leaves no directory behind.
+        if (!started && readdirSync(dir).length === 0) rmdirSync(dir);
       }
     });
 };

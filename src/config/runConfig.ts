@@ -173,9 +173,9 @@ export const decodeRunConfig = (input: unknown, source = 'RunConfig'): RunConfig
       .filter((k) => k !== '')
       .join('/');
     const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
-    const field = path.split('/')[0] ?? '';
+    const where = path.includes('/') ? `config field ${path.replace(/\//g, '.')}` : flagOf(path);
     throw new InputError(
-      `Invalid value ${show(error.value)} supplied to ${source === 'RunConfig' ? '' : `${source} `}RunConfig/${path} (${flagOf(field)}): expected ${expected}`,
+      `Invalid value ${show(error.value)} supplied to ${source === 'RunConfig' ? '' : `${source} `}RunConfig/${path} (${where}): expected ${expected}`,
     );
   }
   return decoded.right;

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, defaultRunConfig } from '../../src/config/runConfig';
+import { InputError } from '../../src/inputError';
+import { strategyNames } from '../../src/streams/strategies';
+
+describe('run configuration', () => {
+  it('should fill the defaults and let given fields override them', () => {
+    const config = decodeRunConfig({ budget: 50, strategy: 'entropy' });
+    expect(config.budget).toBe(50);
+    expect(config.strategy).toBe('entropy');
+    expect(config.cycles).toBe(defaultRunConfig.cycles);
+    expect(config.trainer).toEqual({});
+  });
+
+  it.each([
+    [{ budget: -3 }, 'Invalid value -3 supplied to RunConfig/budget (--budget): expected PositiveInt'],
+    [{ cycles: 1.5 }, 'Invalid value 1.5 supplied to RunConfig/cycles (--cycles): expected PositiveInt'],
+    [{ oracleFailureRate: 1 }, 'Invalid value 1 supplied to RunConfig/oracleFailureRate (--oracle-failure-rate): expected Probability'],
+    [{ oracle: 'web' }, 'Invalid value "web" supplied to RunConfig/oracle (--oracle): expected OracleKind'],
+    [{ trainer: { batchSize: 0 } }, 'Invalid value 0 supplied to RunConfig/trainer/batchSize (config field trainer.batchSize): expected PositiveInt'],
+    [{ budgett: 3 }, 'RunConfig: unknown field "budgett"'],
+    [{ trainer: { lr: 3 } }, 'RunConfig: unknown field "trainer.lr"'],
+  ])('should reject %j in one line naming the field and value', (input, message) => {
+    let error: unknown;
+    try {
+      decodeRunConfig(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('should name the config file in its errors', () => {
+    expect(() => decodeRunConfig({ seed: -1 }, 'exp.json')).toThrow('Invalid value -1 supplied to exp.json RunConfig/seed (--seed)');
+  });
+
+  it('should check strategy, subset against budget, data folder and pool size', () => {
+    const ok = decodeRunConfig({});
+    expect(() => checkRunConfig(ok, strategyNames)).not.toThrow();
+    expect(() => checkRunConfig(decodeRunConfig({ strategy: 'magic' }), strategyNames)).toThrow('unknown strategy "magic" (--strategy)');
+    expect(() => checkRunConfig(decodeRunConfig({ subset: 100, budget: 200 }), strategyNames)).toThrow('subset 100 (--subset) is smaller than the budget 200');
+    expect(() => checkRunConfig(decodeRunConfig({ data: '/no/such/dir' }), strategyNames)).toThrow('data directory "/no/such/dir" (--data) does not exist');
+    expect(() => checkRunConfigAgainstPool(ok, 10_000)).not.toThrow();
+    expect(() => checkRunConfigAgainstPool(decodeRunConfig({ budget: 20_000, subset: 20_000 }), 10_000)).toThrow('budget 20000 (--budget) is larger than the pool');
+    expect(() => checkRunConfigAgainstPool(decodeRunConfig({ cycles: 60 }), 10_000)).toThrow('cycles 60 (--cycles)');
+  });
+});
