@@ -97,10 +97,12 @@ const phaseInputGradient = (dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometr
   const { strideHeight: sh, strideWidth: sw } = g;
   const mh = Math.ceil(g.filterHeight / sh);
   const mw = Math.ceil(g.filterWidth / sw);
-  // Phase rows q cover padded rows t = q·sH + rh ∈ [0, qh·sH) ⊇ [padTop, padTop + inHeight).
-  const qh = Math.ceil((g.padTop + g.inHeight) / sh);
-  const qw = Math.ceil((g.padLeft + g.inWidth) / sw);
-  const window = spatialWindow(dy, 1 - mh, 1 - mw, qh + mh - 1, qw + mw - 1);
+  // Phase rows q ∈ [q0, q1) cover padded rows t = q·sH + rh ∈ [q0·sH, q1·sH) ⊇ [padTop, padTop + inHeight).
+  const q0h = Math.floor(g.padTop / sh);
+  const q0w = Math.floor(g.padLeft / sw);
+  const qh = Math.ceil((g.padTop + g.inHeight) / sh) - q0h;
+  const qw = Math.ceil((g.padLeft + g.inWidth) / sw) - q0w;
+  const window = spatialWindow(dy, q0h + 1 - mh, q0w + 1 - mw, qh + mh - 1, qw + mw - 1);
   const phases = tf.conv2d(window, phaseFilter(filter, sh, sw), 1, 'valid');
   const ci = g.inChannels;
   const b = g.batch;
@@ -111,7 +113,7 @@ const phaseInputGradient = (dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometr
           tf.transpose(tf.reshape(phases, [b * qh, qw, sh, sw * ci]), [0, 2, 1, 3]),
           [b, qh * sh, qw * sw, ci],
         );
-  return spatialWindow(interleaved as tf.Tensor4D, g.padTop, g.padLeft, g.inHeight, g.inWidth);
+  return spatialWindow(interleaved as tf.Tensor4D, g.padTop - q0h * sh, g.padLeft - q0w * sw, g.inHeight, g.inWidth);
 };
 
 /** The input gradient with dilation: zeros spread between the output gradient's pixels. */
