@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readResults } from '../report/readResults';
+import { readComparisonResults } from '../report/readComparisonResults';
 import { writeReport, type ReportFiles } from '../report/comparisonReport';
 
 /** Options of `ll4al report`. */
@@ -43,12 +43,12 @@ export const reportCommand = async (
     try {
       return statSync(target).isDirectory();
     } catch {
-      return true; // a missing directory: readResults names DIR/results.json as missing
+      return true; // a missing directory: readComparisonResults names DIR/results.json as missing
     }
   })();
   const file = isDir ? join(target, 'results.json') : target;
   const dir = isDir ? target : join(file, '..');
-  const { results, summary } = await readResults(file);
+  const { results, summary } = await readComparisonResults(file);
   const { files, table } = await writeReport(dir, summary, results);
   if (options.json === true) {
     write(JSON.stringify({ type: 'report', files, summary }));

@@ -8,5 +8,5 @@ export * from './comparisonReport';
 export * from './csv';
 export * from './metricDisplay';
 export * from './plots';
-export * from './readResults';
+export * from './readComparisonResults';
 export * from './table';

@@ -32,7 +32,7 @@ const firstProblem = (errors: t.Errors): string => {
 };
 
 /** A results file read back: the comparison and its summary recomputed from its runs. */
-export interface ReadResults {
+export interface ComparisonFile {
   readonly results: ComparisonResults;
   readonly summary: ReadonlyArray<SummaryRow>;
 }
@@ -46,7 +46,7 @@ export interface ReadResults {
  * @returns the results and their summary
  * @throws InputError naming the file and the problem (missing, not JSON, a bad field)
  */
-export const readResults = async (file: string): Promise<ReadResults> => {
+export const readComparisonResults = async (file: string): Promise<ComparisonFile> => {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

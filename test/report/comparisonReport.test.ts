@@ -5,7 +5,7 @@ import * as E from 'fp-ts/Either';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../../src/report/comparisonReport';
 import { ComparisonResults } from '../../src/report/comparisonResults';
-import { readResults } from '../../src/report/readResults';
+import { readComparisonResults } from '../../src/report/readComparisonResults';
 import { fixtureHeader, fixtureRuns } from './comparisonFixture';
 
 let dir: string;
@@ -49,7 +49,7 @@ describe('writeReport', () => {
     const assembled = assembleComparison(fixtureHeader, fixtureRuns);
     if (E.isLeft(assembled)) throw new Error(assembled.left);
     await writeResultsJson(dir, assembled.right);
-    const back = await readResults(join(dir, 'results.json'));
+    const back = await readComparisonResults(join(dir, 'results.json'));
     expect(back.results.strategies).toEqual(['random', 'learning-loss']);
     expect(back.summary).toEqual(assembled.right.summary);
     const { files, table } = await writeReport(dir, back.summary, back.results);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/inputError';
-import { readResults } from '../../src/report/readResults';
+import { readComparisonResults } from '../../src/report/readComparisonResults';
 import { fixtureHeader, fixtureRuns } from './comparisonFixture';
 
 let dir: string;
@@ -24,7 +24,7 @@ const comparison = { ...fixtureHeader, runs: fixtureRuns, summary: [] };
 
 const failure = async (file: string): Promise<InputError> => {
   try {
-    await readResults(file);
+    await readComparisonResults(file);
   } catch (error) {
     if (error instanceof InputError) return error;
     throw error;
@@ -32,15 +32,15 @@ const failure = async (file: string): Promise<InputError> => {
   throw new Error('expected an InputError');
 };
 
-describe('readResults', () => {
+describe('readComparisonResults', () => {
   it('recomputes the summary from the runs, not from the stored summary', async () => {
-    const { summary } = await readResults(await write(comparison));
+    const { summary } = await readComparisonResults(await write(comparison));
     expect(summary).toHaveLength(6);
     expect(summary.find((r) => r.strategy === 'random' && r.cycle === 1)!.mean).toBeCloseTo(0.52, 12);
   });
 
   it('reads a single run as a comparison of one strategy and one trial', async () => {
-    const { results, summary } = await readResults(await write({ strategy: 'entropy', seed: 3, cycles: fixtureRuns[0]!.cycles }));
+    const { results, summary } = await readComparisonResults(await write({ strategy: 'entropy', seed: 3, cycles: fixtureRuns[0]!.cycles }));
     expect(results.strategies).toEqual(['entropy']);
     expect(results.metricName).toBe('testAccuracy');
     expect(summary.map((r) => [r.cycle, r.mean, r.std, r.n])).toEqual([
