@@ -138,6 +138,18 @@ describe('joint training', () => {
     expect(await target({ lambda: 5, stopLossGradientAfter: null })).not.toEqual(stopped);
   });
 
+  it('trains with the MSE ablation, whose loss-module loss differs from the ranking loss', async () => {
+    const losses = async (lossObjective: 'ranking' | 'mse') => {
+      const learner = tiny({ lossObjective, augment: false });
+      const reports = await learner.fit(labeledOf(32), { epochs: 2, seed: 4 });
+      learner.dispose();
+      return reports.map((r) => r.lossModuleLoss);
+    };
+    const mse = await losses('mse');
+    expect(mse.every(Number.isFinite)).toBe(true);
+    expect(mse).not.toEqual(await losses('ranking'));
+  });
+
   it('rejects with an AbortError when aborted, and InputError on a bad label or id', async () => {
     const learner = tiny();
     const controller = new AbortController();

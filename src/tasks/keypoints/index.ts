@@ -1,0 +1,18 @@
+/**
+ * The keypoints task (the paper's human-pose experiment at CPU scale): Gaussian heatmaps, a
+ * small stacked hourglass, the heatmap loss, PCK, and the learner.
+ */
+export { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
+export { heatmapLossPerSample } from './heatmapLoss';
+export { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel';
+export { PCK_LENGTH_OF_DIAGONAL, pck, pckLength } from './pck';
+export { buildStackedHourglass, type StackedHourglassOptions } from './stackedHourglass';
+export {
+  createKeypointsLearner,
+  keypointsTask,
+  keypointsTrainerDefaults,
+  type KeypointData,
+  type KeypointsLearnerOptions,
+  type KeypointsTaskOptions,
+  type KeypointsTaskSetup,
+} from './keypointsLearner';
