@@ -308,6 +308,10 @@ const barsProgress = (
       multibar.log(error === undefined ? `[${id}] done\n` : `[${id}] FAILED: ${error}\n`);
     },
     note: (text) => multibar.log(`${text}\n`),
-    stop: () => multibar.stop(),
+    stop: () => {
+      // A last redraw flushes lines logged since the previous frame; stop alone would drop them.
+      if (multibar.isActive) multibar.update();
+      multibar.stop();
+    },
   };
 };

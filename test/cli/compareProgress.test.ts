@@ -123,14 +123,16 @@ describe('createProgress', () => {
     expect(err.text + out.text).toBe('');
   });
 
-  it('draws a bar per run with its id, cycle and stage in bars mode', async () => {
+  it('draws a bar per run with its id, cycle and stage in bars mode, and flushes the last lines at stop', async () => {
     const err = Object.assign(new Collect(), { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true, clearScreenDown: () => true });
     const progress = createProgress('bars', { err: err as unknown as NodeJS.WritableStream, out: new Collect() });
     progress.runStarted('learning-loss/trial-1', { cycles: 3, epochs: 4 });
     progress.runEvent('learning-loss/trial-1', { type: 'cycleStarted', cycle: 2, cycles: 3, labeled: 400 });
     progress.runEvent('learning-loss/trial-1', { type: 'epochTrained', cycle: 2, report: { epoch: 1, epochs: 4 } });
     await new Promise((resolve) => setTimeout(resolve, 150));
+    progress.runEnded('learning-loss/trial-1');
     progress.stop();
+    expect(err.text).toContain('[learning-loss/trial-1] done');
     expect(err.text).toContain('learning-loss/trial-1');
     expect(err.text).toContain('cycle 2/3');
     expect(err.text).toContain('training epoch 1/4');
