@@ -61,14 +61,15 @@ export const acquireRunLock = (path: string, dir: string): RunLock => {
     writeSync(fd, `${process.pid}\n`);
     closeSync(fd);
     let held = true;
-    return {
-      path,
-      release: () => {
-        if (!held) return;
-        held = false;
-        if (readHolder(path) === process.pid) unlinkSync(path);
-      },
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      process.removeListener('exit', release);
+      if (readHolder(path) === process.pid) unlinkSync(path);
     };
+    // Released on process.exit too (a stop by SIGINT); only kill -9 leaves a stale lock.
+    process.once('exit', release);
+    return { path, release };
   }
   throw new InputError(`run directory ${dir}: could not take the lock ${path}`);
 };
