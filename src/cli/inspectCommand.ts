@@ -66,12 +66,17 @@ export const inspectModel = (name: string): ModelSummary => {
 };
 
 const formatSummary = (s: ModelSummary): string => {
-  const table = new Table({ head: ['layer', 'type', 'output', 'params'], colAligns: ['left', 'left', 'left', 'right'] });
+  const table = new Table({
+    head: ['layer', 'type', 'output', 'params'],
+    colAligns: ['left', 'left', 'left', 'right'],
+    style: { compact: true, head: [], border: [] },
+  });
   for (const l of s.layers) table.push([l.name, l.type, l.outputShape, l.params.toLocaleString('en-US')]);
   return [
     `${s.model}: input ${s.inputShape.join('×')}, ${s.classes} classes`,
     table.toString(),
-    `target params:      ${s.targetParams.toLocaleString('en-US')} (trainable)`,
+    '(layer params include batch-norm moving statistics; the totals count trainable parameters)',
+    `target params:      ${s.targetParams.toLocaleString('en-US')}`,
     `loss module params: ${s.lossModuleParams.toLocaleString('en-US')}`,
   ].join('\n');
 };
