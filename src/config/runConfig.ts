@@ -87,7 +87,7 @@ export const RunConfig = t.type(
     data: t.string,
     dataKind: DataKind,
     /** 'tensorflow' | 'wasm' | 'cpu', or 'auto' for the fastest present. */
-    backend: t.string,
+    backend: t.keyof({ auto: null, tensorflow: null, wasm: null, cpu: null }, 'Backend'),
     oracle: t.keyof({ simulated: null, file: null }, 'OracleKind'),
     oracleDelayMs: NonNegativeNumber,
     oracleFailureRate: FailureRate,

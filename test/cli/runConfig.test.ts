@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runConfigFromFlags } from '../../src/cli/runCommand';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, defaultRunConfig } from '../../src/config/runConfig';
 import { InputError } from '../../src/inputError';
 import { strategyNames } from '../../src/streams/strategies';
@@ -45,5 +49,27 @@ describe('run configuration', () => {
     expect(() => checkRunConfigAgainstPool(ok, 10_000)).not.toThrow();
     expect(() => checkRunConfigAgainstPool(decodeRunConfig({ budget: 20_000, subset: 20_000 }), 10_000)).toThrow('budget 20000 (--budget) is larger than the pool');
     expect(() => checkRunConfigAgainstPool(decodeRunConfig({ cycles: 60 }), 10_000)).toThrow('cycles 60 (--cycles)');
+  });
+});
+
+describe('run flags and --config', () => {
+  it('should read the config file and let flags override it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll4al-config-'));
+    try {
+      const file = join(dir, 'exp.json');
+      writeFileSync(file, JSON.stringify({ budget: 100, cycles: 5, trainer: { batchSize: 64 } }));
+      const config = runConfigFromFlags({ config: file, cycles: '4', oracleFailureRate: '0.25' });
+      expect(config.budget).toBe(100);
+      expect(config.cycles).toBe(4);
+      expect(config.oracleFailureRate).toBe(0.25);
+      expect(config.trainer).toEqual({ batchSize: 64 });
+      writeFileSync(file, '{"budget": 1,');
+      expect(() => runConfigFromFlags({ config: file })).toThrow(`config file ${file} (--config) is not valid JSON`);
+      writeFileSync(file, JSON.stringify({ budget: 'many' }));
+      expect(() => runConfigFromFlags({ config: file })).toThrow(`Invalid value "many" supplied to ${file} RunConfig/budget (--budget)`);
+      expect(() => runConfigFromFlags({ backend: 'gpu' })).toThrow('Invalid value "gpu" supplied to RunConfig/backend (--backend): expected Backend');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
