@@ -7,7 +7,7 @@ import type { AlEvent, CycleRow, StageSeconds } from './events';
 import { evaluate } from './evaluate';
 import { concatBatches } from './gatherScores';
 import { mergeLabels } from './mergeLabels';
-import { createPoolState, unlabeledIds, type PoolState } from './poolState';
+import { createPoolState, type PoolState } from './poolState';
 import { queryOracle, type QueryOracleOptions } from './queryOracle';
 import { rankBy } from './rankBy';
 import { retrain } from './retrain';
