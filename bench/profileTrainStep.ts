@@ -1,34 +1,53 @@
+/**
+ * `npx tsx bench/profileTrainStep.ts [wasm|cpu|tensorflow]`: the kernels that dominate one joint
+ * training step (batch 128) and one scoring batch (256) of the small CNN + loss module, from
+ * tf.profile. Nested kernels (those ll4al's gradient kernels run) are listed too, so times overlap.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendRequest } from '../src/backend';
-import { buildBenchModel, benchTrainStep, benchScore } from './benchModel';
+import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
+import { fillSyntheticPixels } from './syntheticImages';
 
-/** Prints the kernels that dominate one training step and one scoring batch (tf.profile). */
-const main = async (): Promise<void> => {
-  const info = await initBackend((process.argv[2] as BackendRequest | undefined) ?? 'wasm');
-  const model = buildBenchModel(1);
-  const optimizer = tf.train.momentum(0.01, 0.9);
-  const x = tf.randomNormal([128, 28, 28, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
-  const labels = tf.oneHot(tf.randomUniform([128], 0, 10, 'int32', 3) as tf.Tensor1D, 10) as tf.Tensor2D;
-  for (let i = 0; i < 2; i++) benchTrainStep(model, optimizer, x, labels);
-  const t0 = performance.now();
-  const profile = await tf.profile(() => benchTrainStep(model, optimizer, x, labels));
-  const wall = performance.now() - t0;
+const summarize = (kernels: ReadonlyArray<{ name: string; kernelTimeMs: unknown; inputShapes: unknown }>, top: number): void => {
   const byKernel = new Map<string, { ms: number; n: number }>();
-  for (const k of profile.kernels) {
+  for (const k of kernels) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
     byKernel.set(k.name, { ms: e.ms + ms, n: e.n + 1 });
   }
-  const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
-  console.log(`${info.name}: train step wall ${wall.toFixed(0)} ms (profiled)`);
-  for (const [name, { ms, n }] of rows) console.log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms  x${n}`);
-  const xs = tf.randomNormal([256, 28, 28, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
-  await benchScore(model, xs);
-  const sp = await tf.profile(() => { const o = model.predict(xs) as tf.Tensor[]; return o; });
-  const sk = new Map<string, number>();
-  for (const k of sp.kernels) sk.set(k.name, (sk.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
-  console.log('score batch 256:');
-  for (const [name, ms] of [...sk.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms`);
+  for (const [name, { ms, n }] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
+    console.log(`  ${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms  x${n}`);
+  }
+};
+
+const main = async (): Promise<void> => {
+  const info = await initBackend((process.argv[2] as BackendRequest | undefined) ?? 'wasm');
+  const model = JointModel.create(buildSmallCnn({ seed: 1 }), { seed: 2 });
+  const variables = model.trainableVariables();
+  const optimizer = new SgdMomentum(variables, 0.9, 5e-4);
+  const x = tf.tensor4d(fillSyntheticPixels(new Float32Array(128 * 784), 1), [128, 28, 28, 1]);
+  const labels = tf.tensor1d(Int32Array.from({ length: 128 }, (_, i) => i % 10), 'int32');
+  const step = (): void =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const out = model.forward(x, { training: true });
+        const perSample = crossEntropyPerSample(out.heads[0] as tf.Tensor2D, labels);
+        return tf.add(tf.mean(perSample), marginRankingLossTensor(out.predictedLoss, perSample, 1)) as tf.Scalar;
+      }, variables);
+      optimizer.apply(grads, 0.01);
+    });
+  for (let i = 0; i < 2; i++) step();
+  const t0 = performance.now();
+  const profile = await tf.profile(step);
+  console.log(`${info.name}: train step wall ${(performance.now() - t0).toFixed(0)} ms (profiled)`);
+  summarize(profile.kernels, 25);
+  const xs = tf.tensor4d(fillSyntheticPixels(new Float32Array(256 * 784), 2), [256, 28, 28, 1]);
+  const score = () => tf.tidy(() => { const o = model.forward(xs, { training: false }); return [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding]; });
+  tf.dispose(score());
+  const t1 = performance.now();
+  const sp = await tf.profile(score);
+  console.log(`score batch 256: wall ${(performance.now() - t1).toFixed(0)} ms (profiled)`);
+  summarize(sp.kernels, 12);
 };
 
 void main();

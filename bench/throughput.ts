@@ -1,0 +1,225 @@
+/**
+ * `npm run bench [-- --json] [--backend NAME] [--steps N] [--quick] [--pools 10000,50000,200000]`
+ *
+ * Times the small CNN + loss-prediction module on the chosen tfjs backend:
+ * - training img/s: one joint step (cross-entropy + margin ranking loss, SGD with momentum 0.9
+ *   and weight decay 5e-4) on a batch of 128, median of timed steps after warm-up;
+ * - scoring img/s: logits → probabilities, predicted loss and embedding of 1,024 images in
+ *   batches of 256, read back as typed arrays, median of timed passes after warm-up;
+ * - leakedTensors: live tensors after the timed steps minus before;
+ * - with /usr/bin/python3 and torch, PyTorch's figures for the same model in the same
+ *   invocation (../shared/bench/torch_throughput.py, 2 threads) and the ratios;
+ * - unless --quick: peak RSS while scoring streamed pools, and the selection stage's time
+ *   (top-K by predicted loss, k-center greedy on embeddings) for the same pool sizes.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type BackendInfo, type BackendRequest } from '../src/backend';
+import { InputError } from '../src/inputError';
+import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
+import { measurePools, type PoolFigures } from './poolMemory';
+import { measureSelection, type SelectionFigures } from './selectionTime';
+import { fillSyntheticPixels } from './syntheticImages';
+import { runTorchReference, type TorchReference } from './torchReference';
+
+interface BenchOptions {
+  readonly json: boolean;
+  readonly backend?: BackendRequest;
+  readonly steps: number;
+  readonly quick: boolean;
+  readonly pools: ReadonlyArray<number>;
+  readonly torch: boolean;
+}
+
+const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
+  let json = false;
+  let backend: BackendRequest | undefined;
+  let steps = 10;
+  let quick = false;
+  let torch = true;
+  let pools: ReadonlyArray<number> = [10_000, 50_000, 200_000];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new InputError(`${arg}: missing value`);
+      return v;
+    };
+    if (arg === '--json') json = true;
+    else if (arg === '--quick') quick = true;
+    else if (arg === '--no-torch') torch = false;
+    else if (arg === '--backend') backend = value() as BackendRequest;
+    else if (arg === '--steps') {
+      steps = Number(value());
+      if (!Number.isInteger(steps) || steps < 1) throw new InputError(`--steps: expected a positive integer, got ${argv[i]}`);
+    } else if (arg === '--pools') {
+      const v = value();
+      pools = v === 'none' ? [] : v.split(',').map(Number);
+      if (pools.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--pools: expected sizes like 10000,50000, got ${v}`);
+    } else throw new InputError(`unknown bench option ${arg} (expected --json, --backend NAME, --steps N, --quick, --pools LIST, --no-torch)`);
+  }
+  return { json, backend, steps, quick, pools: quick ? [] : pools, torch };
+};
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const trainBatch = 128;
+const scoreBatch = 256;
+const scoreImages = 1024;
+
+/** Training img/s of one joint step, median of `steps` timed steps after 3 warm-up steps. */
+const timeTraining = (model: JointModel, steps: number): number => {
+  const variables = model.trainableVariables();
+  const optimizer = new SgdMomentum(variables, 0.9, 5e-4);
+  const x = tf.tensor4d(fillSyntheticPixels(new Float32Array(trainBatch * 28 * 28), 1), [trainBatch, 28, 28, 1]);
+  const labels = tf.tensor1d(Int32Array.from({ length: trainBatch }, (_, i) => (i * 7) % 10), 'int32');
+  const step = (): void =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const out = model.forward(x, { training: true });
+        const perSample = crossEntropyPerSample(out.heads[0] as tf.Tensor2D, labels);
+        return tf.add(tf.mean(perSample), marginRankingLossTensor(out.predictedLoss, perSample, 1)) as tf.Scalar;
+      }, variables);
+      optimizer.apply(grads, 0.01);
+    });
+  for (let i = 0; i < 3; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  optimizer.dispose();
+  tf.dispose([x, labels]);
+  return trainBatch / (median(times) / 1000);
+};
+
+/** Scores `count` images from `pixels` in batches of 256; returns the outputs' total length. */
+export const scoreImagesOnce = async (model: JointModel, pixels: Float32Array, count: number): Promise<number> => {
+  let read = 0;
+  const per = 28 * 28;
+  for (let start = 0; start < count; start += scoreBatch) {
+    const m = Math.min(scoreBatch, count - start);
+    const input = tf.tensor4d(pixels.subarray(start * per, (start + m) * per), [m, 28, 28, 1]);
+    const outs = tf.tidy(() => {
+      const o = model.forward(input, { training: false });
+      return [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding];
+    });
+    input.dispose();
+    const arrays = await Promise.all(outs.map((t) => t.data()));
+    tf.dispose(outs);
+    read += arrays.reduce((n, a) => n + a.length, 0);
+  }
+  return read;
+};
+
+/** Scoring img/s over 1,024 images, median of `steps` timed passes after 2 warm-up passes. */
+const timeScoring = async (model: JointModel, steps: number): Promise<number> => {
+  const pixels = fillSyntheticPixels(new Float32Array(scoreImages * 28 * 28), 2);
+  for (let i = 0; i < 2; i++) await scoreImagesOnce(model, pixels, scoreImages);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await scoreImagesOnce(model, pixels, scoreImages);
+    times.push(performance.now() - t0);
+  }
+  return scoreImages / (median(times) / 1000);
+};
+
+interface BenchResult {
+  readonly backend: string;
+  readonly backendInfo: BackendInfo;
+  readonly trainImgPerSec: number;
+  readonly scoreImgPerSec: number;
+  readonly leakedTensors: number;
+  readonly loadAverage: ReadonlyArray<number>;
+  readonly cpus: number;
+  readonly torch?: TorchReference;
+  readonly ratios?: { readonly train: number; readonly score: number };
+  readonly pools?: ReadonlyArray<PoolFigures>;
+  readonly selection?: ReadonlyArray<SelectionFigures>;
+  readonly notes: ReadonlyArray<string>;
+}
+
+const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
+
+const main = async (): Promise<void> => {
+  const options = parseArgs(process.argv.slice(2));
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const backendInfo = await initBackend(options.backend);
+  const notes: string[] = [];
+  const loadBefore = os.loadavg();
+
+  const model = JointModel.create(buildSmallCnn({ seed: 1 }), { seed: 2 });
+  const tensorsBefore = tf.memory().numTensors;
+  const trainImgPerSec = timeTraining(model, options.steps);
+  const scoreImgPerSec = await timeScoring(model, options.steps);
+  const leakedTensors = tf.memory().numTensors - tensorsBefore;
+
+  let torch: TorchReference | undefined;
+  if (options.torch) {
+    const reference = runTorchReference(repoRoot);
+    if ('note' in reference) notes.push(reference.note);
+    else torch = reference;
+  }
+  const pools = options.pools.length > 0 ? await measurePools(model, options.pools, scoreImagesOnce) : undefined;
+  const selection = options.pools.length > 0 ? measureSelection(options.pools, model.network.embeddingDim) : undefined;
+  model.dispose();
+
+  const loadAfter = os.loadavg();
+  const result: BenchResult = {
+    backend: backendInfo.name,
+    backendInfo,
+    trainImgPerSec: round(trainImgPerSec),
+    scoreImgPerSec: round(scoreImgPerSec),
+    leakedTensors,
+    loadAverage: [round(loadBefore[0], 2), round(loadAfter[0], 2)],
+    cpus: os.cpus().length,
+    ...(torch === undefined
+      ? {}
+      : {
+          torch,
+          ratios: { train: round(trainImgPerSec / torch.trainImgPerSec, 3), score: round(scoreImgPerSec / torch.scoreImgPerSec, 3) },
+        }),
+    ...(pools === undefined ? {} : { pools }),
+    ...(selection === undefined ? {} : { selection }),
+    notes,
+  };
+  if (options.json) {
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const simd = backendInfo.simd === undefined ? '' : ` (simd ${backendInfo.simd}, threads ${backendInfo.threads ?? '?'})`;
+  console.log(`backend         ${result.backend}${simd}`);
+  console.log(`load average    ${result.loadAverage.join(' → ')} on ${result.cpus} cpus`);
+  console.log(`train           ${result.trainImgPerSec} img/s  (joint step, batch ${trainBatch})`);
+  console.log(`score           ${result.scoreImgPerSec} img/s  (batch ${scoreBatch})`);
+  console.log(`leakedTensors   ${result.leakedTensors}`);
+  if (result.torch !== undefined && result.ratios !== undefined) {
+    console.log(`pytorch         ${result.torch.engine}: train ${result.torch.trainImgPerSec} img/s, score ${result.torch.scoreImgPerSec} img/s`);
+    console.log(`ratio           train ${result.ratios.train}×, score ${result.ratios.score}× of PyTorch`);
+  }
+  for (const p of result.pools ?? []) {
+    console.log(
+      `pool ${String(p.pool).padStart(7)}   ${p.imgPerSec} img/s, peak RSS ${p.peakRssMB} MB (start ${p.startRssMB} MB, outputs kept ${p.outputMB} MB)`,
+    );
+  }
+  for (const s of result.selection ?? []) {
+    console.log(`select ${String(s.pool).padStart(7)} topK(${s.k}) ${s.topKMs} ms, kCenterGreedy(${s.k}, ${s.labeled} labeled) ${s.kCenterMs} ms`);
+  }
+  for (const note of notes) console.log(`note            ${note}`);
+};
+
+main().catch((error: unknown) => {
+  if (error instanceof InputError) {
+    console.error(`ll4al bench: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+});
