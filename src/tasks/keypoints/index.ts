@@ -11,6 +11,7 @@ export {
   createKeypointsLearner,
   keypointsTask,
   keypointsTrainerDefaults,
+  KEYPOINTS_LAMBDA,
   type KeypointData,
   type KeypointsLearnerOptions,
   type KeypointsTaskOptions,
