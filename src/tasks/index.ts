@@ -67,3 +67,4 @@ export const createLearner = <K extends TaskName>(task: K, options: TaskOptions[
   if (factory == null) throw new InputError(`task: unknown task '${String(task)}' (expected one of ${Object.keys(factories).join(', ')})`);
   return factory(options);
 };
+export * from './keypoints';
