@@ -52,7 +52,15 @@ export const curveSpec = (metricName: string, summary: ReadonlyArray<SummaryRow>
     n: r.n,
   }));
   const strategies = strategiesOf(rows);
-  const x = { field: 'labeled', type: 'quantitative', title: 'Labeled training images (count)', scale: { zero: false } } as const;
+  // Ticks at the labeled-set sizes the cycles trained on, when they are few enough to read.
+  const sizes = [...new Set(values.map((v) => v.labeled))].sort((a, b) => a - b);
+  const x = {
+    field: 'labeled',
+    type: 'quantitative' as const,
+    title: 'Labeled training images (count)',
+    scale: { zero: false },
+    axis: sizes.length <= 12 ? { values: sizes, format: ',d' } : { format: ',d' },
+  };
   const color = { field: 'strategy', type: 'nominal', scale: { domain: strategies }, legend } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -114,7 +122,7 @@ export const rankingSpec = (summary: ReadonlyArray<SummaryRow>): TopLevelSpec | 
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: 'Loss-prediction ranking accuracy on the test set',
-      subtitle: `test pairs ordered like their true losses; ${trialsNote(rows)}; dashed: chance`,
+      subtitle: ['fraction of test pairs the loss module orders like their true losses', `${trialsNote(rows)}; dashed line: chance (50%)`],
     },
     width,
     height,
