@@ -3,10 +3,13 @@ import { asTensor } from './kernelTensors';
 import { axisBlock } from './reduceByMatMul';
 
 /**
- * Makes a `Sum` or `Mean` kernel for wasm that reduces a leading block of axes (batch norm's
- * moments over N, H, W) as one matrix product with a row of ones, which XNNPACK runs several
- * times faster than wasm's transpose-then-reduce. Every other case goes to `fallback`, the
- * kernel it replaces.
+ * Makes a `Sum` or `Mean` kernel for wasm that avoids wasm's transpose-then-reduce when the
+ * reduced axes are one contiguous block that is not innermost:
+ * - a leading block (batch norm's moments over N, H, W) is one matrix product with a row of
+ *   ones, which XNNPACK runs several times faster;
+ * - an inner block with axes before it (global average pooling over H, W) is one XNNPACK
+ *   average pooling over a [outer, reduced, 1, inner] view, about ten times faster.
+ * Every other case goes to `fallback`, the kernel it replaces.
  *
  * @param mean - true for Mean (divides by the count), false for Sum.
  * @param fallback - The stock kernel, for the cases not handled here.
@@ -19,15 +22,20 @@ export const leadingReductionKernel =
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const block = axisBlock(x.shape, axes);
     const innermost = axes.includes(x.shape.length - 1);
-    if (x.dtype !== 'float32' || block === undefined || block.outer !== 1 || innermost || block.reduced === 0) {
+    if (x.dtype !== 'float32' || block === undefined || innermost || block.reduced === 0 || block.reduced === 1) {
       return fallback(args);
     }
     const outShape = keepDims
       ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
       : x.shape.filter((_, i) => !axes.includes(i));
     return tf.tidy(() => {
-      const ones = tf.fill([1, block.reduced], mean ? 1 / block.reduced : 1);
-      const view = tf.reshape(asTensor(x), [block.reduced, block.inner]);
-      return tf.reshape(tf.matMul(ones, view), outShape);
+      if (block.outer === 1) {
+        const ones = tf.fill([1, block.reduced], mean ? 1 / block.reduced : 1);
+        const view = tf.reshape(asTensor(x), [block.reduced, block.inner]);
+        return tf.reshape(tf.matMul(ones, view), outShape);
+      }
+      const view = tf.reshape(asTensor(x), [block.outer, block.reduced, 1, block.inner]) as tf.Tensor4D;
+      const averaged = tf.avgPool(view, [block.reduced, 1], 1, 'valid');
+      return tf.reshape(mean ? averaged : tf.mul(averaged, block.reduced), outShape);
     });
   };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedBatchNormGradConfig } from './batchNormGradient';
+import { batchNormKernel } from './batchNormKernel';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput';
 import { meanGradConfig, sumGradConfig } from './reductionGradients';
@@ -22,6 +23,7 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
   { kernelName: 'Conv2DBackpropInput', make: () => conv2dBackpropInputKernel },
   { kernelName: 'Sum', make: (stock) => leadingReductionKernel(false, needsStock('Sum', stock)) },
   { kernelName: 'Mean', make: (stock) => leadingReductionKernel(true, needsStock('Mean', stock)) },
+  { kernelName: 'FusedBatchNorm', make: (stock) => batchNormKernel(needsStock('FusedBatchNorm', stock)) },
 ];
 
 /** The gradients ll4al replaces (for every backend: they compute the same values, faster on wasm). */
@@ -31,8 +33,9 @@ let registered = false;
 
 /**
  * Registers ll4al's training kernels for the `wasm` backend: the convolution filter gradient
- * that tfjs-backend-wasm lacks, a fast convolution input gradient, leading-axis reductions
- * as matrix products, and gradients for batch norm, Sum and Mean that broadcast instead of
+ * that tfjs-backend-wasm lacks, a fast convolution input gradient, reductions over leading
+ * axes as matrix products and over inner axes as average pooling, batch norm as a depthwise
+ * 1×1 convolution, and gradients for batch norm, Sum and Mean that broadcast instead of
  * tiling. Called by `initBackend` when it picks wasm; calling it again does nothing.
  *
  * @returns The names of the kernels registered for wasm.

@@ -96,7 +96,7 @@ export const inflateFilter = (w: tf.Tensor4D, dh: number, dw: number): tf.Tensor
       [0, 0],
     ]);
     const full = tf.reshape(spread, [kh * dh, kw * dw, ci, co]);
-    return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]);
+    return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]) as tf.Tensor4D;
   });
 
 /** max |a − b| relative to max(1, max |b|). */
