@@ -143,7 +143,8 @@ export const describeStage = (state: RunState): string => {
     case 'labeling':
       return state.asked > 0 ? `initial labels ${state.received}/${state.asked}` : 'initial labels';
     case 'training':
-      return `training epoch ${state.epoch}/${state.epochs}`;
+      // The epoch in progress (1-based); after the last epoch the evaluation follows at once.
+      return `training epoch ${Math.min(state.epoch + 1, state.epochs)}/${state.epochs}`;
     case 'evaluating':
       return 'evaluating';
     case 'scoring':
@@ -154,6 +155,29 @@ export const describeStage = (state: RunState): string => {
       return 'done';
   }
 };
+
+/**
+ * A duration for people: "45s", "3m 05s", "1h 02m"; "–" when unknown (not finite or negative).
+ * @param seconds the duration
+ * @returns the text
+ */
+export const formatDuration = (seconds: number): string => {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+};
+
+/**
+ * Time left of a run from its progress so far, assuming the pace so far continues.
+ * @param elapsedSeconds time since the run started
+ * @param done units done
+ * @param total units in all
+ * @returns seconds left, or NaN before any unit is done
+ */
+export const estimateSecondsLeft = (elapsedSeconds: number, done: number, total: number): number =>
+  done > 0 ? (elapsedSeconds * (total - done)) / done : Number.NaN;
 
 const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
@@ -265,27 +289,35 @@ const barsProgress = (
   const multibar = new cliProgress.MultiBar(
     {
       stream: streams.err,
-      format: '{id} |{bar}| {percentage}% | cycle {cycle}/{cycles} | {stage} | ETA {eta_formatted}',
+      format: '{id} |{bar}| {percentage}% | cycle {cycle}/{cycles} | {stage} | ETA {left}',
       hideCursor: true,
       clearOnComplete: false,
-      etaBuffer: 50,
       autopadding: true,
       barsize: 24,
     },
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();
+  const started = new Map<string, number>();
   const width = { id: 0 };
-  const payload = (id: string, state: RunState) => ({
-    id: id.padEnd(width.id),
-    cycle: state.cycle,
-    cycles: state.cycles,
-    stage: describeStage(state).padEnd(22),
-  });
+  // Our own ETA, from the run's pace since it started: cli-progress's rate buffer swings with
+  // units of unequal cost (an epoch against a scored batch) and shows INF before the first.
+  const payload = (id: string, state: RunState) => {
+    const [done, total] = runUnits(state);
+    const elapsed = (Date.now() - (started.get(id) ?? Date.now())) / 1000;
+    return {
+      id: id.padEnd(width.id),
+      cycle: state.cycle,
+      cycles: state.cycles,
+      stage: describeStage(state).padEnd(22),
+      left: formatDuration(estimateSecondsLeft(elapsed, done, total)),
+    };
+  };
   return {
     runStarted: (id, shape) => {
       const state = initialRunState(shape);
       states.set(id, state);
+      started.set(id, Date.now());
       width.id = Math.max(width.id, id.length);
       const [done, total] = runUnits(state);
       bars.set(id, multibar.create(total, done, payload(id, state)));

@@ -6,6 +6,8 @@ import {
   createProgress,
   describeLastCycle,
   describeStage,
+  estimateSecondsLeft,
+  formatDuration,
   initialRunState,
   runUnits,
   type RunState,
@@ -44,7 +46,8 @@ describe('advanceRun and describeStage', () => {
     let s = fold([{ type: 'runStarted', poolSize: 10000, cycles: 3, labeled: 0, firstCycle: 0 }]);
     expect(describeStage(s)).toBe('initial labels');
     s = fold([{ type: 'cycleStarted', cycle: 1, cycles: 3, labeled: 200 }, { type: 'epochTrained', cycle: 1, report: { epoch: 3, epochs: 4 } }], s);
-    expect(describeStage(s)).toBe('training epoch 3/4');
+    // three of four epochs done: the fourth is in progress
+    expect(describeStage(s)).toBe('training epoch 4/4');
     s = fold([{ type: 'evaluated', cycle: 1 }, { type: 'batchScored', cycle: 1, scored: 512, total: 2000 }], s);
     expect(describeStage(s)).toBe('scoring 512/2000');
     s = fold([{ type: 'selected', cycle: 1, ids: [1, 2, 3, 4], reserve: 0 }, { type: 'labelAccepted', cycle: 1, id: 1, label: 0, labeled: 201 }], s);
@@ -73,6 +76,22 @@ describe('runUnits', () => {
     // cycle 1 done (6 units) + 2 epochs + half the scoring
     expect(runUnits(midway)).toEqual([8.5, 16]);
     expect(runUnits(fold([{ type: 'runFinished', labeled: 600, rows: [] }]))).toEqual([16, 16]);
+  });
+});
+
+describe('formatDuration and estimateSecondsLeft', () => {
+  it('formats seconds, minutes and hours, and – when unknown', () => {
+    expect(formatDuration(44.6)).toBe('45s');
+    expect(formatDuration(185)).toBe('3m 05s');
+    expect(formatDuration(3720)).toBe('1h 02m');
+    expect(formatDuration(Number.NaN)).toBe('–');
+    expect(formatDuration(-1)).toBe('–');
+  });
+
+  it('extrapolates the pace so far, and is unknown before any work is done', () => {
+    // a quarter done in 30 s → 90 s left
+    expect(estimateSecondsLeft(30, 4, 16)).toBe(90);
+    expect(estimateSecondsLeft(30, 0, 16)).toBeNaN();
   });
 });
 
@@ -135,7 +154,7 @@ describe('createProgress', () => {
     expect(err.text).toContain('[learning-loss/trial-1] done');
     expect(err.text).toContain('learning-loss/trial-1');
     expect(err.text).toContain('cycle 2/3');
-    expect(err.text).toContain('training epoch 1/4');
+    expect(err.text).toContain('training epoch 2/4');
     expect(err.text).toContain('ETA');
   });
 });
