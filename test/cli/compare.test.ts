@@ -4,7 +4,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { planComparison, runId } from '../../src/cli/compareCommand';
+import * as E from 'fp-ts/Either';
+import { planComparison, printOutcome, runId, type ComparisonOutcome } from '../../src/cli/compareCommand';
+import { assembleComparison } from '../../src/report/comparisonReport';
+import { renderTable } from '../../src/report/table';
+import { fixtureHeader, fixtureRuns } from '../report/comparisonFixture';
 import { freeDemoDir } from '../../src/cli/demoCommand';
 import { InputError } from '../../src/inputError';
 import { deriveSeed } from '../../src/ops/random';
@@ -88,6 +92,30 @@ describe('planComparison', () => {
   it('refuses an output directory that already holds a comparison', async () => {
     await writeFile(join(dir, 'results.json'), '{}');
     expect(() => planComparison({ out: dir })).toThrow(`output directory ${dir} (--out) already holds a comparison; choose another --out`);
+  });
+});
+
+describe('printOutcome', () => {
+  const assembled = assembleComparison(fixtureHeader, fixtureRuns);
+  if (E.isLeft(assembled)) throw new Error(assembled.left);
+  const files = { resultsJson: 'd/results.json', resultsCsv: 'd/results.csv', runsCsv: 'd/runs.csv', curveSvg: 'd/curve.svg', rankingSvg: 'd/ranking.svg' };
+  const outcome: ComparisonOutcome = { results: assembled.right, files, table: renderTable('testAccuracy', []) };
+
+  it('prints the table and every path for people', () => {
+    const lines: string[] = [];
+    printOutcome(outcome, false, (line) => lines.push(line));
+    expect(lines[0]).toBe(outcome.table);
+    expect(lines.slice(1)).toEqual(['results: d/results.json', 'curve:   d/curve.svg', 'ranking: d/ranking.svg', 'table:   d/results.csv (per run: d/runs.csv)']);
+  });
+
+  it('prints one JSON line with the files and the summary for scripts', () => {
+    const lines: string[] = [];
+    printOutcome(outcome, true, (line) => lines.push(line));
+    expect(lines).toHaveLength(1);
+    const parsed = JSON.parse(lines[0]!) as { type: string; files: typeof files; summary: unknown[] };
+    expect(parsed.type).toBe('comparisonFinished');
+    expect(parsed.files).toEqual(files);
+    expect(parsed.summary).toHaveLength(6);
   });
 });
 
