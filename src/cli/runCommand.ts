@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { Subscription } from 'rxjs';
 import { initBackend, type BackendRequest } from '../backend/initBackend';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig';
+import { layerRunInputs, presetNames, resolvePreset } from '../config/presets';
 import { loadDataset, type DatasetSpec } from '../data/load';
 import { InputError } from '../inputError';
 import { deriveSeed } from '../ops/random';
@@ -261,9 +262,13 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   if (flags['oracle'] === 'file' && flags['oracleDelayMs'] !== undefined) {
     throw new InputError(`${flagOf('oracleDelayMs')} applies to the simulated oracle, not to --oracle file`);
   }
-  const merged: RunConfigInput = { ...fromFile, ...fromFlags };
+  const preset = typeof flags['preset'] === 'string' ? resolvePreset(flags['preset']) : undefined;
+  const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
   const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
   checkRunConfig(config, strategyNames);
+  if (preset?.needsData !== undefined && config.data === 'embedded') {
+    throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
+  }
   return config;
 };
 
@@ -301,6 +306,7 @@ export const register = (program: Command): void => {
     .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
     .option('--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)')
     .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
+    .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--json', 'print every event as a JSON line instead of text')
     .action(async (flags: RunFlags) => {
