@@ -1,0 +1,25 @@
+/**
+ * The detection task (the paper's SSD experiment at CPU scale): default boxes, the box codec,
+ * matching, the multibox loss with hard-negative mining, a small SSD-style detector, NMS, mAP,
+ * and the learner.
+ */
+export { iou, boxArea, type Box } from './boxes';
+export { anchorCount, anchorsPerCell, checkAnchorGeometry, defaultAnchorGeometry, makeAnchors, type AnchorGeometry, type SourceMap } from './anchors';
+export { BOX_VARIANCES, decodeBox, encodeBox } from './boxCodec';
+export { MATCH_IOU, encodeTargets, matchAnchors, type AnchorTargets, type GroundTruth } from './matching';
+export { NEGATIVES_PER_POSITIVE, hardNegativeMask, multiboxLossPerSample, smoothL1 } from './detectionLoss';
+export { buildSsd, type SsdOptions } from './ssdNetwork';
+export { decodeDetections, defaultDecodeOptions, nonMaxSuppression, type DecodeOptions, type Detection } from './nms';
+export { averagePrecision, meanAveragePrecision, type ScoredBox } from './meanAveragePrecision';
+export { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel';
+export {
+  CONFIDENT_SCORE,
+  createDetectionLearner,
+  detectionTask,
+  detectionTrainerDefaults,
+  uncertainAnchor,
+  type DetectionData,
+  type DetectionLearnerOptions,
+  type DetectionTaskOptions,
+  type DetectionTaskSetup,
+} from './detectionLearner';
