@@ -2,10 +2,22 @@
  * ll4al — Learning Loss for Active Learning (Yoo & Kweon, CVPR 2019) in TypeScript.
  *
  * - `ops`: pure operators (pairing, margin ranking loss, ranking accuracy, top-K, uncertainty,
- *   k-center greedy, seeded sampling).
- * - `tasks`: target models with feature taps, the loss-prediction module, the joint trainer.
- * - `streams`: one RxJS operator per stage of an active-learning cycle, and `activeLearning`.
+ *   k-center greedy, seeded sampling) — the definitions the tensor code agrees with.
+ * - `tasks`: target networks with feature taps, the loss-prediction module, the joint trainer,
+ *   and one learner per task.
+ * - `streams`: one RxJS operator per stage of an active-learning cycle, strategies, and
+ *   `activeLearning`, the run as a stream of events.
+ * - `oracles`: simulated, file and callback oracles (queries in, answers out).
+ * - `store`: the run directory, the append-only label journal, results and locks.
+ * - `data`, `backend`, `config`, `report`: data sets, tfjs backends, run configs, reports.
  */
 export * from './inputError';
-export type * from './tasks/learner';
-export type * from './data/imageSet';
+export * from './ops';
+export * from './data';
+export * from './backend';
+export * from './tasks';
+export * from './streams';
+export * from './oracles';
+export * from './store';
+export * from './config';
+export * from './report';

@@ -12,3 +12,4 @@ export {
   flagOf,
   type RunConfigInput,
 } from './runConfig';
+export * from './presets';

@@ -22,7 +22,7 @@ export {
   entropyScores,
   marginScores,
   leastConfidenceScores,
-  type Scorer,
+  type ProbabilityScorer,
 } from './uncertainty';
 export { kCenterGreedy, type CoreSetInput } from './kCenterGreedy';
 export { Rng, deriveSeed, sampleWithoutReplacement, randomSubset, shuffle } from './random';

@@ -10,7 +10,7 @@ import * as E from 'fp-ts/Either';
  */
 
 /** Scores one probability vector; higher = more informative. */
-export type Scorer = (probabilities: ArrayLike<number>) => number;
+export type ProbabilityScorer = (probabilities: ArrayLike<number>) => number;
 
 const hasNaN = (p: ArrayLike<number>): boolean => {
   for (let c = 0; c < p.length; c++) if (Number.isNaN(p[c])) return true;
@@ -29,7 +29,7 @@ const hasNaN = (p: ArrayLike<number>): boolean => {
  * @example
  * entropy([0.5, 0.5]) // Math.LN2 ≈ 0.693
  */
-export const entropy: Scorer = (p) => {
+export const entropy: ProbabilityScorer = (p) => {
   if (hasNaN(p)) return NaN;
   let h = 0;
   for (let c = 0; c < p.length; c++) if (p[c] > 0) h -= p[c] * Math.log(p[c]);
@@ -48,7 +48,7 @@ export const entropy: Scorer = (p) => {
  * @example
  * margin([0.5, 0.3, 0.2]) // 0.8
  */
-export const margin: Scorer = (p) => {
+export const margin: ProbabilityScorer = (p) => {
   if (hasNaN(p)) return NaN;
   let first = 0;
   let second = 0;
@@ -72,7 +72,7 @@ export const margin: Scorer = (p) => {
  * @example
  * leastConfidence([0.7, 0.2, 0.1]) // 0.3 (up to rounding)
  */
-export const leastConfidence: Scorer = (p) => {
+export const leastConfidence: ProbabilityScorer = (p) => {
   if (hasNaN(p)) return NaN;
   let top = 0;
   for (let c = 0; c < p.length; c++) if (p[c] > top) top = p[c];
@@ -94,7 +94,7 @@ export const leastConfidence: Scorer = (p) => {
  * scoreRows(leastConfidence)(2)(Float32Array.of(0.5, 0.5, 1, 0)) // Right(Float32Array [0.5, 0])
  */
 export const scoreRows =
-  (scorer: Scorer) =>
+  (scorer: ProbabilityScorer) =>
   (classes: number) =>
   (probabilities: Float32Array): E.Either<string, Float32Array> => {
     if (!Number.isInteger(classes) || classes < 1) {

@@ -8,7 +8,7 @@ import {
   leastConfidenceScores,
   margin,
   marginScores,
-  type Scorer,
+  type ProbabilityScorer,
 } from '../../src/ops';
 import { expectRight } from './arbitraries';
 
@@ -34,7 +34,7 @@ const distributionOf = (classes: number) =>
 const distribution = fc.integer({ min: 1, max: 12 }).chain(distributionOf);
 
 const uniform = (classes: number): number[] => new Array<number>(classes).fill(1 / classes);
-const scorers: ReadonlyArray<readonly [string, Scorer]> = [
+const scorers: ReadonlyArray<readonly [string, ProbabilityScorer]> = [
   ['entropy', entropy],
   ['margin', margin],
   ['leastConfidence', leastConfidence],
