@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { axisBlock, sumByMatMul } from './reduceByMatMul';
 
 /**
- * Sums `t` over the axes along which `small` was broadcast to `t`'s shape and returns the
- * result in `small`'s shape; over one leading block of axes (batch norm's N, H, W) as a
- * matrix product, otherwise with tf.sum.
+ * Sums `t` over the axes along which a tensor of `smallShape` was broadcast to `t`'s shape,
+ * returning `smallShape` (on wasm the Sum kernel does it as one average pooling).
  */
 export const sumToShape = (t: tf.Tensor, smallShape: ReadonlyArray<number>): tf.Tensor => {
   const axes = tf.backend_util.getReductionAxes([...smallShape], t.shape);
-  if (axes.length === 0) return tf.reshape(t, [...smallShape]);
-  const block = axisBlock(t.shape, axes);
-  if (block !== undefined && block.outer === 1) return sumByMatMul(t, block, smallShape);
-  return tf.reshape(tf.sum(t, axes), [...smallShape]);
+  return tf.reshape(axes.length === 0 ? t : tf.sum(t, axes), [...smallShape]);
 };
 
 /**
@@ -19,7 +14,7 @@ export const sumToShape = (t: tf.Tensor, smallShape: ReadonlyArray<number>): tf.
  *
  * tfjs's own gradient tiles 1/√(σ²+ε) to the full input shape before multiplying, and wasm's
  * Tile is slow (about 450 ms of a small CNN's training step). Here every per-channel factor
- * is multiplied in by broadcasting and every per-channel sum is a matrix product:
+ * is multiplied in by broadcasting:
  *
  *   dx = dy · γ/√(σ²+ε)          dμ = −γ/√(σ²+ε) · Σ dy          dγ = Σ dy·(x−μ) / √(σ²+ε)
  *   dβ = Σ dy                     dσ² = −½ · γ · (σ²+ε)^(−3/2) · Σ dy·(x−μ)

@@ -3,8 +3,9 @@ import { fusedBatchNormGradConfig } from './batchNormGradient';
 import { batchNormKernel } from './batchNormKernel';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput';
+import { explicitSamePaddingKernel } from './explicitSamePadding';
 import { meanGradConfig, sumGradConfig } from './reductionGradients';
-import { leadingReductionKernel } from './reductionKernels';
+import { blockReductionKernel } from './reductionKernels';
 
 /** A kernel ll4al registers for wasm, made from the stock kernel it replaces (if any). */
 export interface WasmKernelPatch {
@@ -19,10 +20,12 @@ const needsStock = (name: string, stock: tf.KernelFunc | undefined): tf.KernelFu
 
 /** The kernels ll4al adds to (or replaces in) tfjs-backend-wasm. */
 export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
+  { kernelName: 'Conv2D', make: (stock) => explicitSamePaddingKernel(needsStock('Conv2D', stock)) },
+  { kernelName: 'FusedConv2D', make: (stock) => explicitSamePaddingKernel(needsStock('FusedConv2D', stock)) },
   { kernelName: 'Conv2DBackpropFilter', make: () => conv2dBackpropFilterKernel },
   { kernelName: 'Conv2DBackpropInput', make: () => conv2dBackpropInputKernel },
-  { kernelName: 'Sum', make: (stock) => leadingReductionKernel(false, needsStock('Sum', stock)) },
-  { kernelName: 'Mean', make: (stock) => leadingReductionKernel(true, needsStock('Mean', stock)) },
+  { kernelName: 'Sum', make: (stock) => blockReductionKernel(false, needsStock('Sum', stock)) },
+  { kernelName: 'Mean', make: (stock) => blockReductionKernel(true, needsStock('Mean', stock)) },
   { kernelName: 'FusedBatchNorm', make: (stock) => batchNormKernel(needsStock('FusedBatchNorm', stock)) },
 ];
 
@@ -32,9 +35,10 @@ export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [fusedBatchNormGr
 let registered = false;
 
 /**
- * Registers ll4al's training kernels for the `wasm` backend: the convolution filter gradient
- * that tfjs-backend-wasm lacks, a fast convolution input gradient, reductions over leading
- * axes as matrix products and over inner axes as average pooling, batch norm as a depthwise
+ * Registers ll4al's training kernels for the `wasm` backend: forward convolutions with 'same'
+ * padding made explicit (wasm's own 'same' is wrong for some geometries), the filter gradient
+ * that tfjs-backend-wasm lacks, a fast convolution input gradient, reductions over a block of
+ * axes as average pooling, batch norm as a depthwise
  * 1×1 convolution, and gradients for batch norm, Sum and Mean that broadcast instead of
  * tiling. Called by `initBackend` when it picks wasm; calling it again does nothing.
  *

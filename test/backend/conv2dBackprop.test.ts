@@ -81,4 +81,25 @@ describe('wasm convolution gradient kernels', () => {
       expect(relativeError(wasmDw, cpuDw)).toBeLessThan(1e-4);
     },
   );
+
+  test.prop([convCaseArb.filter((c) => c.strides.every((v) => v === 1) || c.dilations.every((v) => v === 1))], { numRuns: 80 })(
+    "should compute forward convolutions (plain and fused) as the cpu backend does, 'same' padding included",
+    async (c) => {
+      await tf.setBackend('cpu');
+      const made = tf.tidy(() => [random(c.inShape, c.seed), random(c.filterShape, c.seed + 2)]);
+      const [x, w] = (await Promise.all(made.map((t) => t.data()))) as Float32Array[];
+      const expected = tf.conv2d(made[0] as tf.Tensor4D, made[1] as tf.Tensor4D, c.strides, c.pad, 'NHWC', c.dilations);
+      const expectedValues = (await expected.data()) as Float32Array;
+      tf.dispose([...made, expected]);
+      await tf.setBackend('wasm');
+      const xt = tf.tensor4d(x, c.inShape);
+      const wt = tf.tensor4d(w, c.filterShape);
+      const plain = tf.conv2d(xt, wt, c.strides, c.pad, 'NHWC', c.dilations);
+      const fused = tf.fused.conv2d({ x: xt, filter: wt, strides: c.strides, pad: c.pad, dilations: c.dilations });
+      const [p, f] = (await Promise.all([plain.data(), fused.data()])) as Float32Array[];
+      tf.dispose([xt, wt, plain, fused]);
+      expect(relativeError(p, expectedValues)).toBeLessThan(1e-4);
+      expect(relativeError(f, expectedValues)).toBeLessThan(1e-4);
+    },
+  );
 });

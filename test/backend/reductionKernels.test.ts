@@ -13,7 +13,7 @@ const reduction = fc
   })
   .map(({ shape, mask, keepDims, seed }) => ({ shape, keepDims, seed, axes: shape.map((_, i) => i).filter((i) => mask[i]) }));
 
-describe('wasm Sum and Mean kernels (leading axes as a matrix product)', () => {
+describe('wasm Sum and Mean kernels (a block of axes as average pooling)', () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });
