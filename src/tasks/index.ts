@@ -6,6 +6,7 @@
 import { InputError } from '../inputError';
 import { createClassificationLearner, type ClassificationLearnerOptions } from './classification';
 import type { Learner } from './learner';
+import { createDetectionLearner, type DetectionLearnerOptions } from './detection/detectionLearner';
 
 export type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
 export { LossPredictionModule, lossModuleParamCount, type LossPredictionModuleArgs } from './lossPredictionModule';
@@ -43,6 +44,7 @@ export { MODEL_JSON, WEIGHTS_BIN, loadModel, loadModelWeights, saveModel } from 
 /** The options of each task's learner, by task name. Keypoints and detection add theirs here. */
 export interface TaskOptions {
   readonly classification: ClassificationLearnerOptions;
+  readonly detection: DetectionLearnerOptions;
 }
 
 /** Task names the CLI accepts. */
@@ -50,6 +52,7 @@ export type TaskName = keyof TaskOptions;
 
 const factories: { readonly [K in TaskName]: (options: TaskOptions[K]) => Learner<unknown> } = {
   classification: createClassificationLearner as (options: ClassificationLearnerOptions) => Learner<unknown>,
+  detection: createDetectionLearner as (options: DetectionLearnerOptions) => Learner<unknown>,
 };
 
 /** The registered task names. */
