@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { last, lastValueFrom, of } from 'rxjs';
 import { initBackend } from '../src/backend';
 import { loadDataset, subsetOf } from '../src/data';
+import { InputError } from '../src/inputError';
 import { deriveSeed, sampleWithoutReplacement } from '../src/ops';
 import { callbackOracle } from '../src/oracles';
 import { memoryJournal } from '../src/store';
@@ -45,10 +46,15 @@ const { values: flags } = parseArgs({
     seed: { type: 'string', default: '1' },
   },
 });
-const cycles = Number(flags.cycles);
-const epochs = Number(flags.epochs);
-const poolSize = Number(flags.pool);
-const seed = Number(flags.seed);
+const count = (name: 'cycles' | 'epochs' | 'pool' | 'seed', min: number): number => {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < min) throw new InputError(`--${name}: expected an integer ≥ ${min}, got '${flags[name]}'`);
+  return n;
+};
+const cycles = count('cycles', 1);
+const epochs = count('epochs', 1);
+const poolSize = count('pool', 500);
+const seed = count('seed', 0);
 const budget = 40; // labels asked per cycle (and the size of the initial random set)
 const subset = 400; // the random subset M of the unlabeled pool scored per cycle
 

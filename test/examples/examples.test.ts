@@ -1,0 +1,102 @@
+/**
+ * Runs each example of examples/ as a user would (`tsx examples/x.ts`, in a child process) at
+ * its smallest size, and checks what it prints and writes, so the examples cannot silently rot.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data';
+import type { DataSplit } from '../../src/data/imageSet';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const run = promisify(execFile);
+
+/** Runs an example to completion; its stdout, or a failure with its stderr. */
+const runExample = async (file: string, args: ReadonlyArray<string>): Promise<string> => {
+  const { stdout } = await run(tsx, [join('examples', file), ...args], {
+    cwd: root,
+    timeout: 150_000,
+    env: { ...process.env, LL4AL_BACKEND: 'wasm' },
+  });
+  return stdout;
+};
+
+/** The numbers of each line that matches `pattern`. */
+const rowsOf = (stdout: string, pattern: RegExp): number[][] =>
+  stdout
+    .split('\n')
+    .flatMap((line) => {
+      const match = pattern.exec(line);
+      return match ? [match.slice(1).map(Number)] : [];
+    });
+
+const expectFractions = (...values: ReadonlyArray<number>): void => {
+  for (const x of values) {
+    expect(x).toBeGreaterThanOrEqual(0);
+    expect(x).toBeLessThanOrEqual(1);
+  }
+};
+
+let data: DataSplit;
+const dir = mkdtempSync(join(tmpdir(), 'll4al-examples-'));
+beforeAll(async () => {
+  data = await loadDataset({ kind: 'embedded' });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('examples', () => {
+  it('custom-pipeline.ts prints a metric per cycle and journals initial + budget labels', async () => {
+    const stdout = await runExample('custom-pipeline.ts', ['--cycles', '2', '--epochs', '1', '--pool', '600']);
+    const rows = rowsOf(stdout, /^cycle (\d+): (\d+) labels, testAccuracy ([\d.]+), rankingAccuracy ([\d.]+)$/);
+    expect(rows.map(([cycle, labels]) => [cycle, labels])).toEqual([
+      [1, 40],
+      [2, 80],
+    ]);
+    for (const [, , accuracy, ranking] of rows) expectFractions(accuracy, ranking);
+    expect(stdout).toMatch(/^journaled 80 labels from the callback oracle$/m);
+  }, 160_000);
+
+  it('file-oracle.ts --auto prints the answer format, rejects the typo, and journals only true labels', async () => {
+    const runDir = join(dir, 'file-oracle');
+    const stdout = await runExample('file-oracle.ts', ['--auto', '--dir', runDir, '--cycles', '2', '--epochs', '1', '--delay', '20']);
+    expect(stdout).toContain(`Queries are appended to ${join(runDir, 'queries.jsonl')}`);
+    expect(stdout).toContain(`Answer each one by appending a line to ${join(runDir, 'answers.jsonl')}, exactly:\n    {"id": 123, "label": 4}`);
+    expect(stdout).toMatch(/^rejected: out-of-range label 42 for id \d+$/m);
+    expect(rowsOf(stdout, /^cycle (\d+): (\d+) labels, testAccuracy [\d.]+/)).toEqual([
+      [1, 20],
+      [2, 30],
+    ]);
+    expect(stdout).toMatch(/^journaled 30 labels in /m);
+
+    const journal = readFileSync(join(runDir, 'labels.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: number; label: number; cycle: number; source: string });
+    expect(journal).toHaveLength(30);
+    expect(new Set(journal.map((e) => e.id)).size).toBe(30);
+    expect(journal.every((e) => e.source === 'file' && e.label === data.train.labels[e.id])).toBe(true);
+    expect(journal.filter((e) => e.cycle === 0)).toHaveLength(20);
+    // Every query is a line of its own; the typo's query is asked twice.
+    const queries = readFileSync(join(runDir, 'queries.jsonl'), 'utf8').trim().split('\n');
+    expect(queries).toHaveLength(31);
+  }, 160_000);
+
+  it('custom-task.ts trains its own network with the loss module, prints ranking accuracy and leaks nothing', async () => {
+    const stdout = await runExample('custom-task.ts', ['--fits', '2', '--labels', '200', '--epochs', '2']);
+    const rows = rowsOf(stdout, /^fit (\d+): (\d+) labels, .*test accuracy ([\d.]+), ranking accuracy ([\d.]+) \(500 held-out images\)$/);
+    expect(rows.map(([fit, labels]) => [fit, labels])).toEqual([
+      [1, 200],
+      [2, 400],
+    ]);
+    for (const [, , accuracy, ranking] of rows) expectFractions(accuracy, ranking);
+    // 400 labels, 4 epochs in all: well above the 10% of chance.
+    expect(rows[1][2]).toBeGreaterThan(0.3);
+    expect(stdout).toMatch(/loss module over 2 taps: \d+ parameters/);
+    expect(stdout).toMatch(/^leaked tensors: 0$/m);
+  }, 160_000);
+});
