@@ -1,6 +1,5 @@
 import * as t from 'io-ts';
-import type { DetectionSet } from '../../data/detectionCanvas';
-import { canvasBoxes } from '../../data/detectionCanvas';
+import { canvasBoxes, type DetectionSet } from '../../data/detectionCanvas';
 import type { GroundTruth } from './matching';
 
 /** The label of a detection canvas: its objects, each a box [x1, y1, x2, y2] in canvas pixels and a class. */
