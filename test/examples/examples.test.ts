@@ -94,8 +94,10 @@ describe('examples', () => {
       [2, 400],
     ]);
     for (const [, , accuracy, ranking] of rows) expectFractions(accuracy, ranking);
-    // 400 labels, 4 epochs in all: well above the 10% of chance.
+    // 400 labels, 4 epochs in all: the target is well above the 10% of chance, and the loss
+    // module orders the held-out losses better than a coin (measured: 0.478 and 0.640, seeded).
     expect(rows[1][2]).toBeGreaterThan(0.3);
+    expect(rows[1][3]).toBeGreaterThan(0.5);
     expect(stdout).toMatch(/loss module over 2 taps: \d+ parameters/);
     expect(stdout).toMatch(/^leaked tensors: 0$/m);
   }, 160_000);
