@@ -95,7 +95,9 @@ let state = await label(createPoolState<number>(poolSize), { picks: initial, res
 
 for (let cycle = 1; cycle <= cycles; cycle++) {
   // retrain → evaluate
-  const evaluation = await lastValueFrom(of(state).pipe(retrain(learner, { epochs, seed: deriveSeed(seed, 'fit', cycle) }), last(), evaluate(learner)));
+  const evaluation = await lastValueFrom(
+    of(state).pipe(retrain(learner, { epochs, seed: deriveSeed(seed, 'fit', cycle) }), last(), evaluate(learner)),
+  );
   console.log(
     `cycle ${cycle}: ${state.labeled.size} labels, ${evaluation.metricName} ${evaluation.metric.toFixed(3)}, rankingAccuracy ${evaluation.rankingAccuracy.toFixed(3)}`,
   );

@@ -52,6 +52,9 @@ mkdirSync(dir, { recursive: true });
 const queriesPath = join(dir, 'queries.jsonl');
 const answersPath = join(dir, 'answers.jsonl');
 const journalPath = join(dir, 'labels.jsonl');
+if (existsSync(journalPath)) {
+  throw new InputError(`--dir: ${journalPath} already exists; this example starts a fresh run (choose a new --dir; \`ll4al resume DIR\` continues a CLI run)`);
+}
 
 await initBackend();
 const full = await loadDataset({ kind: 'embedded' });

@@ -84,6 +84,9 @@ describe('examples', () => {
     // Every query is a line of its own; the typo's query is asked twice.
     const queries = readFileSync(join(runDir, 'queries.jsonl'), 'utf8').trim().split('\n');
     expect(queries).toHaveLength(31);
+
+    // The same directory again: refused, naming the journal, rather than journaling twice.
+    await expect(runExample('file-oracle.ts', ['--auto', '--dir', runDir])).rejects.toThrow(/--dir: .*labels\.jsonl already exists/);
   }, 160_000);
 
   it('custom-task.ts trains its own network with the loss module, prints ranking accuracy and leaks nothing', async () => {
