@@ -6,6 +6,7 @@
  *   and weight decay 5e-4) on a batch of 128, median of timed steps after warm-up;
  * - scoring img/s: logits → probabilities, predicted loss and embedding of 1,024 images in
  *   batches of 256, read back as typed arrays, median of timed passes after warm-up;
+ * - on wasm, scoring img/s on worker threads (one model copy per core);
  * - leakedTensors: live tensors after the timed steps minus before;
  * - with /usr/bin/python3 and torch, PyTorch's figures for the same model in the same
  *   invocation (../shared/bench/torch_throughput.py, 2 threads) and the ratios;
@@ -16,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendInfo, type BackendRequest } from '../src/backend';
+import { createInferencePool, initBackend, type BackendInfo, type BackendRequest } from '../src/backend';
 import { InputError } from '../src/inputError';
 import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
 import { measurePools, type PoolFigures } from './poolMemory';
@@ -132,16 +133,51 @@ const timeScoring = async (model: JointModel, steps: number): Promise<number> =>
   return scoreImages / (median(times) / 1000);
 };
 
+/**
+ * Scoring img/s on worker threads (one model copy per core, see createInferencePool): the same
+ * 1,024 images in batches of 256, all batches in flight at once, median of timed passes.
+ */
+const timeParallelScoring = async (model: JointModel, steps: number, backend: BackendRequest): Promise<{ imgPerSec: number; threads: number }> => {
+  const preload = [new URL('../src/tasks/lossPredictionModule.ts', import.meta.url).href];
+  const pool = await createInferencePool(model.inference, { backend, preload });
+  const source = fillSyntheticPixels(new Float32Array(scoreImages * 28 * 28), 2);
+  const per = 28 * 28;
+  const pass = async (): Promise<void> => {
+    const jobs: Array<Promise<Float32Array[]>> = [];
+    for (let start = 0; start < scoreImages; start += scoreBatch) {
+      // Each batch is transferred to its thread, so it is copied out of the source first.
+      const batch = source.slice(start * per, (start + scoreBatch) * per);
+      jobs.push(pool.predict(batch, [scoreBatch, 28, 28, 1]));
+    }
+    await Promise.all(jobs);
+  };
+  try {
+    for (let i = 0; i < 2; i++) await pass();
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await pass();
+      times.push(performance.now() - t0);
+    }
+    return { imgPerSec: scoreImages / (median(times) / 1000), threads: pool.threads };
+  } finally {
+    await pool.close();
+  }
+};
+
 interface BenchResult {
   readonly backend: string;
   readonly backendInfo: BackendInfo;
   readonly trainImgPerSec: number;
   readonly scoreImgPerSec: number;
+  /** Scoring on worker threads (one per core), when the backend is wasm. */
+  readonly scoreParallelImgPerSec?: number;
+  readonly scoreThreads?: number;
   readonly leakedTensors: number;
   readonly loadAverage: ReadonlyArray<number>;
   readonly cpus: number;
   readonly torch?: TorchReference;
-  readonly ratios?: { readonly train: number; readonly score: number };
+  readonly ratios?: { readonly train: number; readonly score: number; readonly scoreParallel?: number };
   readonly pools?: ReadonlyArray<PoolFigures>;
   readonly selection?: ReadonlyArray<SelectionFigures>;
   readonly notes: ReadonlyArray<string>;
@@ -161,6 +197,7 @@ const main = async (): Promise<void> => {
   const trainImgPerSec = timeTraining(model, options.steps);
   const scoreImgPerSec = await timeScoring(model, options.steps);
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
+  const parallel = backendInfo.name === 'wasm' ? await timeParallelScoring(model, options.steps, 'wasm') : undefined;
 
   let torch: TorchReference | undefined;
   if (options.torch) {
@@ -178,6 +215,7 @@ const main = async (): Promise<void> => {
     backendInfo,
     trainImgPerSec: round(trainImgPerSec),
     scoreImgPerSec: round(scoreImgPerSec),
+    ...(parallel === undefined ? {} : { scoreParallelImgPerSec: round(parallel.imgPerSec), scoreThreads: parallel.threads }),
     leakedTensors,
     loadAverage: [round(loadBefore[0], 2), round(loadAfter[0], 2)],
     cpus: os.cpus().length,
@@ -185,7 +223,11 @@ const main = async (): Promise<void> => {
       ? {}
       : {
           torch,
-          ratios: { train: round(trainImgPerSec / torch.trainImgPerSec, 3), score: round(scoreImgPerSec / torch.scoreImgPerSec, 3) },
+          ratios: {
+            train: round(trainImgPerSec / torch.trainImgPerSec, 3),
+            score: round(scoreImgPerSec / torch.scoreImgPerSec, 3),
+            ...(parallel === undefined ? {} : { scoreParallel: round(parallel.imgPerSec / torch.scoreImgPerSec, 3) }),
+          },
         }),
     ...(pools === undefined ? {} : { pools }),
     ...(selection === undefined ? {} : { selection }),
@@ -200,10 +242,14 @@ const main = async (): Promise<void> => {
   console.log(`load average    ${result.loadAverage.join(' → ')} on ${result.cpus} cpus`);
   console.log(`train           ${result.trainImgPerSec} img/s  (joint step, batch ${trainBatch})`);
   console.log(`score           ${result.scoreImgPerSec} img/s  (batch ${scoreBatch})`);
+  if (result.scoreParallelImgPerSec !== undefined) {
+    console.log(`score parallel  ${result.scoreParallelImgPerSec} img/s  (${result.scoreThreads} worker threads)`);
+  }
   console.log(`leakedTensors   ${result.leakedTensors}`);
   if (result.torch !== undefined && result.ratios !== undefined) {
     console.log(`pytorch         ${result.torch.engine}: train ${result.torch.trainImgPerSec} img/s, score ${result.torch.scoreImgPerSec} img/s`);
-    console.log(`ratio           train ${result.ratios.train}×, score ${result.ratios.score}× of PyTorch`);
+    const parallelRatio = result.ratios.scoreParallel === undefined ? '' : `, score on ${result.scoreThreads} threads ${result.ratios.scoreParallel}×`;
+    console.log(`ratio           train ${result.ratios.train}×, score ${result.ratios.score}×${parallelRatio} of PyTorch`);
   }
   for (const p of result.pools ?? []) {
     console.log(

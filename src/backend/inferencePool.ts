@@ -1,0 +1,107 @@
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BackendRequest } from './initBackend';
+
+/** Inference on worker threads, one model copy per thread. */
+export interface InferencePool {
+  /** How many worker threads score. */
+  readonly threads: number;
+  /**
+   * Runs the model on one NHWC batch; batches given at once run on different threads.
+   * @param pixels - the batch, row-major (transferred to the worker: do not reuse it)
+   * @param shape - [batch, height, width, channels]
+   * @returns one Float32Array per model output
+   */
+  predict(pixels: Float32Array, shape: readonly [number, number, number, number]): Promise<Float32Array[]>;
+  /** Stops the threads. */
+  close(): Promise<void>;
+}
+
+/** Options of `createInferencePool`. */
+export interface InferencePoolOptions {
+  /** Worker threads (default: the machine's cores). */
+  readonly threads?: number;
+  /** Backend each thread starts (default 'wasm'). */
+  readonly backend?: BackendRequest;
+  /** Module URLs to import in each thread before loading, e.g. those registering custom layers. */
+  readonly preload?: ReadonlyArray<string>;
+}
+
+interface Pending {
+  readonly resolve: (outputs: Float32Array[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Starts worker threads that each hold a copy of `model` and run its `predict` on the batches
+ * sent to them: scoring a pool is embarrassingly parallel, and tfjs-wasm computes on one core
+ * per thread, so this is how scoring uses every core. The weights are copied at start; a
+ * later change to `model` is not seen by the pool (make a new pool after training).
+ *
+ * @param model - a tfjs-layers model (for ll4al, `JointModel.inference`)
+ * @param options - threads, backend, modules to preload (custom layer classes)
+ * @returns the pool, ready to predict
+ *
+ * @example
+ * const pool = await createInferencePool(joint.inference, { preload: [lossModuleUrl] });
+ * const [logits, embedding, predicted] = await pool.predict(pixels, [256, 28, 28, 1]);
+ * await pool.close();
+ */
+export const createInferencePool = async (model: tfl.LayersModel, options: InferencePoolOptions = {}): Promise<InferencePool> => {
+  const threads = options.threads ?? os.cpus().length;
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  // Under tsx (sources run as .ts) each thread registers tsx's loader before importing the worker.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const workerUrl = new URL(`./inferenceWorker${fromSource ? '.ts' : '.js'}`, import.meta.url);
+  const workerData = { backend: options.backend ?? 'wasm', preload: options.preload ?? [], artifacts };
+  const workers = await Promise.all(
+    Array.from({ length: threads }, () => {
+      const worker = fromSource
+        ? new Worker(
+            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`,
+            { eval: true, workerData },
+          )
+        : new Worker(workerUrl, { workerData });
+      return new Promise<Worker>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('message', () => resolve(worker));
+      });
+    }),
+  );
+  const pending = new Map<number, Pending>();
+  const load = workers.map(() => 0);
+  let nextId = 0;
+  workers.forEach((worker, w) => {
+    worker.on('message', (msg: { id: number; outputs?: Float32Array[]; error?: string }) => {
+      const job = pending.get(msg.id);
+      if (job === undefined) return;
+      pending.delete(msg.id);
+      load[w]--;
+      if (msg.error !== undefined || msg.outputs === undefined) job.reject(new Error(msg.error ?? 'inference failed'));
+      else job.resolve(msg.outputs);
+    });
+  });
+  return {
+    threads,
+    predict: (pixels, shape) => {
+      const w = load.indexOf(Math.min(...load));
+      load[w]++;
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        workers[w].postMessage({ id, pixels, shape: [...shape] }, [pixels.buffer as ArrayBuffer]);
+      });
+    },
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    },
+  };
+};
