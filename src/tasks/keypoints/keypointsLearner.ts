@@ -131,7 +131,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
     }
   };
 
-  const keypointsTask = (labeled: ReadonlyArray<Labeled<Keypoints>>): JointTask => {
+  const jointTaskOf = (labeled: ReadonlyArray<Labeled<Keypoints>>): JointTask => {
     const ids = new Int32Array(labeled.length);
     const points = new Float32Array(labeled.length * KEYPOINTS_PER_ITEM * 2);
     labeled.forEach(([id, label], k) => {
@@ -167,7 +167,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
     poolSize: train.count,
 
     async fit(labeled: ReadonlyArray<Labeled<Keypoints>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
-      const task = keypointsTask(labeled);
+      const task = jointTaskOf(labeled);
       if (fitted && !config.warmStart) {
         live().dispose();
         joint = build();
