@@ -17,6 +17,7 @@ import * as E from 'fp-ts/Either';
 import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../config/presets';
 import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig';
 import { InputError } from '../inputError';
+import { checkTaskStrategy } from './taskSetup';
 import { deriveSeed } from '../ops/random';
 import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport';
 import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults';
@@ -53,6 +54,7 @@ export interface ComparisonPlan {
 
 /** The run-config fields `compare` takes as flags, as commander camel-cases them. */
 const RUN_FLAG_FIELDS = [
+  'task',
   'cycles',
   'initial',
   'budget',
@@ -125,6 +127,7 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
   const input = layerRunInputs(preset?.run ?? {}, file, fromFlags, { strategy: strategies[0] });
   const config = decodeRunConfig(input, typeof flags['config'] === 'string' ? flags['config'] : 'RunConfig');
   checkRunConfig(config, strategyNames);
+  for (const strategy of strategies) checkTaskStrategy(config.task, strategy);
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
   }
@@ -326,6 +329,7 @@ export const withRunFlags = (command: Command): Command =>
     .option('--seed <n>', 'base seed; trial t runs with deriveSeed(seed, "trial", t) for every strategy')
     .option('--data <dir>', 'folder of Fashion-MNIST IDX (or CIFAR-10 binary) files (default: the embedded subset)')
     .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10')
+    .option('--task <name>', 'classification or keypoints')
     .option('--model <name>', 'target network: small-cnn or resnet18-cifar')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
     .option('--oracle-delay-ms <ms>', 'simulated oracle: time per answer')

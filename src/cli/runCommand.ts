@@ -23,7 +23,7 @@ import { acquireRunLock } from '../store/runLock';
 import { activeLearning, type RestoredRun } from '../streams/activeLearning';
 import type { AlEvent, CycleRow } from '../streams/events';
 import { strategies, strategyNames } from '../streams/strategies';
-import { createClassificationLearner } from '../tasks/classification';
+import { checkTaskStrategy, setupTask } from './taskSetup';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -99,17 +99,11 @@ export const executeRun = async (
   checkRunConfigAgainstPool(config, data.train.count);
   onChecked();
   const strategy = strategies[config.strategy]!;
-  const learner = createClassificationLearner({
-    data,
-    model: config.model,
-    trainer: { ...config.trainer, lossObjective: strategy.lossObjective ?? 'ranking' },
-    // The same initial weights for every strategy of one seed (a paired comparison).
-    seed: deriveSeed(config.seed, 'learner'),
-    scoreBatchSize: config.scoreBatchSize,
-  });
-  let journal: ReturnType<typeof openFileJournal<number>> | undefined;
+  // The same initial weights for every strategy of one seed (a paired comparison).
+  const { learner, truth } = setupTask(config, data, strategy.lossObjective ?? 'ranking');
+  let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
   try {
-    let restored: RestoredRun<number> | undefined;
+    let restored: RestoredRun<unknown> | undefined;
     if (resume) {
       const contents = readJournal(paths.labels, learner.labelCodec);
       const results = readResults(paths.results);
@@ -123,7 +117,7 @@ export const executeRun = async (
     const oracle: Oracle =
       config.oracle === 'file'
         ? fileOracle({ queriesPath: join(paths.dir, 'queries.jsonl'), answersPath: join(paths.dir, 'answers.jsonl') })
-        : simulatedOracle((id) => data.train.labels[id], {
+        : simulatedOracle(truth, {
             delayMs: config.oracleDelayMs,
             failureRate: config.oracleFailureRate,
             seed: deriveSeed(config.seed, 'oracle', restored?.entries.length ?? 0),
@@ -140,7 +134,7 @@ export const executeRun = async (
         config,
         finished,
       });
-    const events = activeLearning<number>({
+    const events = activeLearning<unknown>({
       learner,
       strategy,
       oracle,
@@ -214,6 +208,7 @@ type RunFlags = Record<string, string | boolean | undefined>;
 
 /** The config fields that flags set, with their flag names. */
 const FLAG_FIELDS = [
+  'task',
   'strategy',
   'cycles',
   'initial',
@@ -266,6 +261,7 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
   const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
   checkRunConfig(config, strategyNames);
+  checkTaskStrategy(config.task, config.strategy);
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
   }
@@ -297,6 +293,7 @@ export const register = (program: Command): void => {
     .option('--seed <n>', 'seed of every random choice (default 0)')
     .option('--data <dir>', 'folder of Fashion-MNIST IDX files (default: the embedded subset)')
     .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10 (default fashion-mnist)')
+    .option('--task <name>', 'classification or keypoints (default classification)')
     .option('--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)')
     .option('--out <dir>', 'run directory (default runs/<strategy>-<seed>-<time>)')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
