@@ -95,6 +95,9 @@ export const executeRun = async (
 ): Promise<ReadonlyArray<CycleRow>> => {
   const write = output.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const backend = await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendRequest));
+  const simd = backend.simd === undefined ? '' : backend.simd ? ', SIMD' : ', no SIMD';
+  if (output.json) write(JSON.stringify({ type: 'backend', name: backend.name, simd: backend.simd ?? null, threads: backend.threads ?? null }));
+  else write(`backend: ${backend.name}${simd}${backend.threads === undefined ? '' : `, ${backend.threads} thread(s)`}`);
   const data = await loadDataset(dataSpec(config));
   checkRunConfigAgainstPool(config, data.train.count);
   onChecked();
