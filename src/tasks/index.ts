@@ -71,3 +71,4 @@ export const createLearner = <K extends TaskName>(task: K, options: TaskOptions[
   return factory(options);
 };
 export * from './keypoints';
+export * from './detection';
