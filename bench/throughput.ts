@@ -7,6 +7,9 @@
  * - scoring img/s: logits → probabilities, predicted loss and embedding of 1,024 images in
  *   batches of 256, read back as typed arrays, median of timed passes after warm-up;
  * - on wasm, scoring img/s on worker threads (one model copy per core);
+ * - scoring img/s of the classification learner's `score(ids)` as the pipeline runs it (the
+ *   main thread plus cores − 1 worker threads, images converted from bytes): 1,024 ids in one
+ *   call, and in 4 calls of 256 (scoreInBatches' way);
  * - leakedTensors: live tensors after the timed steps minus before;
  * - with /usr/bin/python3 and torch, PyTorch's figures for the same model in the same
  *   invocation (../shared/bench/torch_throughput.py, 2 threads) and the ratios;
@@ -19,7 +22,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { createInferencePool, initBackend, type BackendInfo, type BackendRequest } from '../src/backend';
 import { InputError } from '../src/inputError';
+import type { DataSplit, ImageSet } from '../src/data/imageSet';
 import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
+import { createClassificationLearner } from '../src/tasks/classification';
 import { measurePools, type PoolFigures } from './poolMemory';
 import { measureSelection, type SelectionFigures } from './selectionTime';
 import { fillSyntheticPixels } from './syntheticImages';
@@ -165,6 +170,46 @@ const timeParallelScoring = async (model: JointModel, steps: number, backend: Ba
   }
 };
 
+/** A 28×28×1, 10-class split of synthetic byte images for the learner's scoring path. */
+const syntheticSplit = (count: number): DataSplit => {
+  const noise = fillSyntheticPixels(new Float32Array(count * 784), 4);
+  const set = (name: string, n: number): ImageSet => ({
+    name, count: n, height: 28, width: 28, channels: 1, classes: 10,
+    pixels: Uint8Array.from(noise.subarray(0, n * 784), (v) => Math.round((v + 1) * 127.5)),
+    labels: Uint8Array.from({ length: n }, (_, i) => i % 10),
+    mean: [0.5], std: [0.25],
+  });
+  return { name: 'synthetic', train: set('synthetic/train', count), test: set('synthetic/test', 256) };
+};
+
+/**
+ * The classification learner's `score(ids)` img/s with `threads` scoring threads: 1,024 ids in
+ * one call, and in calls of 256 (as scoreInBatches makes them); median of timed passes.
+ */
+const timeLearnerScoring = async (steps: number, threads: number): Promise<{ oneCall: number; calls256: number }> => {
+  const learner = createClassificationLearner({ data: syntheticSplit(scoreImages), model: 'small-cnn', seed: 1, scoreThreads: threads });
+  const ids = Int32Array.from({ length: scoreImages }, (_, i) => i);
+  const time = async (pass: () => Promise<void>): Promise<number> => {
+    for (let i = 0; i < 2; i++) await pass();
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await pass();
+      times.push(performance.now() - t0);
+    }
+    return scoreImages / (median(times) / 1000);
+  };
+  try {
+    const oneCall = await time(async () => void (await learner.score(ids)));
+    const calls256 = await time(async () => {
+      for (let start = 0; start < scoreImages; start += scoreBatch) await learner.score(ids.subarray(start, start + scoreBatch));
+    });
+    return { oneCall, calls256 };
+  } finally {
+    learner.dispose();
+  }
+};
+
 interface BenchResult {
   readonly backend: string;
   readonly backendInfo: BackendInfo;
@@ -173,11 +218,21 @@ interface BenchResult {
   /** Scoring on worker threads (one per core), when the backend is wasm. */
   readonly scoreParallelImgPerSec?: number;
   readonly scoreThreads?: number;
+  /** The classification learner's score(ids) on the main thread plus cores − 1 workers. */
+  readonly learnerScoreImgPerSec: number;
+  readonly learnerScore256ImgPerSec: number;
+  readonly learnerScoreThreads: number;
   readonly leakedTensors: number;
   readonly loadAverage: ReadonlyArray<number>;
   readonly cpus: number;
   readonly torch?: TorchReference;
-  readonly ratios?: { readonly train: number; readonly score: number; readonly scoreParallel?: number };
+  readonly ratios?: {
+    readonly train: number;
+    readonly score: number;
+    readonly scoreParallel?: number;
+    readonly learnerScore: number;
+    readonly learnerScore256: number;
+  };
   readonly pools?: ReadonlyArray<PoolFigures>;
   readonly selection?: ReadonlyArray<SelectionFigures>;
   readonly notes: ReadonlyArray<string>;
@@ -198,6 +253,8 @@ const main = async (): Promise<void> => {
   const scoreImgPerSec = await timeScoring(model, options.steps);
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
   const parallel = backendInfo.name === 'wasm' ? await timeParallelScoring(model, options.steps, 'wasm') : undefined;
+  const learnerThreads = backendInfo.name === 'wasm' ? os.cpus().length : 1;
+  const learnerScoring = await timeLearnerScoring(options.steps, learnerThreads);
 
   let torch: TorchReference | undefined;
   if (options.torch) {
@@ -216,6 +273,9 @@ const main = async (): Promise<void> => {
     trainImgPerSec: round(trainImgPerSec),
     scoreImgPerSec: round(scoreImgPerSec),
     ...(parallel === undefined ? {} : { scoreParallelImgPerSec: round(parallel.imgPerSec), scoreThreads: parallel.threads }),
+    learnerScoreImgPerSec: round(learnerScoring.oneCall),
+    learnerScore256ImgPerSec: round(learnerScoring.calls256),
+    learnerScoreThreads: learnerThreads,
     leakedTensors,
     loadAverage: [round(loadBefore[0], 2), round(loadAfter[0], 2)],
     cpus: os.cpus().length,
@@ -227,6 +287,8 @@ const main = async (): Promise<void> => {
             train: round(trainImgPerSec / torch.trainImgPerSec, 3),
             score: round(scoreImgPerSec / torch.scoreImgPerSec, 3),
             ...(parallel === undefined ? {} : { scoreParallel: round(parallel.imgPerSec / torch.scoreImgPerSec, 3) }),
+            learnerScore: round(learnerScoring.oneCall / torch.scoreImgPerSec, 3),
+            learnerScore256: round(learnerScoring.calls256 / torch.scoreImgPerSec, 3),
           },
         }),
     ...(pools === undefined ? {} : { pools }),
@@ -245,11 +307,15 @@ const main = async (): Promise<void> => {
   if (result.scoreParallelImgPerSec !== undefined) {
     console.log(`score parallel  ${result.scoreParallelImgPerSec} img/s  (${result.scoreThreads} worker threads)`);
   }
+  console.log(
+    `learner.score   ${result.learnerScoreImgPerSec} img/s in one call of ${scoreImages}, ${result.learnerScore256ImgPerSec} img/s in calls of ${scoreBatch}  (${learnerThreads} threads)`,
+  );
   console.log(`leakedTensors   ${result.leakedTensors}`);
   if (result.torch !== undefined && result.ratios !== undefined) {
     console.log(`pytorch         ${result.torch.engine}: train ${result.torch.trainImgPerSec} img/s, score ${result.torch.scoreImgPerSec} img/s`);
     const parallelRatio = result.ratios.scoreParallel === undefined ? '' : `, score on ${result.scoreThreads} threads ${result.ratios.scoreParallel}×`;
     console.log(`ratio           train ${result.ratios.train}×, score ${result.ratios.score}×${parallelRatio} of PyTorch`);
+    console.log(`ratio           learner.score ${result.ratios.learnerScore}× (one call), ${result.ratios.learnerScore256}× (calls of ${scoreBatch}) of PyTorch`);
   }
   for (const p of result.pools ?? []) {
     console.log(

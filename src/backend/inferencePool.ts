@@ -15,6 +15,12 @@ export interface InferencePool {
    * @returns one Float32Array per model output
    */
   predict(pixels: Float32Array, shape: readonly [number, number, number, number]): Promise<Float32Array[]>;
+  /**
+   * Copies the current weights of `model` (same architecture as the pool's) into every thread,
+   * e.g. after training; resolves when every thread holds them.
+   * @param model - the model the pool was made from, or one of the same architecture
+   */
+  update(model: tfl.LayersModel): Promise<void>;
   /** Stops the threads. */
   close(): Promise<void>;
 }
@@ -38,7 +44,8 @@ interface Pending {
  * Starts worker threads that each hold a copy of `model` and run its `predict` on the batches
  * sent to them: scoring a pool is embarrassingly parallel, and tfjs-wasm computes on one core
  * per thread, so this is how scoring uses every core. The weights are copied at start; a
- * later change to `model` is not seen by the pool (make a new pool after training).
+ * later change to `model` is seen by the pool only after `update(model)`. Idle threads do not
+ * keep the process alive (they are referenced only while a request is in flight).
  *
  * @param model - a tfjs-layers model (for ll4al, `JointModel.inference`)
  * @param options - threads, backend, modules to preload (custom layer classes)
@@ -79,28 +86,44 @@ export const createInferencePool = async (model: tfl.LayersModel, options: Infer
   const pending = new Map<number, Pending>();
   const load = workers.map(() => 0);
   let nextId = 0;
+  let closed = false;
+  // Referenced while a request is in flight (so awaiting it keeps Node running), unreferenced
+  // when idle (so a pool nobody closed does not keep the process alive).
+  const setReferenced = (on: boolean): void => workers.forEach((worker) => (on ? worker.ref() : worker.unref()));
+  setReferenced(false);
   workers.forEach((worker, w) => {
     worker.on('message', (msg: { id: number; outputs?: Float32Array[]; error?: string }) => {
       const job = pending.get(msg.id);
       if (job === undefined) return;
       pending.delete(msg.id);
+      if (pending.size === 0) setReferenced(false);
       load[w]--;
       if (msg.error !== undefined || msg.outputs === undefined) job.reject(new Error(msg.error ?? 'inference failed'));
       else job.resolve(msg.outputs);
     });
   });
+  const send = (w: number, message: object, transfer: ArrayBuffer[]): Promise<Float32Array[]> => {
+    if (closed) return Promise.reject(new Error('inference pool: used after close()'));
+    load[w]++;
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      if (pending.size === 0) setReferenced(true);
+      pending.set(id, { resolve, reject });
+      workers[w].postMessage({ id, ...message }, transfer);
+    });
+  };
   return {
     threads,
     predict: (pixels, shape) => {
       const w = load.indexOf(Math.min(...load));
-      load[w]++;
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        workers[w].postMessage({ id, pixels, shape: [...shape] }, [pixels.buffer as ArrayBuffer]);
-      });
+      return send(w, { pixels, shape: [...shape] }, [pixels.buffer as ArrayBuffer]);
+    },
+    update: async (source) => {
+      const weights = (await Promise.all(source.getWeights().map((t) => t.data()))) as Float32Array[];
+      await Promise.all(workers.map((_, w) => send(w, { weights }, [])));
     },
     close: async () => {
+      closed = true;
       await Promise.all(workers.map((worker) => worker.terminate()));
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The body of one inference worker (see `createInferencePool`): starts its own tfjs backend,
  * loads the model from the artifacts it is given, then answers `{ id, pixels, shape }` with
- * `{ id, outputs }`, one Float32Array per model output, transferred back without copies.
+ * `{ id, outputs }`, one Float32Array per model output, transferred back without copies, and
+ * `{ id, weights }` (new values of every weight, in `getWeights()` order) with `{ id, outputs: [] }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,10 +15,12 @@ interface WorkerInit {
   readonly artifacts: tf.io.ModelArtifacts;
 }
 
+/** A batch to run, or (with `weights`) new values for every weight of the model, in order. */
 interface Job {
   readonly id: number;
-  readonly pixels: Float32Array;
-  readonly shape: [number, number, number, number];
+  readonly pixels?: Float32Array;
+  readonly shape?: [number, number, number, number];
+  readonly weights?: Float32Array[];
 }
 
 const start = async (): Promise<void> => {
@@ -29,9 +32,19 @@ const start = async (): Promise<void> => {
   if (port === null) throw new Error('inferenceWorker must run in a worker thread');
   port.on('message', async (job: Job) => {
     try {
-      const input = tf.tensor4d(job.pixels, job.shape);
+      if (job.weights !== undefined) {
+        const current = model.getWeights();
+        const values = job.weights.map((w, i) => tf.tensor(w, current[i].shape, current[i].dtype));
+        model.setWeights(values);
+        tf.dispose(values);
+        port.postMessage({ id: job.id, outputs: [] });
+        return;
+      }
+      if (job.pixels === undefined || job.shape === undefined) throw new Error('inferenceWorker: a job needs pixels and shape, or weights');
+      const shape = job.shape;
+      const input = tf.tensor4d(job.pixels, shape);
       const outs = tf.tidy(() => {
-        const o = model.predict(input, { batchSize: job.shape[0] });
+        const o = model.predict(input, { batchSize: shape[0] });
         return Array.isArray(o) ? o : [o];
       });
       input.dispose();

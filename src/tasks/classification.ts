@@ -1,5 +1,8 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import * as t from 'io-ts';
+import { createInferencePool, type InferencePool } from '../backend/inferencePool';
+import type { BackendRequest } from '../backend/initBackend';
 import type { DataSplit, ImageSet } from '../data/imageSet';
 import { toAugmentedBatch, toBatch } from '../data/normalize';
 import { InputError } from '../inputError';
@@ -23,6 +26,12 @@ export interface ClassificationLearnerOptions {
   readonly scoreBatchSize?: number;
   /** Units per tap of the loss module (default 128). */
   readonly lossModuleUnits?: number;
+  /**
+   * Threads that score one `score(ids)` call together: the main thread plus `scoreThreads − 1`
+   * worker threads holding a copy of the model, refreshed after each fit (default: the
+   * machine's cores on the wasm backend, 1 elsewhere). 1 scores on the main thread only.
+   */
+  readonly scoreThreads?: number;
 }
 
 /**
@@ -37,6 +46,19 @@ export const classLabelCodec = (classes: number): t.Type<number, unknown, unknow
     (u, c) => (is(u) ? t.success(u) : t.failure(u, c, `expected an integer class in [0, ${classes}), got ${JSON.stringify(u)}`)),
     t.identity,
   );
+};
+
+/** Fewest images per thread for which a `score` call is split across threads. */
+const minImagesPerThread = 64;
+
+// The module that registers the loss module's layer class, imported by each scoring thread
+// (sources run as .ts under tsx and vitest, the build as .js).
+const lossModuleUrl = new URL(`./lossPredictionModule${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/** The backend of the scoring threads: the main thread's. */
+const workerBackend = (): BackendRequest => {
+  const name = tf.getBackend();
+  return name === 'cpu' || name === 'tensorflow' ? name : 'wasm';
 };
 
 const imageSize = (set: ImageSet): number => set.height * set.width * set.channels;
@@ -75,6 +97,10 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
   const { train, test } = data;
   if (train.height !== test.height || train.width !== test.width || train.channels !== test.channels) {
     throw new InputError(`data ${data.name}: train and test images differ in shape`);
+  }
+  const scoreThreads = options.scoreThreads ?? (tf.getBackend() === 'wasm' ? os.cpus().length : 1);
+  if (!Number.isInteger(scoreThreads) || scoreThreads < 1) {
+    throw new InputError(`scoreThreads must be a positive integer, got ${scoreThreads}`);
   }
   const classes = train.classes;
   const per = imageSize(train);
@@ -138,6 +164,64 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
     };
   };
 
+  /** Scores `chunk` (ids at offset 0 of `out`) on this thread, in batches. */
+  const scoreOnMainThread = async (model: JointModel, chunkIds: Int32Array, out: ScoredBatch): Promise<void> => {
+    const dim = out.embeddingDim;
+    for (let start = 0; start < chunkIds.length; start += scoreBatchSize) {
+      const chunk = chunkIds.subarray(start, Math.min(chunkIds.length, start + scoreBatchSize));
+      const m = chunk.length;
+      const input = tf.tensor4d(toBatch(train, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
+      const outs = tf.tidy(() => {
+        const o = model.forward(input, { training: false });
+        return [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding];
+      });
+      input.dispose();
+      const [loss, probs, emb] = await readAll(outs);
+      out.predictedLoss.set(loss, start);
+      out.probabilities.set(probs, start * classes);
+      out.embeddings.set(emb, start * dim);
+    }
+  };
+
+  /** Scores one batch on a worker thread; writes its rows at `offset` of `out`. */
+  const scoreOnPool = async (pool: InferencePool, chunk: Int32Array, offset: number, out: ScoredBatch): Promise<void> => {
+    const m = chunk.length;
+    const pixels = toBatch(train, chunk, new Float32Array(m * per));
+    // the inference model's outputs: [logits, embedding, predicted loss]
+    const [logits, emb, loss] = await pool.predict(pixels, [m, ...shape]);
+    const probs = tf.tidy(() => tf.softmax(tf.tensor2d(logits, [m, classes])));
+    const [p] = await readAll([probs]);
+    out.predictedLoss.set(loss, offset);
+    out.probabilities.set(p, offset * classes);
+    out.embeddings.set(emb, offset * out.embeddingDim);
+  };
+
+  // Worker threads for scoring: made on first use, given the new weights after each fit or load.
+  let pool: Promise<InferencePool> | null = null;
+  let poolFailed = false;
+  let poolStale = false;
+  const scoringPool = async (): Promise<InferencePool | null> => {
+    if (poolFailed) return null;
+    try {
+      if (pool === null) {
+        const model = live().inference;
+        pool = createInferencePool(model, { threads: scoreThreads - 1, backend: workerBackend(), preload: [lossModuleUrl] });
+        poolStale = false;
+      }
+      const ready = await pool;
+      if (poolStale) {
+        poolStale = false;
+        await ready.update(live().inference);
+      }
+      return ready;
+    } catch (error) {
+      poolFailed = true;
+      pool = null;
+      process.emitWarning(`classification learner: scoring on the main thread only (worker threads failed: ${error instanceof Error ? error.message : String(error)})`);
+      return null;
+    }
+  };
+
   const learner: Learner<number> = {
     task: 'classification',
     labelCodec,
@@ -150,6 +234,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
         joint = build();
       }
       fitted = true;
+      poolStale = true;
       return trainJoint(live(), task, config, fitOptions);
     },
 
@@ -158,24 +243,29 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       const model = live();
       const n = ids.length;
       const dim = model.network.embeddingDim;
-      const predictedLoss = new Float32Array(n);
-      const probabilities = new Float32Array(n * classes);
-      const embeddings = new Float32Array(n * dim);
-      for (let start = 0; start < n; start += scoreBatchSize) {
-        const chunk = ids.subarray(start, Math.min(n, start + scoreBatchSize));
-        const m = chunk.length;
-        const input = tf.tensor4d(toBatch(train, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
-        const outs = tf.tidy(() => {
-          const o = model.forward(input, { training: false });
-          return [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding];
-        });
-        input.dispose();
-        const [loss, probs, emb] = await readAll(outs);
-        predictedLoss.set(loss, start);
-        probabilities.set(probs, start * classes);
-        embeddings.set(emb, start * dim);
+      const out: ScoredBatch = {
+        ids: Int32Array.from(ids),
+        predictedLoss: new Float32Array(n),
+        probabilities: new Float32Array(n * classes),
+        classes,
+        embeddings: new Float32Array(n * dim),
+        embeddingDim: dim,
+      };
+      // The ids split into contiguous parts, one per thread; the workers' parts are sent first,
+      // then the main thread scores its own part while they run.
+      const parts = Math.min(scoreThreads, Math.floor(n / minImagesPerThread));
+      const pool = parts > 1 ? await scoringPool() : null;
+      const share = pool === null ? n : Math.ceil(n / Math.min(parts, pool.threads + 1));
+      const remote: Array<Promise<void>> = [];
+      if (pool !== null) {
+        for (let start = share; start < n; start += scoreBatchSize) {
+          const end = Math.min(n, start + scoreBatchSize);
+          remote.push(scoreOnPool(pool, ids.subarray(start, end), start, out));
+        }
       }
-      return { ids: Int32Array.from(ids), predictedLoss, probabilities, classes, embeddings, embeddingDim: dim };
+      await scoreOnMainThread(model, ids.subarray(0, share), out);
+      await Promise.all(remote);
+      return out;
     },
 
     async evaluate(): Promise<Evaluation> {
@@ -221,9 +311,12 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
     async load(dir: string): Promise<void> {
       await loadModelWeights(live().inference, dir);
       fitted = true;
+      poolStale = true;
     },
 
     dispose(): void {
+      if (pool !== null) void pool.then((p) => p.close()).catch(() => undefined);
+      pool = null;
       joint?.dispose();
       joint = null;
     },
