@@ -151,4 +151,22 @@ describe('matching', () => {
     expect(Array.from(targets.classes)).toEqual([8, 0, 0]);
     expect(Array.from(targets.offsets)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
+
+  test.prop([fc.array(fc.tuple(boxArb, fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 4 })])(
+    'should decode the offsets of every matched anchor back to its ground-truth box',
+    (objects) => {
+      const all = makeAnchors(defaultAnchorGeometry);
+      const truths = objects.map(([box, c]) => ({ box, class: c }));
+      const targets = encodeTargets(all, truths);
+      const matched = matchAnchors(all, truths.map((t) => t.box));
+      let positives = 0;
+      matched.forEach((g, a) => {
+        expect(targets.classes[a]).toBe(g < 0 ? 0 : truths[g]!.class + 1);
+        if (g < 0) return;
+        positives++;
+        decodeBox(targets.offsets, 4 * a, all, a).forEach((v, i) => expect(v).toBeCloseTo(truths[g]!.box[i]!, 3));
+      });
+      expect(positives).toBeGreaterThanOrEqual(1);
+    },
+  );
 });
