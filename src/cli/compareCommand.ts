@@ -18,6 +18,7 @@ import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../conf
 import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig';
 import { InputError } from '../inputError';
 import { checkTaskStrategy } from './taskSetup';
+import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags } from './runFlags';
 import { deriveSeed } from '../ops/random';
 import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport';
 import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults';
@@ -52,46 +53,13 @@ export interface ComparisonPlan {
   readonly parallel: number;
 }
 
-/** The run-config fields `compare` takes as flags, as commander camel-cases them. */
-const RUN_FLAG_FIELDS = [
-  'task',
-  'cycles',
-  'initial',
-  'budget',
-  'subset',
-  'epochs',
-  'seed',
-  'data',
-  'dataKind',
-  'model',
-  'backend',
-  'oracleDelayMs',
-  'oracleFailureRate',
-  'oracleTimeoutMs',
-  'oracleRetries',
-  'scoreBatchSize',
-] as const;
-
-/** A flag's text as a number when it reads as one, else as given (the codec then names it). */
-const flagValue = (value: string | boolean | undefined): unknown =>
-  typeof value === 'string' && /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value.trim()) ? Number(value) : value;
+/** The run flags `compare` passes on: all but the strategy (one per run) and the oracle (simulated). */
+const COMPARE_RUN_FIELDS = RUN_FLAG_FIELDS.filter((f) => f !== 'strategy' && f !== 'oracle');
 
 const positiveInt = (flag: string, value: unknown): number => {
   const n = flagValue(value as string);
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InputError(`Invalid value ${JSON.stringify(value)} supplied to ${flag}: expected an integer ≥ 1`);
   return n;
-};
-
-const readConfigFile = (file: string): Readonly<Record<string, unknown>> => {
-  if (!existsSync(file)) throw new InputError(`config file ${file} (--config) does not exist`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new InputError(`config file ${file} (--config) is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(`config file ${file} (--config) must hold a JSON object`);
-  return json as Record<string, unknown>;
 };
 
 const parseStrategies = (value: string): ReadonlyArray<string> => {
@@ -122,8 +90,7 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
   const trials = flags['trials'] === undefined ? (preset?.compare?.trials ?? 3) : positiveInt('--trials', flags['trials']);
   const parallel = flags['parallel'] === undefined ? availableParallelism() : positiveInt('--parallel', flags['parallel']);
   const file = typeof flags['config'] === 'string' ? readConfigFile(flags['config']) : {};
-  const fromFlags: Record<string, unknown> = {};
-  for (const field of RUN_FLAG_FIELDS) if (flags[field] !== undefined) fromFlags[field] = flagValue(flags[field]);
+  const fromFlags = runInputFromFlags(flags, COMPARE_RUN_FIELDS);
   const input = layerRunInputs(preset?.run ?? {}, file, fromFlags, { strategy: strategies[0] });
   const config = decodeRunConfig(input, typeof flags['config'] === 'string' ? flags['config'] : 'RunConfig');
   checkRunConfig(config, strategyNames);

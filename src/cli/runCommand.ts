@@ -3,7 +3,7 @@
  * run directory (config.json, labels.jsonl, results.json, checkpoints/) that `ll4al resume`
  * continues after a crash.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Subscription } from 'rxjs';
@@ -24,6 +24,7 @@ import { activeLearning, type RestoredRun } from '../streams/activeLearning';
 import type { AlEvent, CycleRow } from '../streams/events';
 import { strategies, strategyNames } from '../streams/strategies';
 import { checkTaskStrategy, setupTask } from './taskSetup';
+import { readConfigFile, runInputFromFlags } from './runFlags';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -209,32 +210,6 @@ export const executeRun = async (
 /** Flags of `ll4al run` (commander's camel-cased names), all optional strings or booleans. */
 type RunFlags = Record<string, string | boolean | undefined>;
 
-/** The config fields that flags set, with their flag names. */
-const FLAG_FIELDS = [
-  'task',
-  'strategy',
-  'cycles',
-  'initial',
-  'budget',
-  'subset',
-  'epochs',
-  'seed',
-  'data',
-  'dataKind',
-  'model',
-  'backend',
-  'oracle',
-  'oracleDelayMs',
-  'oracleFailureRate',
-  'oracleTimeoutMs',
-  'oracleRetries',
-  'scoreBatchSize',
-] as const;
-
-/** A flag's text as a number when it reads as one, else as given (the codec then names it). */
-const flagValue = (value: string | boolean | undefined): unknown =>
-  typeof value === 'string' && /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value.trim()) ? Number(value) : value;
-
 /**
  * Reads `--config FILE.json` (when given) and the flags into a run configuration; flags win.
  * @param flags commander's options
@@ -242,21 +217,9 @@ const flagValue = (value: string | boolean | undefined): unknown =>
  * @throws InputError naming the file, field, flag or value
  */
 export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
-  let fromFile: Record<string, unknown> = {};
   const file = flags['config'];
-  if (typeof file === 'string') {
-    if (!existsSync(file)) throw new InputError(`config file ${file} (--config) does not exist`);
-    try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new InputError(`config file ${file} (--config) is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
-      throw new InputError(`config file ${file} (--config) must hold a JSON object`);
-    }
-  }
-  const fromFlags: Record<string, unknown> = {};
-  for (const field of FLAG_FIELDS) if (flags[field] !== undefined) fromFlags[field] = flagValue(flags[field]);
+  const fromFile = typeof file === 'string' ? readConfigFile(file) : {};
+  const fromFlags = runInputFromFlags(flags);
   if (flags['oracle'] === 'file' && flags['oracleDelayMs'] !== undefined) {
     throw new InputError(`${flagOf('oracleDelayMs')} applies to the simulated oracle, not to --oracle file`);
   }
