@@ -16,7 +16,7 @@ export interface MetricDisplay {
 const known: Readonly<Record<string, MetricDisplay>> = {
   testAccuracy: { title: 'Test accuracy', unit: '%', scale: 100 },
   accuracy: { title: 'Accuracy', unit: '%', scale: 100 },
-  pck: { title: 'PCK@0.2', unit: '%', scale: 100 },
+  pck: { title: 'PCK@0.5 (of ¼ box diagonal)', unit: '%', scale: 100 },
   mAP: { title: 'mAP', unit: '%', scale: 100 },
   rankingAccuracy: { title: 'Loss-ranking accuracy', unit: '%', scale: 100 },
 };
