@@ -296,7 +296,7 @@ export const withRunFlags = (command: Command): Command =>
     .option('--seed <n>', 'base seed; trial t runs with deriveSeed(seed, "trial", t) for every strategy')
     .option('--data <dir>', 'folder of Fashion-MNIST IDX (or CIFAR-10 binary) files (default: the embedded subset)')
     .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10')
-    .option('--task <name>', 'classification or keypoints')
+    .option('--task <name>', 'classification, keypoints or detection')
     .option('--model <name>', 'target network: small-cnn or resnet18-cifar')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
     .option('--oracle-delay-ms <ms>', 'simulated oracle: time per answer')

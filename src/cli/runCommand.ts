@@ -259,7 +259,7 @@ export const register = (program: Command): void => {
     .option('--seed <n>', 'seed of every random choice (default 0)')
     .option('--data <dir>', 'folder of Fashion-MNIST IDX files (default: the embedded subset)')
     .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10 (default fashion-mnist)')
-    .option('--task <name>', 'classification or keypoints (default classification)')
+    .option('--task <name>', 'classification, keypoints or detection (default classification)')
     .option('--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)')
     .option('--out <dir>', 'run directory (default runs/<strategy>-<seed>-<time>)')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')

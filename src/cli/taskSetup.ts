@@ -9,6 +9,7 @@ import type { DataSplit } from '../data/imageSet';
 import { InputError } from '../inputError';
 import { deriveSeed } from '../ops/random';
 import { createClassificationLearner } from '../tasks/classification';
+import { detectionTask } from '../tasks/detection';
 import { keypointsTask } from '../tasks/keypoints';
 import type { Learner } from '../tasks/learner';
 
@@ -25,6 +26,8 @@ const everyStrategy = ['random', 'entropy', 'margin', 'least-confidence', 'core-
 export const taskStrategies: Readonly<Record<RunConfig['task'], ReadonlyArray<string>>> = {
   classification: everyStrategy,
   keypoints: ['random', 'core-set', 'learning-loss', 'learning-loss-mse'],
+  // Per image, the class distribution of its most uncertain confident detection (see detectionLearner).
+  detection: everyStrategy,
 };
 
 /**
@@ -65,6 +68,10 @@ export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: 'ra
     }
     case 'keypoints': {
       const { learner, truth } = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+      return { learner: learner as Learner<unknown>, truth };
+    }
+    case 'detection': {
+      const { learner, truth } = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
       return { learner: learner as Learner<unknown>, truth };
     }
   }

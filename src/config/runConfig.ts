@@ -73,7 +73,7 @@ export const TrainerOverrides = t.partial(
 /** Every field of a run configuration. */
 export const RunConfig = t.type(
   {
-    task: t.keyof({ classification: null, keypoints: null }, 'Task'),
+    task: t.keyof({ classification: null, keypoints: null, detection: null }, 'Task'),
     model: t.keyof({ 'small-cnn': null, 'resnet18-cifar': null }, 'Model'),
     trainer: TrainerOverrides,
     strategy: t.string,
