@@ -25,8 +25,8 @@ const subsetsOf = (items: ReadonlyArray<number>, size: number): ReadonlyArray<Re
     : items.flatMap((item, i) => subsetsOf(items.slice(i + 1), size - 1).map((rest) => [item, ...rest]));
 
 /** Points on a small integer grid (duplicates likely), plus a labeled subset. */
-const coreSetCase = (maxRows: number) =>
-  fc.record({ rows: fc.integer({ min: 1, max: maxRows }), dim: fc.integer({ min: 1, max: 3 }) }).chain(({ rows, dim }) =>
+const coreSetCase = (maxRows: number, maxDim = 3) =>
+  fc.record({ rows: fc.integer({ min: 1, max: maxRows }), dim: fc.integer({ min: 1, max: maxDim }) }).chain(({ rows, dim }) =>
     fc.record({
       embeddings: fc
         .array(fc.integer({ min: -4, max: 4 }), { minLength: rows * dim, maxLength: rows * dim })
@@ -84,6 +84,25 @@ describe('kCenterGreedy', () => {
         expect(rows.find((r) => gap(r) === farthest)).toBe(p);
         centres.push(p);
       });
+    },
+  );
+
+  test.prop([coreSetCase(60, 9), fc.integer({ min: 1, max: 12 })])(
+    'should pick, for any width (padded or not to the SIMD lanes), the rows a direct double-precision greedy picks from labeled centres',
+    (input, k) => {
+      const { embeddings: x, dim, labeled } = input;
+      const rows = x.length / dim;
+      const centres = [...new Set(labeled)];
+      const picks = centres.length === 0 ? 0 : Math.min(k, rows - centres.length);
+      const gap = (r: number): number => Math.min(...centres.map((c) => distance(x, dim, r, c)));
+      const expected: number[] = [];
+      while (expected.length < picks) {
+        const candidates = Array.from({ length: rows }, (_, r) => r).filter((r) => !centres.includes(r));
+        const best = candidates.reduce((a, r) => (gap(r) > gap(a) ? r : a));
+        expected.push(best);
+        centres.push(best);
+      }
+      if (labeled.length > 0) expect(expectRight(kCenterGreedy(k)(input))).toEqual(expected);
     },
   );
 
