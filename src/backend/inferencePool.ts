@@ -101,6 +101,17 @@ export const createInferencePool = async (model: tfl.LayersModel, options: Infer
       if (msg.error !== undefined || msg.outputs === undefined) job.reject(new Error(msg.error ?? 'inference failed'));
       else job.resolve(msg.outputs);
     });
+    // A thread that dies fails every request in flight (they may have been sent to it).
+    const fail = (error: Error): void => {
+      closed = true;
+      for (const job of pending.values()) job.reject(error);
+      pending.clear();
+      setReferenced(false);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!closed) fail(new Error(`inference pool: thread ${w} exited with code ${code}`));
+    });
   });
   const send = (w: number, message: object, transfer: ArrayBuffer[]): Promise<Float32Array[]> => {
     if (closed) return Promise.reject(new Error('inference pool: used after close()'));

@@ -164,8 +164,8 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
     };
   };
 
-  /** Scores `chunk` (ids at offset 0 of `out`) on this thread, in batches. */
-  const scoreOnMainThread = async (model: JointModel, chunkIds: Int32Array, out: ScoredBatch): Promise<void> => {
+  /** Scores `chunkIds` on this thread, in batches; writes their rows from `offset` of `out`. */
+  const scoreOnMainThread = async (model: JointModel, chunkIds: Int32Array, offset: number, out: ScoredBatch): Promise<void> => {
     const dim = out.embeddingDim;
     for (let start = 0; start < chunkIds.length; start += scoreBatchSize) {
       const chunk = chunkIds.subarray(start, Math.min(chunkIds.length, start + scoreBatchSize));
@@ -177,9 +177,9 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       });
       input.dispose();
       const [loss, probs, emb] = await readAll(outs);
-      out.predictedLoss.set(loss, start);
-      out.probabilities.set(probs, start * classes);
-      out.embeddings.set(emb, start * dim);
+      out.predictedLoss.set(loss, offset + start);
+      out.probabilities.set(probs, (offset + start) * classes);
+      out.embeddings.set(emb, (offset + start) * dim);
     }
   };
 
@@ -200,6 +200,12 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
   let pool: Promise<InferencePool> | null = null;
   let poolFailed = false;
   let poolStale = false;
+  const abandonPool = (error: unknown): void => {
+    poolFailed = true;
+    if (pool !== null) void pool.then((p) => p.close()).catch(() => undefined);
+    pool = null;
+    process.emitWarning(`classification learner: scoring on the main thread only (worker threads failed: ${error instanceof Error ? error.message : String(error)})`);
+  };
   const scoringPool = async (): Promise<InferencePool | null> => {
     if (poolFailed) return null;
     try {
@@ -215,9 +221,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       }
       return ready;
     } catch (error) {
-      poolFailed = true;
-      pool = null;
-      process.emitWarning(`classification learner: scoring on the main thread only (worker threads failed: ${error instanceof Error ? error.message : String(error)})`);
+      abandonPool(error);
       return null;
     }
   };
@@ -254,17 +258,26 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       // The ids split into contiguous parts, one per thread; the workers' parts are sent first,
       // then the main thread scores its own part while they run.
       const parts = Math.min(scoreThreads, Math.floor(n / minImagesPerThread));
-      const pool = parts > 1 ? await scoringPool() : null;
-      const share = pool === null ? n : Math.ceil(n / Math.min(parts, pool.threads + 1));
+      const workers = parts > 1 ? await scoringPool() : null;
+      const share = workers === null ? n : Math.ceil(n / Math.min(parts, workers.threads + 1));
       const remote: Array<Promise<void>> = [];
-      if (pool !== null) {
+      if (workers !== null) {
         for (let start = share; start < n; start += scoreBatchSize) {
           const end = Math.min(n, start + scoreBatchSize);
-          remote.push(scoreOnPool(pool, ids.subarray(start, end), start, out));
+          remote.push(scoreOnPool(workers, ids.subarray(start, end), start, out));
         }
       }
-      await scoreOnMainThread(model, ids.subarray(0, share), out);
-      await Promise.all(remote);
+      // Handled now, so that a worker's failure while this thread computes is not unhandled.
+      const remoteDone = Promise.all(remote).then(
+        () => true,
+        (error: unknown) => {
+          abandonPool(error);
+          return false;
+        },
+      );
+      await scoreOnMainThread(model, ids.subarray(0, share), 0, out);
+      // the workers' part again on this thread if they failed
+      if (!(await remoteDone)) await scoreOnMainThread(model, ids.subarray(share), share, out);
       return out;
     },
 
