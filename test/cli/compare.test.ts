@@ -152,7 +152,7 @@ describe('ll4al compare (process)', () => {
   });
 });
 
-describe.skipIf(process.env.LL4AL_E2E !== '1')('ll4al compare end to end (LL4AL_E2E=1; about 50 s on 2 shared cores)', () => {
+describe('ll4al compare end to end (about 50 s on 2 shared cores)', () => {
   it('runs 2 strategies × 2 trials and writes the aggregated results, CSV and plots', async () => {
     const out = join(dir, 'out');
     const args = ['compare', '--strategies', 'random,learning-loss', '--trials', '2', '--cycles', '2', '--initial', '50', '--budget', '50', '--subset', '200', '--epochs', '1', '--quiet', '--out', out];
