@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { kCenterGreedy, topK } from '../src/ops';
+import { directKCenterGreedy } from './directKCenter';
 import { fillSyntheticPixels } from './syntheticImages';
 
 /** Time of the selection stage over one pool of candidates. */
@@ -9,6 +10,10 @@ export interface SelectionFigures {
   readonly labeled: number;
   readonly topKMs: number;
   readonly kCenterMs: number;
+  /** The direct (pre-SIMD) k-center greedy's time on the same input, when asked for. */
+  readonly directKCenterMs?: number;
+  /** Whether both picked the same rows in the same order. */
+  readonly samePicks?: boolean;
 }
 
 /**
@@ -17,8 +22,9 @@ export interface SelectionFigures {
  *
  * @param pools - candidate counts
  * @param dim - embedding width
+ * @param baselineUpTo - also time the direct k-center greedy for pools up to this size (0: never)
  */
-export const measureSelection = (pools: ReadonlyArray<number>, dim: number): SelectionFigures[] =>
+export const measureSelection = (pools: ReadonlyArray<number>, dim: number, baselineUpTo = 0): SelectionFigures[] =>
   pools.map((pool) => {
     const k = Math.min(1000, pool);
     const labeledCount = Math.min(1000, pool - k);
@@ -32,5 +38,10 @@ export const measureSelection = (pools: ReadonlyArray<number>, dim: number): Sel
     const centres = kCenterGreedy(k)({ embeddings, dim, labeled });
     const kCenterMs = performance.now() - t0;
     if (top.length !== k || E.isLeft(centres) || centres.right.length !== k) throw new Error('selection returned the wrong count');
-    return { pool, k, labeled: labeledCount, topKMs: Math.round(topKMs), kCenterMs: Math.round(kCenterMs) };
+    const figures = { pool, k, labeled: labeledCount, topKMs: Math.round(topKMs), kCenterMs: Math.round(kCenterMs) };
+    if (pool > baselineUpTo || labeledCount === 0) return figures;
+    t0 = performance.now();
+    const direct = directKCenterGreedy(k, embeddings, dim, labeled);
+    const directKCenterMs = Math.round(performance.now() - t0);
+    return { ...figures, directKCenterMs, samePicks: direct.join() === centres.right.join() };
   });

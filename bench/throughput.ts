@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--backend NAME] [--steps N] [--quick] [--pools 10000,50000,200000]`
+ * `npm run bench [-- --json] [--backend NAME] [--steps N] [--quick] [--pools 10000,50000,200000] [--no-torch] [--selection-baseline]`
  *
  * Times the small CNN + loss-prediction module on the chosen tfjs backend:
  * - training img/s: one joint step (cross-entropy + margin ranking loss, SGD with momentum 0.9
@@ -13,6 +13,7 @@
  * - leakedTensors: live tensors after the timed steps minus before;
  * - with /usr/bin/python3 and torch, PyTorch's figures for the same model in the same
  *   invocation (../shared/bench/torch_throughput.py, 2 threads) and the ratios;
+ * - with --selection-baseline, the pre-SIMD k-center greedy's time too (pools ≤ 50,000);
  * - unless --quick: peak RSS while scoring streamed pools, and the selection stage's time
  *   (top-K by predicted loss, k-center greedy on embeddings) for the same pool sizes.
  */
@@ -37,6 +38,7 @@ interface BenchOptions {
   readonly quick: boolean;
   readonly pools: ReadonlyArray<number>;
   readonly torch: boolean;
+  readonly selectionBaseline: boolean;
 }
 
 const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
@@ -45,6 +47,7 @@ const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
   let steps = 10;
   let quick = false;
   let torch = true;
+  let selectionBaseline = false;
   let pools: ReadonlyArray<number> = [10_000, 50_000, 200_000];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -56,6 +59,7 @@ const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
     if (arg === '--json') json = true;
     else if (arg === '--quick') quick = true;
     else if (arg === '--no-torch') torch = false;
+    else if (arg === '--selection-baseline') selectionBaseline = true;
     else if (arg === '--backend') backend = value() as BackendRequest;
     else if (arg === '--steps') {
       steps = Number(value());
@@ -64,9 +68,9 @@ const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
       const v = value();
       pools = v === 'none' ? [] : v.split(',').map(Number);
       if (pools.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--pools: expected sizes like 10000,50000, got ${v}`);
-    } else throw new InputError(`unknown bench option ${arg} (expected --json, --backend NAME, --steps N, --quick, --pools LIST, --no-torch)`);
+    } else throw new InputError(`unknown bench option ${arg} (expected --json, --backend NAME, --steps N, --quick, --pools LIST, --no-torch, --selection-baseline)`);
   }
-  return { json, backend, steps, quick, pools: quick ? [] : pools, torch };
+  return { json, backend, steps, quick, pools: quick ? [] : pools, torch, selectionBaseline };
 };
 
 const median = (xs: ReadonlyArray<number>): number => {
@@ -263,7 +267,7 @@ const main = async (): Promise<void> => {
     else torch = reference;
   }
   const pools = options.pools.length > 0 ? await measurePools(model, options.pools, scoreImagesOnce) : undefined;
-  const selection = options.pools.length > 0 ? measureSelection(options.pools, model.network.embeddingDim) : undefined;
+  const selection = options.pools.length > 0 ? measureSelection(options.pools, model.network.embeddingDim, options.selectionBaseline ? 50_000 : 0) : undefined;
   model.dispose();
 
   const loadAfter = os.loadavg();
@@ -323,7 +327,8 @@ const main = async (): Promise<void> => {
     );
   }
   for (const s of result.selection ?? []) {
-    console.log(`select ${String(s.pool).padStart(7)} topK(${s.k}) ${s.topKMs} ms, kCenterGreedy(${s.k}, ${s.labeled} labeled) ${s.kCenterMs} ms`);
+    const baseline = s.directKCenterMs === undefined ? '' : ` (direct, pre-SIMD: ${s.directKCenterMs} ms, same picks: ${s.samePicks})`;
+    console.log(`select ${String(s.pool).padStart(7)} topK(${s.k}) ${s.topKMs} ms, kCenterGreedy(${s.k}, ${s.labeled} labeled) ${s.kCenterMs} ms${baseline}`);
   }
   for (const note of notes) console.log(`note            ${note}`);
 };
