@@ -7,7 +7,7 @@ import { rankingAccuracy } from '../../ops/rankingAccuracy';
 import { deriveSeed, type Rng } from '../../ops/random';
 import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
-import { loadModelWeights, saveModel } from '../modelFiles';
+import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { anchorCount, defaultAnchorGeometry, makeAnchors, type AnchorGeometry } from './anchors';
 import { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel';
@@ -58,15 +58,6 @@ export interface DetectionLearnerOptions {
   /** Post-processing thresholds (default {@link defaultDecodeOptions}). */
   readonly decode?: DecodeOptions;
 }
-
-/** Reads tensors produced in one tidy and frees them. */
-const readAll = async (tensors: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> => {
-  try {
-    return (await Promise.all(tensors.map((x) => x.data()))) as Float32Array[];
-  } finally {
-    tf.dispose(tensors as tf.Tensor[]);
-  }
-};
 
 /** Entropy (nats) of row `a` of a row-major probability matrix with `depth` columns. */
 const rowEntropy = (p: ArrayLike<number>, a: number, depth: number): number => {
@@ -167,21 +158,12 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
       units: options.lossModuleUnits,
       seed: deriveSeed(seed, 'loss-module'),
     });
-  let joint: JointModel | null = build();
-  const live = (): JointModel => {
-    if (joint == null) throw new Error('detection learner: used after dispose()');
-    return joint;
-  };
-  let fitted = false;
+  const held = new LiveJointModel('detection learner', build, config.warmStart);
+  const live = (): JointModel => held.model;
   const scoreBuffer = new Float32Array(scoreBatchSize * per);
   const labelCodec = detectionLabelCodec(side, classes);
 
-  const checkIds = (ids: ArrayLike<number>, what: string): void => {
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k];
-      if (!(Number.isInteger(id) && id! >= 0 && id! < train.count)) throw new InputError(`${what}: pool id ${id} is outside 0…${train.count - 1}`);
-    }
-  };
+  const checkIds = poolIdCheck(train.count);
 
   /** The targets of n canvases as tensors: classes [n, A] and offsets [n, A, 4]. */
   const targetTensors = (labels: ReadonlyArray<DetectionLabel>, classBuffer: Int32Array, offsetBuffer: Float32Array): tf.Tensor[] => {
@@ -242,7 +224,7 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
     });
     input.dispose();
     tf.dispose(targets);
-    const [predicted, probabilities, offsets, embedding, trueLoss] = await readAll(outs);
+    const [predicted, probabilities, offsets, embedding, trueLoss] = await readAndDispose(outs);
     return { predicted: predicted!, probabilities: probabilities!, offsets: offsets!, embedding: embedding!, trueLoss };
   };
 
@@ -256,12 +238,7 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
 
     async fit(labeled: ReadonlyArray<Labeled<DetectionLabel>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       const task = detectionTask(labeled);
-      if (fitted && !config.warmStart) {
-        live().dispose();
-        joint = build();
-      }
-      fitted = true;
-      return trainJoint(live(), task, config, fitOptions);
+      return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
     async score(ids: Int32Array): Promise<ScoredBatch> {
@@ -310,19 +287,9 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
       };
     },
 
-    async save(dir: string): Promise<void> {
-      await saveModel(live().inference, dir);
-    },
-
-    async load(dir: string): Promise<void> {
-      await loadModelWeights(live().inference, dir);
-      fitted = true;
-    },
-
-    dispose(): void {
-      joint?.dispose();
-      joint = null;
-    },
+    save: (dir: string): Promise<void> => held.save(dir),
+    load: (dir: string): Promise<void> => held.load(dir),
+    dispose: (): void => held.dispose(),
   };
   return learner;
 };

@@ -7,7 +7,7 @@ import { rankingAccuracy } from '../../ops/rankingAccuracy';
 import { deriveSeed } from '../../ops/random';
 import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
-import { loadModelWeights, saveModel } from '../modelFiles';
+import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { heatmapLossPerSample } from './heatmapLoss';
 import { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
@@ -67,15 +67,6 @@ export interface KeypointsLearnerOptions {
   readonly sigma?: number;
 }
 
-/** Reads tensors produced in one tidy and frees them. */
-const readAll = async (tensors: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> => {
-  try {
-    return (await Promise.all(tensors.map((x) => x.data()))) as Float32Array[];
-  } finally {
-    tf.dispose(tensors as tf.Tensor[]);
-  }
-};
-
 /**
  * A keypoints learner: a 2-stack hourglass predicting 5 Gaussian heatmaps (12×12 for 48×48
  * canvases) per stack, with the loss-prediction module on each stack's features, trained jointly
@@ -115,21 +106,12 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
       units: options.lossModuleUnits,
       seed: deriveSeed(seed, 'loss-module'),
     });
-  let joint: JointModel | null = build();
-  const live = (): JointModel => {
-    if (joint == null) throw new Error('keypoints learner: used after dispose()');
-    return joint;
-  };
-  let fitted = false;
+  const held = new LiveJointModel('keypoints learner', build, config.warmStart);
+  const live = (): JointModel => held.model;
   const scoreBuffer = new Float32Array(scoreBatchSize * per);
   const labelCodec = keypointsCodec(side);
 
-  const checkIds = (ids: ArrayLike<number>, what: string): void => {
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k];
-      if (!(Number.isInteger(id) && id! >= 0 && id! < train.count)) throw new InputError(`${what}: pool id ${id} is outside 0…${train.count - 1}`);
-    }
-  };
+  const checkIds = poolIdCheck(train.count);
 
   const jointTaskOf = (labeled: ReadonlyArray<Labeled<Keypoints>>): JointTask => {
     const ids = new Int32Array(labeled.length);
@@ -168,12 +150,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
 
     async fit(labeled: ReadonlyArray<Labeled<Keypoints>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       const task = jointTaskOf(labeled);
-      if (fitted && !config.warmStart) {
-        live().dispose();
-        joint = build();
-      }
-      fitted = true;
-      return trainJoint(live(), task, config, fitOptions);
+      return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
     async score(ids: Int32Array): Promise<ScoredBatch> {
@@ -192,7 +169,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
           return [o.predictedLoss, o.embedding];
         });
         input.dispose();
-        const [loss, emb] = await readAll(outs);
+        const [loss, emb] = await readAndDispose(outs);
         predictedLoss.set(loss!, start);
         embeddings.set(emb!, start * dim);
       }
@@ -218,7 +195,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
           return [o.predictedLoss, heatmapLossPerSample(o.heads, target), o.heads[o.heads.length - 1]!];
         });
         input.dispose();
-        const [loss, heatmapLoss, last] = await readAll(outs);
+        const [loss, heatmapLoss, last] = await readAndDispose(outs);
         predicted.set(loss!, start);
         trueLoss.set(heatmapLoss!, start);
         decoded.set(decodeHeatmaps(geometry, last!), start * KEYPOINTS_PER_ITEM * 2);
@@ -235,19 +212,9 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
       };
     },
 
-    async save(dir: string): Promise<void> {
-      await saveModel(live().inference, dir);
-    },
-
-    async load(dir: string): Promise<void> {
-      await loadModelWeights(live().inference, dir);
-      fitted = true;
-    },
-
-    dispose(): void {
-      joint?.dispose();
-      joint = null;
-    },
+    save: (dir: string): Promise<void> => held.save(dir),
+    load: (dir: string): Promise<void> => held.load(dir),
+    dispose: (): void => held.dispose(),
   };
   return learner;
 };

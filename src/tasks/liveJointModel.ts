@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../inputError';
+import type { JointModel } from './jointModel';
+import { loadModelWeights, saveModel } from './modelFiles';
+
+/**
+ * The joint model a learner holds across cycles: warm start (the reference keeps the weights
+ * from cycle to cycle) or re-initialisation from the seed before every fit after the first;
+ * saving and loading its weights; disposal. Every task's learner keeps its model this way.
+ */
+export class LiveJointModel {
+  private joint: JointModel | null;
+  private fitted = false;
+
+  /**
+   * @param owner - named in the error when the model is used after dispose (e.g. 'keypoints learner')
+   * @param build - builds the model from the learner's seed (same seed → same weights)
+   * @param warmStart - keep the weights across fits, or rebuild before each fit after the first
+   */
+  constructor(
+    private readonly owner: string,
+    private readonly build: () => JointModel,
+    private readonly warmStart: boolean,
+  ) {
+    this.joint = build();
+  }
+
+  /** The live model; throws once disposed. */
+  get model(): JointModel {
+    if (this.joint == null) throw new Error(`${this.owner}: used after dispose()`);
+    return this.joint;
+  }
+
+  /** The model the next fit trains: the same one (warm start) or one rebuilt from the seed. */
+  forFit(): JointModel {
+    if (this.fitted && !this.warmStart) {
+      this.model.dispose();
+      this.joint = this.build();
+    }
+    this.fitted = true;
+    return this.model;
+  }
+
+  /** Writes model.json + weights.bin of the inference model to `dir`. */
+  async save(dir: string): Promise<void> {
+    await saveModel(this.model.inference, dir);
+  }
+
+  /** Loads weights saved by {@link save}; the loaded model counts as fitted. */
+  async load(dir: string): Promise<void> {
+    await loadModelWeights(this.model.inference, dir);
+    this.fitted = true;
+  }
+
+  /** Frees every tensor of the model; later use throws. */
+  dispose(): void {
+    this.joint?.dispose();
+    this.joint = null;
+  }
+}
+
+/**
+ * Reads tensors produced in one tidy and frees them (whether the read succeeds or not).
+ * @param tensors - float tensors, kept out of a tidy
+ * @returns their values, in order
+ */
+export const readAndDispose = async (tensors: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> => {
+  try {
+    return (await Promise.all(tensors.map((x) => x.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(tensors as tf.Tensor[]);
+  }
+};
+
+/**
+ * A check that pool ids are integers in [0, poolSize).
+ * @param poolSize - number of items in the pool
+ * @returns a function throwing InputError naming the call (`what`) and the first bad id
+ */
+export const poolIdCheck =
+  (poolSize: number) =>
+  (ids: ArrayLike<number>, what: string): void => {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (!(Number.isInteger(id) && id! >= 0 && id! < poolSize)) throw new InputError(`${what}: pool id ${id} is outside 0…${poolSize - 1}`);
+    }
+  };
