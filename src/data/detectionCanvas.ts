@@ -7,6 +7,7 @@
  * (row i, column j) covers [j, j+1) × [i, i+1), so a box [x1, y1, x2, y2] has x1/y1 the first
  * lit column/row and x2/y2 one past the last.
  */
+import { canvasSplit } from './canvasSplit';
 import { InputError } from '../inputError';
 import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random';
 import type { DataSplit, ImageSet } from './imageSet';
@@ -213,32 +214,11 @@ export function makeDetectionCanvases(source: ImageSet, options: DetectionCanvas
 }
 
 /**
- * Training and test canvases from a dataset split: training canvases from its training items,
- * test canvases from its test items (seeds derived apart), both normalised with the training
+ * Training and test canvases from a dataset split (see {@link canvasSplit}): training canvases
+ * from its training items, test canvases from its test items, normalised with the training
  * canvases' mean/std.
- * @param split the source dataset (e.g. `await loadDataset({ kind: 'embedded' })`)
- * @param options seed, how many canvases of each split, and the canvas options
- * @returns the detection split
  */
-export function detectionSplit(
-  split: DataSplit,
-  options: { readonly seed: number; readonly trainCount: number; readonly testCount: number } & Omit<
-    DetectionCanvasOptions,
-    'seed' | 'count' | 'stats' | 'name'
-  >,
-): { readonly name: string; readonly train: DetectionSet; readonly test: DetectionSet } {
-  const { seed, trainCount, testCount, ...canvas } = options;
-  const name = `${split.name}-detection`;
-  const train = makeDetectionCanvases(split.train, { ...canvas, seed: deriveSeed(seed, 'train'), count: trainCount, name: `${name}/train` });
-  const test = makeDetectionCanvases(split.test, {
-    ...canvas,
-    seed: deriveSeed(seed, 'test'),
-    count: testCount,
-    name: `${name}/test`,
-    stats: { mean: train.mean, std: train.std },
-  });
-  return { name, train, test };
-}
+export const detectionSplit = canvasSplit<DetectionSet, DetectionCanvasOptions>(makeDetectionCanvases, 'detection');
 
 /**
  * The boxes and classes of canvas k.

@@ -7,6 +7,7 @@
  * pixel (row i, column j) covers [j, j+1) × [i, i+1), so a box's left/top edges are the first
  * lit column/row and its right/bottom edges one past the last.
  */
+import { canvasSplit } from './canvasSplit';
 import { InputError } from '../inputError';
 import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random';
 import type { DataSplit, ImageSet } from './imageSet';
@@ -203,32 +204,11 @@ export function makeKeypointCanvases(source: ImageSet, options: KeypointCanvasOp
 }
 
 /**
- * Training and test canvases from a dataset split: training canvases from its training items,
- * test canvases from its test items (seeds derived apart), both normalised with the training
+ * Training and test canvases from a dataset split (see {@link canvasSplit}): training canvases
+ * from its training items, test canvases from its test items, normalised with the training
  * canvases' mean/std.
- * @param split the source dataset (e.g. `await loadDataset({ kind: 'embedded' })`)
- * @param options seed, how many canvases of each split, and the canvas options
- * @returns the keypoint split
  */
-export function keypointSplit(
-  split: DataSplit,
-  options: { readonly seed: number; readonly trainCount: number; readonly testCount: number } & Omit<
-    KeypointCanvasOptions,
-    'seed' | 'count' | 'stats' | 'name'
-  >,
-): { readonly name: string; readonly train: KeypointSet; readonly test: KeypointSet } {
-  const { seed, trainCount, testCount, ...canvas } = options;
-  const name = `${split.name}-keypoints`;
-  const train = makeKeypointCanvases(split.train, { ...canvas, seed: deriveSeed(seed, 'train'), count: trainCount, name: `${name}/train` });
-  const test = makeKeypointCanvases(split.test, {
-    ...canvas,
-    seed: deriveSeed(seed, 'test'),
-    count: testCount,
-    name: `${name}/test`,
-    stats: { mean: train.mean, std: train.std },
-  });
-  return { name, train, test };
-}
+export const keypointSplit = canvasSplit<KeypointSet, KeypointCanvasOptions>(makeKeypointCanvases, 'keypoints');
 
 /**
  * The diagonal of canvas k's bounding box (from its top-left and bottom-right keypoints): the
