@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,6 +38,16 @@ export interface InferencePoolOptions {
   readonly preload?: ReadonlyArray<string>;
 }
 
+/**
+ * The URL of tsx's ESM API, found from this module (not from the working directory, which
+ * may have no tsx): its package.json's `exports['./esm/api'].import.default`.
+ */
+const tsxEsmApiUrl = (): string => {
+  const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const manifest = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(manifestPath), manifest.exports['./esm/api'].import.default)).href;
+};
+
 interface Pending {
   readonly resolve: (outputs: Float32Array[]) => void;
   readonly reject: (error: Error) => void;
@@ -69,11 +82,12 @@ export const createInferencePool = async (model: tfl.LayersModel, options: Infer
   const fromSource = import.meta.url.endsWith('.ts');
   const workerUrl = new URL(`./inferenceWorker${fromSource ? '.ts' : '.js'}`, import.meta.url);
   const workerData = { backend: options.backend ?? 'wasm', preload: options.preload ?? [], artifacts };
+  const tsxApi = fromSource ? tsxEsmApiUrl() : '';
   const workers = await Promise.all(
     Array.from({ length: threads }, () => {
       const worker = fromSource
         ? new Worker(
-            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`,
+            `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`,
             { eval: true, workerData },
           )
         : new Worker(workerUrl, { workerData });
