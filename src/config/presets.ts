@@ -25,10 +25,8 @@ export interface Preset {
  * The demo's sizes, in one place for tuning: on the embedded subset (10,000 training and
  * 2,000 test images of Fashion-MNIST), learning loss against random, 2 paired trials.
  * Budget: under 5 minutes on 2 cores for 2 strategies × 2 trials = 4 runs, one per core at a
- * time → 2 rounds → each run under ~120 s. Batch 32 rather than 128: with a few hundred
- * labels, batch 128 gives one or two steps an epoch and the small CNN stays near chance
- * (measured: 15% test accuracy at 200 labels × 4 epochs of batch 128; 66% at 300 labels × 8
- * epochs of batch 32). Entropy, core-set and the rest are one `--strategies` away.
+ * time → 2 rounds → each run under ~120 s, with the command line's classification batch of 32
+ * (see CLI_CLASSIFICATION_BATCH_SIZE). Entropy, core-set and the rest are one `--strategies` away.
  */
 export const demoSizes = {
   cycles: 4,
@@ -36,7 +34,6 @@ export const demoSizes = {
   budget: 300,
   subset: 2000,
   epochs: 6,
-  batchSize: 32,
   trials: 2,
   strategies: ['random', 'learning-loss'],
 } as const;
@@ -106,7 +103,6 @@ export const presets: Readonly<Record<string, Preset>> = {
       cycles: demoSizes.cycles,
       subset: demoSizes.subset,
       epochs: demoSizes.epochs,
-      trainer: { batchSize: demoSizes.batchSize },
     },
     compare: { strategies: demoSizes.strategies, trials: demoSizes.trials },
   },
