@@ -11,7 +11,7 @@ import { deriveSeed, type Rng } from '../ops/random';
 import { crossEntropyPerSample } from './crossEntropy';
 import { JointModel } from './jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
-import { loadModelWeights, saveModel } from './modelFiles';
+import { LiveJointModel, poolIdCheck, readAndDispose } from './liveJointModel';
 import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
 
@@ -63,15 +63,6 @@ const workerBackend = (): BackendRequest => {
 
 const imageSize = (set: ImageSet): number => set.height * set.width * set.channels;
 
-/** Reads three tensors produced in one tidy and frees them. */
-const readAll = async (tensors: ReadonlyArray<tf.Tensor>): Promise<Float32Array[]> => {
-  try {
-    return (await Promise.all(tensors.map((x) => x.data()))) as Float32Array[];
-  } finally {
-    tf.dispose(tensors as tf.Tensor[]);
-  }
-};
-
 /**
  * A classification learner: a target CNN and its loss-prediction module, trained jointly on
  * the labeled part of `data.train`, scored on its pool, evaluated on `data.test`.
@@ -111,23 +102,12 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       buildClassificationNetwork(modelName, { height: shape[0], width: shape[1], channels: shape[2], classes, seed: deriveSeed(seed, 'target') }),
       { units: options.lossModuleUnits, seed: deriveSeed(seed, 'loss-module') },
     );
-  let joint: JointModel | null = build();
-  const live = (): JointModel => {
-    if (joint == null) throw new Error('classification learner: used after dispose()');
-    return joint;
-  };
-  let fitted = false;
+  const held = new LiveJointModel('classification learner', build, config.warmStart);
+  const live = (): JointModel => held.model;
   const scoreBuffer = new Float32Array(scoreBatchSize * per);
   const labelCodec = classLabelCodec(classes);
 
-  const checkIds = (ids: ArrayLike<number>, what: string): void => {
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k];
-      if (!(Number.isInteger(id) && id >= 0 && id < train.count)) {
-        throw new InputError(`${what}: pool id ${id} is outside 0…${train.count - 1}`);
-      }
-    }
-  };
+  const checkIds = poolIdCheck(train.count);
 
   const classificationTask = (labeled: ReadonlyArray<Labeled<number>>): JointTask => {
     const ids = new Int32Array(labeled.length);
@@ -176,7 +156,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
         return [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding];
       });
       input.dispose();
-      const [loss, probs, emb] = await readAll(outs);
+      const [loss, probs, emb] = await readAndDispose(outs);
       out.predictedLoss.set(loss, offset + start);
       out.probabilities.set(probs, (offset + start) * classes);
       out.embeddings.set(emb, (offset + start) * dim);
@@ -190,7 +170,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
     // the inference model's outputs: [logits, embedding, predicted loss]
     const [logits, emb, loss] = await pool.predict(pixels, [m, ...shape]);
     const probs = tf.tidy(() => tf.softmax(tf.tensor2d(logits, [m, classes])));
-    const [p] = await readAll([probs]);
+    const [p] = await readAndDispose([probs]);
     out.predictedLoss.set(loss, offset);
     out.probabilities.set(p, offset * classes);
     out.embeddings.set(emb, offset * out.embeddingDim);
@@ -233,13 +213,8 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
 
     async fit(labeled: ReadonlyArray<Labeled<number>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       const task = classificationTask(labeled);
-      if (fitted && !config.warmStart) {
-        live().dispose();
-        joint = build();
-      }
-      fitted = true;
       poolStale = true;
-      return trainJoint(live(), task, config, fitOptions);
+      return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
     async score(ids: Int32Array): Promise<ScoredBatch> {
@@ -301,7 +276,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
           return [o.predictedLoss, crossEntropyPerSample(logits, y), hits];
         });
         input.dispose();
-        const [loss, ce, hits] = await readAll(outs);
+        const [loss, ce, hits] = await readAndDispose(outs);
         predicted.set(loss, start);
         trueLoss.set(ce, start);
         correct += hits[0];
@@ -317,21 +292,17 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       };
     },
 
-    async save(dir: string): Promise<void> {
-      await saveModel(live().inference, dir);
-    },
+    save: (dir: string): Promise<void> => held.save(dir),
 
     async load(dir: string): Promise<void> {
-      await loadModelWeights(live().inference, dir);
-      fitted = true;
+      await held.load(dir);
       poolStale = true;
     },
 
     dispose(): void {
       if (pool !== null) void pool.then((p) => p.close()).catch(() => undefined);
       pool = null;
-      joint?.dispose();
-      joint = null;
+      held.dispose();
     },
   };
   return learner;
