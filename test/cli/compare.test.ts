@@ -57,7 +57,7 @@ describe('planComparison', () => {
     expect(plan.config.epochs).toBe(3); // file over preset
     expect(plan.config.subset).toBe(2000); // preset
     expect(plan.config.trainer.learningRate).toBe(0.05);
-    expect(plan.strategies).toEqual(['random', 'learning-loss']);
+    expect(plan.strategies).toEqual(['random', 'entropy', 'learning-loss']);
     expect(plan.trials).toBe(2);
   });
 
