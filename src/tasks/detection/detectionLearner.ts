@@ -7,6 +7,7 @@ import { rankingAccuracy } from '../../ops/rankingAccuracy';
 import { deriveSeed, type Rng } from '../../ops/random';
 import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
+import type { CanvasCounts, TaskSetup } from '../canvasTask';
 import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { anchorCount, defaultAnchorGeometry, makeAnchors, type AnchorGeometry } from './anchors';
@@ -312,20 +313,10 @@ const flipCanvas = (pixels: Float32Array, k: number, side: number, channels: num
 };
 
 /** Options of {@link detectionTask}: the learner's, less the data, plus how many canvases. */
-export interface DetectionTaskOptions extends Omit<DetectionLearnerOptions, 'data'> {
-  /** Training canvases = the pool (default: as many as the source's training images). */
-  readonly trainCount?: number;
-  /** Test canvases (default 1,000, at most the source's test images). */
-  readonly testCount?: number;
-}
+export interface DetectionTaskOptions extends Omit<DetectionLearnerOptions, 'data'>, CanvasCounts {}
 
-/** A ready detection task: its canvases, learner and the simulated oracle's truth. */
-export interface DetectionTaskSetup {
-  readonly data: DetectionData;
-  readonly learner: Learner<DetectionLabel>;
-  /** The true objects of pool item `id` (for `simulatedOracle`). */
-  readonly truth: (id: number) => DetectionLabel;
-}
+/** A ready task: its canvases, learner and the simulated oracle's truth. */
+export type DetectionTaskSetup = TaskSetup<DetectionData, DetectionLabel>;
 
 /**
  * Builds the detection task from an image dataset: canvases (1–4 items each, seeded from

@@ -7,6 +7,7 @@ import { rankingAccuracy } from '../../ops/rankingAccuracy';
 import { deriveSeed } from '../../ops/random';
 import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
+import type { CanvasCounts, TaskSetup } from '../canvasTask';
 import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { heatmapLossPerSample } from './heatmapLoss';
@@ -220,20 +221,10 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
 };
 
 /** Options of {@link keypointsTask}: the learner's, less the data, plus how many canvases. */
-export interface KeypointsTaskOptions extends Omit<KeypointsLearnerOptions, 'data'> {
-  /** Training canvases = the pool (default: as many as the source's training images). */
-  readonly trainCount?: number;
-  /** Test canvases (default 1,000, at most the source's test images). */
-  readonly testCount?: number;
-}
+export interface KeypointsTaskOptions extends Omit<KeypointsLearnerOptions, 'data'>, CanvasCounts {}
 
-/** A ready keypoints task: its canvases, learner and the simulated oracle's truth. */
-export interface KeypointsTaskSetup {
-  readonly data: KeypointData;
-  readonly learner: Learner<Keypoints>;
-  /** The true keypoints of pool item `id` (for `simulatedOracle`). */
-  readonly truth: (id: number) => Keypoints;
-}
+/** A ready task: its canvases, learner and the simulated oracle's truth. */
+export type KeypointsTaskSetup = TaskSetup<KeypointData, Keypoints>;
 
 /**
  * Builds the keypoints task from an image dataset: canvases (one item each, seeded from
