@@ -25,6 +25,7 @@ import { createInferencePool, initBackend, type BackendInfo, type BackendRequest
 import { InputError } from '../src/inputError';
 import type { DataSplit, ImageSet } from '../src/data/imageSet';
 import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
+import { resolveTrainerConfig, trainJoint, type JointTask } from '../src/tasks/trainer';
 import { createClassificationLearner } from '../src/tasks/classification';
 import { measurePools, type PoolFigures } from './poolMemory';
 import { measureSelection, type SelectionFigures } from './selectionTime';
@@ -108,6 +109,25 @@ const timeTraining = (model: JointModel, steps: number): number => {
   optimizer.dispose();
   tf.dispose([x, labels]);
   return trainBatch / (median(times) / 1000);
+};
+
+/**
+ * Training img/s through the trainer (trainJoint) with `trainThreads` threads: one batch of
+ * 128 per epoch, the median epoch after 3 warm-up epochs (the worker starts once, before them).
+ */
+const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads: number): Promise<number> => {
+  const pixels = fillSyntheticPixels(new Float32Array(trainBatch * 28 * 28), 1);
+  const labels = Int32Array.from({ length: trainBatch }, (_, i) => (i * 7) % 10);
+  const url = (name: string): string => new URL(`../src/tasks/${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+  const task: JointTask = {
+    exampleCount: trainBatch,
+    batch: () => ({ input: tf.tensor4d(pixels, [trainBatch, 28, 28, 1]), target: tf.tensor1d(labels, 'int32') }),
+    perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
+    workerLoss: { preload: [url('lossPredictionModule')], module: url('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+  };
+  const config = resolveTrainerConfig({ learningRate: 0.01, augment: false, stopLossGradientAfter: null, lrDecayAt: 1, trainThreads });
+  const reports = await trainJoint(model, task, config, { epochs: steps + 3, seed: 1 });
+  return trainBatch / median(reports.slice(3).map((r) => r.seconds));
 };
 
 /** Scores `count` images from `pixels` in batches of 256; returns the outputs' total length. */
@@ -218,6 +238,9 @@ interface BenchResult {
   readonly backend: string;
   readonly backendInfo: BackendInfo;
   readonly trainImgPerSec: number;
+  /** trainJoint with trainThreads 1, and (wasm) 2: data parallel on a worker thread. */
+  readonly trainerImgPerSec: number;
+  readonly trainer2ThreadsImgPerSec?: number;
   readonly scoreImgPerSec: number;
   /** Scoring on worker threads (one per core), when the backend is wasm. */
   readonly scoreParallelImgPerSec?: number;
@@ -232,6 +255,8 @@ interface BenchResult {
   readonly torch?: TorchReference;
   readonly ratios?: {
     readonly train: number;
+    readonly trainer: number;
+    readonly trainer2Threads?: number;
     readonly score: number;
     readonly scoreParallel?: number;
     readonly learnerScore: number;
@@ -254,6 +279,8 @@ const main = async (): Promise<void> => {
   const model = JointModel.create(buildSmallCnn({ seed: 1 }), { seed: 2 });
   const tensorsBefore = tf.memory().numTensors;
   const trainImgPerSec = timeTraining(model, options.steps);
+  const trainer1ImgPerSec = await timeTrainerThreads(model, options.steps, 1);
+  const trainer2ImgPerSec = backendInfo.name === 'wasm' ? await timeTrainerThreads(model, options.steps, 2) : undefined;
   const scoreImgPerSec = await timeScoring(model, options.steps);
   const leakedTensors = tf.memory().numTensors - tensorsBefore;
   const parallel = backendInfo.name === 'wasm' ? await timeParallelScoring(model, options.steps, 'wasm') : undefined;
@@ -275,6 +302,8 @@ const main = async (): Promise<void> => {
     backend: backendInfo.name,
     backendInfo,
     trainImgPerSec: round(trainImgPerSec),
+    trainerImgPerSec: round(trainer1ImgPerSec),
+    ...(trainer2ImgPerSec === undefined ? {} : { trainer2ThreadsImgPerSec: round(trainer2ImgPerSec) }),
     scoreImgPerSec: round(scoreImgPerSec),
     ...(parallel === undefined ? {} : { scoreParallelImgPerSec: round(parallel.imgPerSec), scoreThreads: parallel.threads }),
     learnerScoreImgPerSec: round(learnerScoring.oneCall),
@@ -289,6 +318,8 @@ const main = async (): Promise<void> => {
           torch,
           ratios: {
             train: round(trainImgPerSec / torch.trainImgPerSec, 3),
+            trainer: round(trainer1ImgPerSec / torch.trainImgPerSec, 3),
+            ...(trainer2ImgPerSec === undefined ? {} : { trainer2Threads: round(trainer2ImgPerSec / torch.trainImgPerSec, 3) }),
             score: round(scoreImgPerSec / torch.scoreImgPerSec, 3),
             ...(parallel === undefined ? {} : { scoreParallel: round(parallel.imgPerSec / torch.scoreImgPerSec, 3) }),
             learnerScore: round(learnerScoring.oneCall / torch.scoreImgPerSec, 3),
@@ -307,6 +338,10 @@ const main = async (): Promise<void> => {
   console.log(`backend         ${result.backend}${simd}`);
   console.log(`load average    ${result.loadAverage.join(' → ')} on ${result.cpus} cpus`);
   console.log(`train           ${result.trainImgPerSec} img/s  (joint step, batch ${trainBatch})`);
+  console.log(`trainer         ${result.trainerImgPerSec} img/s  (trainJoint, trainThreads 1)`);
+  if (result.trainer2ThreadsImgPerSec !== undefined) {
+    console.log(`trainer 2 thr   ${result.trainer2ThreadsImgPerSec} img/s  (trainJoint, trainThreads 2: data parallel, halves of ${trainBatch / 2})`);
+  }
   console.log(`score           ${result.scoreImgPerSec} img/s  (batch ${scoreBatch})`);
   if (result.scoreParallelImgPerSec !== undefined) {
     console.log(`score parallel  ${result.scoreParallelImgPerSec} img/s  (${result.scoreThreads} worker threads)`);
@@ -319,6 +354,8 @@ const main = async (): Promise<void> => {
     console.log(`pytorch         ${result.torch.engine}: train ${result.torch.trainImgPerSec} img/s, score ${result.torch.scoreImgPerSec} img/s`);
     const parallelRatio = result.ratios.scoreParallel === undefined ? '' : `, score on ${result.scoreThreads} threads ${result.ratios.scoreParallel}×`;
     console.log(`ratio           train ${result.ratios.train}×, score ${result.ratios.score}×${parallelRatio} of PyTorch`);
+    const twoThreads = result.ratios.trainer2Threads === undefined ? '' : `, trainThreads 2 ${result.ratios.trainer2Threads}×`;
+    console.log(`ratio           trainer: trainThreads 1 ${result.ratios.trainer}×${twoThreads} of PyTorch`);
     console.log(`ratio           learner.score ${result.ratios.learnerScore}× (one call), ${result.ratios.learnerScore256}× (calls of ${scoreBatch}) of PyTorch`);
   }
   for (const p of result.pools ?? []) {

@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from './initBackend';
+import { spawnWorker } from './spawnWorker';
 
 /** Inference on worker threads, one model copy per thread. */
 export interface InferencePool {
@@ -38,16 +36,6 @@ export interface InferencePoolOptions {
   readonly preload?: ReadonlyArray<string>;
 }
 
-/**
- * The URL of tsx's ESM API, found from this module (not from the working directory, which
- * may have no tsx): its package.json's `exports['./esm/api'].import.default`.
- */
-const tsxEsmApiUrl = (): string => {
-  const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const manifest = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(path.join(path.dirname(manifestPath), manifest.exports['./esm/api'].import.default)).href;
-};
-
 interface Pending {
   readonly resolve: (outputs: Float32Array[]) => void;
   readonly reject: (error: Error) => void;
@@ -78,25 +66,8 @@ export const createInferencePool = async (model: tfl.LayersModel, options: Infer
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  // Under tsx (sources run as .ts) each thread registers tsx's loader before importing the worker.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const workerUrl = new URL(`./inferenceWorker${fromSource ? '.ts' : '.js'}`, import.meta.url);
   const workerData = { backend: options.backend ?? 'wasm', preload: options.preload ?? [], artifacts };
-  const tsxApi = fromSource ? tsxEsmApiUrl() : '';
-  const workers = await Promise.all(
-    Array.from({ length: threads }, () => {
-      const worker = fromSource
-        ? new Worker(
-            `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`,
-            { eval: true, workerData },
-          )
-        : new Worker(workerUrl, { workerData });
-      return new Promise<Worker>((resolve, reject) => {
-        worker.once('error', reject);
-        worker.once('message', () => resolve(worker));
-      });
-    }),
-  );
+  const workers: Worker[] = await Promise.all(Array.from({ length: threads }, () => spawnWorker(import.meta.url, './inferenceWorker', workerData)));
   const pending = new Map<number, Pending>();
   const load = workers.map(() => 0);
   let nextId = 0;

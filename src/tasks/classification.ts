@@ -53,6 +53,7 @@ const minImagesPerThread = 64;
 
 // The module that registers the loss module's layer class, imported by each scoring thread
 // (sources run as .ts under tsx and vitest, the build as .js).
+const crossEntropyUrl = new URL(`./crossEntropy${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 const lossModuleUrl = new URL(`./lossPredictionModule${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 /** The backend of the scoring threads: the main thread's. */
@@ -141,6 +142,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
         };
       },
       perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
+      workerLoss: { preload: [lossModuleUrl], module: crossEntropyUrl, exportName: 'classificationPerSampleLoss' },
     };
   };
 

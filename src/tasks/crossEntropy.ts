@@ -17,3 +17,10 @@ export const crossEntropyPerSample = (logits: tf.Tensor2D, labels: tf.Tensor1D):
     const onehot = tf.oneHot(labels, logits.shape[1]);
     return tf.neg(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), 1)) as tf.Tensor1D;
   });
+
+/**
+ * The classification task's per-sample loss in the shape a training worker imports:
+ * cross-entropy of the first head against the labels.
+ */
+export const classificationPerSampleLoss = (heads: ReadonlyArray<tf.Tensor>, target: tf.Tensor | ReadonlyArray<tf.Tensor>): tf.Tensor1D =>
+  crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D);

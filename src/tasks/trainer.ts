@@ -6,6 +6,7 @@ import type { JointModel } from './jointModel';
 import { lossModuleObjective, type LossObjective } from './rankingLoss';
 import { deriveSeed, Rng } from '../ops/random';
 import { SgdMomentum } from './sgdMomentum';
+import { startGradientWorker, type GradientWorker, type WorkerLoss } from './gradientWorker';
 
 /**
  * The joint training recipe (the paper's CIFAR-10 recipe by default).
@@ -37,6 +38,18 @@ export interface TrainerConfig {
   readonly warmStart: boolean;
   /** Random crop with padding and flip (as the data set allows) while training. */
   readonly augment: boolean;
+  /**
+   * Threads that train (1 or 2; default 1). With 2, each batch whose size is a multiple of 4 is
+   * split into two halves: this thread computes the gradients of the first half while a worker
+   * thread, holding a copy of the weights, computes those of the second; the two are averaged
+   * and this thread applies the update and sends the new weights to the worker (data parallel,
+   * like PyTorch's DDP). The ranking loss then pairs samples within each half, and batch norm
+   * normalises each half with its own statistics; the running statistics kept are this thread's
+   * (DDP without SyncBN). Same seed and same `trainThreads` give the same weights. It needs a
+   * task with `workerLoss` (classification has one); if the worker cannot start, training runs
+   * on this thread alone, with a warning. The worker lives for one fit.
+   */
+  readonly trainThreads: number;
 }
 
 /** The defaults, for a loss objective (λ depends on it). */
@@ -53,6 +66,7 @@ export const defaultTrainerConfig = (lossObjective: LossObjective = 'ranking'): 
   stopLossGradientAfter: 0.6,
   warmStart: true,
   augment: true,
+  trainThreads: 1,
 });
 
 const fraction = (name: string, x: number | null): void => {
@@ -86,6 +100,9 @@ export const resolveTrainerConfig = (partial: Partial<TrainerConfig> = {}): Trai
   nonNegative('weightDecay', config.weightDecay);
   nonNegative('lambda', config.lambda);
   nonNegative('margin', config.margin);
+  if (config.trainThreads !== 1 && config.trainThreads !== 2) {
+    throw new InputError(`trainer.trainThreads must be 1 or 2, got ${config.trainThreads}`);
+  }
   fraction('lrDecayAt', config.lrDecayAt);
   fraction('stopLossGradientAfter', config.stopLossGradientAfter);
   return config;
@@ -113,7 +130,13 @@ export interface JointTask {
   batch(indices: Int32Array, rng: Rng, augment: boolean): TrainingBatch;
   /** Per-sample target loss [B] from the heads and the batch's target (differentiable). */
   perSampleLoss(heads: ReadonlyArray<tf.Tensor>, target: TrainingBatch['target']): tf.Tensor1D;
+  /** Where a worker thread finds the same per-sample loss; needed for `trainThreads` 2. */
+  readonly workerLoss?: WorkerLoss;
 }
+
+/** Rows [start, start + size) of a batch's target. */
+const targetRows = (target: TrainingBatch['target'], start: number, size: number): tf.Tensor | tf.Tensor[] =>
+  Array.isArray(target) ? (target as ReadonlyArray<tf.Tensor>).map((t) => tf.slice(t, start, size)) : tf.slice(target as tf.Tensor, start, size);
 
 /** The learning rate of a 0-based epoch: step decay after round(lrDecayAt·epochs) epochs. */
 export const learningRateAt = (config: TrainerConfig, epoch: number, epochs: number): number =>
@@ -156,6 +179,30 @@ export const trainJoint = async (
   const optimizer = new SgdMomentum(variables, config.momentum, config.weightDecay);
   const moduleLoss = lossModuleObjective(config.lossObjective, config.margin);
   const reports: EpochReport[] = [];
+  let worker: GradientWorker | null = null;
+  if (config.trainThreads === 2) {
+    if (task.workerLoss === undefined) throw new InputError('trainer.trainThreads 2 needs a task with workerLoss');
+    try {
+      worker = await startGradientWorker(model, config, task.workerLoss, tf.getBackend() === 'wasm' ? 'wasm' : 'cpu');
+    } catch (error) {
+      process.emitWarning(`trainer: training on the main thread only (the training worker failed: ${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  /** Gradients of the joint objective on one (part of a) batch; keeps its target-loss sum and loss-module loss. */
+  const jointGradients = (
+    input: tf.Tensor4D,
+    target: TrainingBatch['target'],
+    stopFeatureGradient: boolean,
+    kept: (targetSum: tf.Scalar, moduleLoss: tf.Scalar) => void,
+  ): tf.NamedTensorMap =>
+    tf.variableGrads(() => {
+      const out = model.forward(input, { training: true, stopFeatureGradient });
+      const perSample = task.perSampleLoss(out.heads, target);
+      const targetMean = tf.mean(perSample);
+      const lm = moduleLoss(out.predictedLoss, perSample);
+      kept(tf.keep(tf.sum(perSample)) as tf.Scalar, tf.keep(lm));
+      return tf.add(targetMean, tf.mul(lm, config.lambda)) as tf.Scalar;
+    }, variables).grads;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const started = performance.now();
@@ -170,18 +217,46 @@ export const trainJoint = async (
           if (options.signal?.aborted) throw abortError();
           const batch = task.batch(indices, rng, config.augment);
           try {
-            tf.tidy(() => {
-              const { grads } = tf.variableGrads(() => {
-                const out = model.forward(batch.input, { training: true, stopFeatureGradient });
-                const perSample = task.perSampleLoss(out.heads, batch.target);
-                const targetMean = tf.mean(perSample);
-                const lm = moduleLoss(out.predictedLoss, perSample);
-                targetSums.push(tf.keep(tf.sum(perSample)) as tf.Scalar);
-                moduleLosses.push(tf.keep(lm));
-                return tf.add(targetMean, tf.mul(lm, config.lambda)) as tf.Scalar;
-              }, variables);
-              optimizer.apply(grads, learningRate);
-            });
+            const half = indices.length / 2;
+            if (worker !== null && half % 2 === 0) {
+              // Data parallel: the worker takes the second half, this thread the first.
+              const theirs = tf.tidy(() => ({ input: tf.slice(batch.input, half, half), target: targetRows(batch.target, half, half) }));
+              const pending = worker.gradients(theirs.input, theirs.target, stopFeatureGradient);
+              tf.dispose(theirs);
+              let ownModuleLoss: tf.Scalar | null = null;
+              const mine = tf.tidy(() =>
+                jointGradients(tf.slice(batch.input, 0, half), targetRows(batch.target, 0, half), stopFeatureGradient, (sum, lm) => {
+                  targetSums.push(sum);
+                  ownModuleLoss = lm;
+                }),
+              );
+              try {
+                const other = await pending;
+                tf.tidy(() => {
+                  const averaged: tf.NamedTensorMap = {};
+                  variables.forEach((v, i) => {
+                    averaged[v.name] = tf.mul(tf.add(mine[v.name], tf.tensor(other.grads[i], v.shape)), 0.5);
+                  });
+                  optimizer.apply(averaged, learningRate);
+                  targetSums.push(tf.keep(tf.scalar(other.targetSum)));
+                  moduleLosses.push(tf.keep(tf.mul(tf.add(ownModuleLoss as unknown as tf.Scalar, other.moduleLoss), 0.5)));
+                });
+              } finally {
+                tf.dispose(Object.values(mine));
+                (ownModuleLoss as tf.Scalar | null)?.dispose();
+              }
+              worker.sync(variables);
+            } else {
+              tf.tidy(() => {
+                const grads = jointGradients(batch.input, batch.target, stopFeatureGradient, (sum, lm) => {
+                  targetSums.push(sum);
+                  moduleLosses.push(lm);
+                });
+                optimizer.apply(grads, learningRate);
+                // A batch trained here alone changes the weights the worker must hold.
+                if (worker !== null) worker.sync(variables);
+              });
+            }
           } finally {
             batch.input.dispose();
             tf.dispose(batch.target as tf.Tensor | tf.Tensor[]);
@@ -209,6 +284,7 @@ export const trainJoint = async (
     }
   } finally {
     optimizer.dispose();
+    await worker?.close();
   }
   return reports;
 };

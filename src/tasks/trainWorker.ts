@@ -1,0 +1,110 @@
+/**
+ * The body of a data-parallel training worker (see `startGradientWorker`): starts its own tfjs
+ * backend, loads the joint model from artifacts, rebuilds a {@link JointModel} around it (same
+ * trainable variables in the same order), then answers
+ * - `{ weights }` (new values of every trainable variable, in order) with nothing;
+ * - `{ id, pixels, shape, targets, ... }` with `{ id, grads, targetSum, moduleLoss }`: the
+ *   gradients of the joint objective on that half batch, transferred back without copies.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { initBackend, type BackendRequest } from '../backend/initBackend';
+import { JointModel } from './jointModel';
+import type { LossPredictionModule } from './lossPredictionModule';
+import { lossModuleObjective, type LossObjective } from './rankingLoss';
+import type { TrainingBatch } from './trainer';
+
+interface WorkerInit {
+  readonly backend: BackendRequest;
+  readonly preload: ReadonlyArray<string>;
+  readonly lossModuleUrl: string;
+  readonly lossExport: string;
+  readonly artifacts: tf.io.ModelArtifacts;
+  readonly headCount: number;
+  readonly shapes: ReadonlyArray<ReadonlyArray<number>>;
+  readonly lossObjective: LossObjective;
+  readonly margin: number;
+  readonly lambda: number;
+}
+
+/** A target tensor sent as its values. */
+export interface WireTensor {
+  readonly values: Float32Array | Int32Array;
+  readonly shape: number[];
+  readonly dtype: 'float32' | 'int32';
+}
+
+interface Job {
+  readonly id?: number;
+  readonly weights?: Float32Array[];
+  readonly pixels?: Float32Array;
+  readonly shape?: [number, number, number, number];
+  readonly targets?: WireTensor[];
+  readonly targetIsArray?: boolean;
+  readonly stopFeatureGradient?: boolean;
+}
+
+type PerSampleLoss = (heads: ReadonlyArray<tf.Tensor>, target: TrainingBatch['target']) => tf.Tensor1D;
+
+const start = async (): Promise<void> => {
+  const init = workerData as WorkerInit;
+  await initBackend(init.backend);
+  for (const url of init.preload) await import(url);
+  const perSampleLoss = ((await import(init.lossModuleUrl)) as Record<string, PerSampleLoss>)[init.lossExport];
+  if (typeof perSampleLoss !== 'function') throw new Error(`trainWorker: ${init.lossModuleUrl} exports no function ${init.lossExport}`);
+  const joint = await tfl.loadLayersModel(tf.io.fromMemory(init.artifacts));
+  // The joint model's last output is the loss module's; its inputs are the network's taps.
+  const lossLayer = joint.outputs[joint.outputs.length - 1].sourceLayer as unknown as LossPredictionModule;
+  const taps = lossLayer.input as SymbolicTensor[];
+  const network = tfl.model({ inputs: joint.inputs, outputs: [...joint.outputs.slice(0, init.headCount + 1), ...taps] });
+  const model = new JointModel({ name: 'worker', model: network, headCount: init.headCount, tapCount: taps.length, embeddingDim: 0 }, lossLayer);
+  const variables = model.trainableVariables();
+  const mismatch =
+    variables.length !== init.shapes.length || variables.some((v, i) => v.shape.join('x') !== init.shapes[i].join('x'));
+  if (mismatch) throw new Error('trainWorker: the rebuilt model has different trainable variables');
+  const moduleLoss = lossModuleObjective(init.lossObjective, init.margin);
+  const port = parentPort;
+  if (port === null) throw new Error('trainWorker must run in a worker thread');
+  port.on('message', async (job: Job) => {
+    try {
+      if (job.weights !== undefined) {
+        const weights = job.weights;
+        tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
+        return;
+      }
+      if (job.pixels === undefined || job.shape === undefined || job.targets === undefined) throw new Error('trainWorker: a job needs pixels, shape and targets');
+      const input = tf.tensor4d(job.pixels, job.shape);
+      const targetTensors = job.targets.map((t) => tf.tensor(t.values, t.shape, t.dtype));
+      const target = job.targetIsArray ? targetTensors : targetTensors[0];
+      const outs = tf.tidy(() => {
+        let sum: tf.Scalar | null = null;
+        let lm: tf.Scalar | null = null;
+        const { grads } = tf.variableGrads(() => {
+          const out = model.forward(input, { training: true, stopFeatureGradient: job.stopFeatureGradient });
+          const perSample = perSampleLoss(out.heads, target);
+          const objective = moduleLoss(out.predictedLoss, perSample);
+          lm = tf.keep(objective);
+          sum = tf.keep(tf.sum(perSample)) as tf.Scalar;
+          return tf.add(tf.mean(perSample), tf.mul(objective, init.lambda)) as tf.Scalar;
+        }, variables);
+        return [...variables.map((v) => grads[v.name]), sum as unknown as tf.Scalar, lm as unknown as tf.Scalar];
+      });
+      tf.dispose([input, ...targetTensors]);
+      const arrays = outs.map((t) => t.dataSync() as Float32Array);
+      tf.dispose(outs);
+      const own = (a: Float32Array): Float32Array => (a.byteOffset === 0 && a.buffer.byteLength === a.byteLength ? a : a.slice());
+      const grads = arrays.slice(0, variables.length).map(own);
+      port.postMessage(
+        { id: job.id, grads, targetSum: arrays[variables.length][0], moduleLoss: arrays[variables.length + 1][0] },
+        grads.map((a) => a.buffer as ArrayBuffer),
+      );
+    } catch (error) {
+      port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  port.postMessage({ ready: true });
+};
+
+void start();

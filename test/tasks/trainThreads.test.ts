@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend';
+import { createClassificationLearner } from '../../src/tasks/classification';
+import { crossEntropyPerSample } from '../../src/tasks/crossEntropy';
+import { JointModel } from '../../src/tasks/jointModel';
+import type { Labeled } from '../../src/tasks/learner';
+import { lossModuleObjective } from '../../src/tasks/rankingLoss';
+import { SgdMomentum } from '../../src/tasks/sgdMomentum';
+import { buildSmallCnn } from '../../src/tasks/smallCnn';
+import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../../src/tasks/trainer';
+import { InputError } from '../../src/inputError';
+import { tinySplit } from './tinySplit';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+const data = tinySplit();
+const labeledOf = (n: number): Labeled<number>[] => Array.from({ length: n }, (_, i) => [i, data.train.labels[i]] as const);
+const src = (name: string): string => new URL(`../../src/tasks/${name}.ts`, import.meta.url).href;
+
+describe('data-parallel training (trainThreads 2)', () => {
+  it('accepts 1 or 2 threads and defaults to 1', () => {
+    expect(resolveTrainerConfig().trainThreads).toBe(1);
+    expect(() => resolveTrainerConfig({ trainThreads: 3 })).toThrow(InputError);
+    expect(() => resolveTrainerConfig({ trainThreads: 0 })).toThrow(InputError);
+  });
+
+  it('lowers the loss, reaches the accuracy of one thread, is deterministic and leaks no tensor', async () => {
+    const run = async (trainThreads: number) => {
+      const learner = createClassificationLearner({ data, model: 'small-cnn', seed: 5, scoreBatchSize: 16, trainer: { batchSize: 16, trainThreads } });
+      const before = tf.memory().numTensors;
+      const reports = await learner.fit(labeledOf(64), { epochs: 6, seed: 1 });
+      expect(tf.memory().numTensors).toBe(before);
+      const evaluation = await learner.evaluate();
+      learner.dispose();
+      return { losses: reports.map((r) => r.targetLoss), moduleLosses: reports.map((r) => r.lossModuleLoss), accuracy: evaluation.metric };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.losses.every(Number.isFinite) && two.moduleLosses.every(Number.isFinite)).toBe(true);
+    expect(Math.min(...two.losses.slice(1))).toBeLessThan(two.losses[0]);
+    expect(two.accuracy).toBeGreaterThanOrEqual(one.accuracy - 0.1);
+    expect(await run(2)).toEqual(two);
+  }, 60_000);
+
+  it('applies the average of the two halves’ gradients (each half with its own batch statistics)', async () => {
+    const batchSize = 16;
+    const half = batchSize / 2;
+    const pixels = Float32Array.from(data.train.pixels.subarray(0, batchSize * 64), (p) => p / 255);
+    const labels = Int32Array.from(data.train.labels.subarray(0, batchSize));
+    const build = () => JointModel.create(buildSmallCnn({ height: 8, width: 8, channels: 1, classes: 3, seed: 1 }), { seed: 2 });
+    const config: TrainerConfig = resolveTrainerConfig({ batchSize, learningRate: 0.05, augment: false, stopLossGradientAfter: null, trainThreads: 2 });
+    const task: JointTask = {
+      exampleCount: batchSize,
+      batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
+      perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
+      workerLoss: { preload: [src('lossPredictionModule')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+    };
+    // task.batch ignores the plan's order: one batch of examples 0…15, halves 0…7 and 8…15.
+
+    const parallel = build();
+    const before = tf.memory().numTensors;
+    await trainJoint(parallel, task, config, { epochs: 1, seed: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+
+    const reference = build();
+    const variables = reference.trainableVariables();
+    const optimizer = new SgdMomentum(variables, config.momentum, config.weightDecay);
+    const moduleLoss = lossModuleObjective(config.lossObjective, config.margin);
+    tf.tidy(() => {
+      const rows = (k: number) => Int32Array.from({ length: half }, (_, i) => k * half + i);
+      const x = tf.tensor4d(pixels, [batchSize, 8, 8, 1]);
+      const y = tf.tensor1d(labels, 'int32');
+      const halves = [0, 1].map((k) => {
+        const idx = tf.tensor1d(rows(k), 'int32');
+        return tf.variableGrads(() => {
+          const out = reference.forward(tf.gather(x, idx) as tf.Tensor4D, { training: true });
+          const perSample = crossEntropyPerSample(out.heads[0] as tf.Tensor2D, tf.gather(y, idx) as tf.Tensor1D);
+          return tf.add(tf.mean(perSample), tf.mul(moduleLoss(out.predictedLoss, perSample), config.lambda)) as tf.Scalar;
+        }, variables).grads;
+      });
+      const averaged: tf.NamedTensorMap = {};
+      for (const v of variables) averaged[v.name] = tf.mul(tf.add(halves[0][v.name], halves[1][v.name]), 0.5);
+      optimizer.apply(averaged, config.learningRate);
+    });
+    optimizer.dispose();
+    const a = parallel.trainableVariables().map((v) => Array.from(v.dataSync()));
+    const b = variables.map((v) => Array.from(v.dataSync()));
+    const initial = build();
+    const c = initial.trainableVariables().map((v) => Array.from(v.dataSync()));
+    let maxDiff = 0;
+    let maxStep = 0;
+    a.forEach((w, i) => w.forEach((x, j) => {
+      maxDiff = Math.max(maxDiff, Math.abs(x - b[i][j]));
+      maxStep = Math.max(maxStep, Math.abs(b[i][j] - c[i][j]));
+    }));
+    expect(maxStep).toBeGreaterThan(1e-3);
+    expect(maxDiff).toBeLessThan(1e-5);
+    [parallel, reference, initial].forEach((m) => m.dispose());
+  }, 60_000);
+});
