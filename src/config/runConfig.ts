@@ -49,6 +49,12 @@ export const FailureRate = t.brand(
 );
 export type FailureRate = t.TypeOf<typeof FailureRate>;
 
+interface OneOrTwoBrand {
+  readonly OneOrTwo: unique symbol;
+}
+/** 1 or 2 (threads of data-parallel training). */
+export const OneOrTwo = t.brand(t.number, (n): n is t.Branded<number, OneOrTwoBrand> => n === 1 || n === 2, 'OneOrTwo');
+
 /** The kinds of data folder `data` may name (`embedded` needs no folder). */
 export const DataKind = t.keyof({ 'fashion-mnist': null, mnist: null, cifar10: null }, 'DataKind');
 
@@ -66,6 +72,8 @@ export const TrainerOverrides = t.partial(
     stopLossGradientAfter: t.union([NonNegativeNumber, t.null]),
     warmStart: t.boolean,
     augment: t.boolean,
+    /** 2: data-parallel training over two threads (classification on wasm; see trainer.ts). */
+    trainThreads: OneOrTwo,
   },
   'TrainerOverrides',
 );

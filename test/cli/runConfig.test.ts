@@ -36,6 +36,11 @@ describe('run configuration', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('should take trainThreads 1 or 2 and refuse anything else, naming the field', () => {
+    expect(decodeRunConfig({ trainer: { trainThreads: 2 } }).trainer.trainThreads).toBe(2);
+    expect(() => decodeRunConfig({ trainer: { trainThreads: 3 } })).toThrow('Invalid value 3 supplied to RunConfig/trainer/trainThreads');
+  });
+
   it('should name the config file in its errors', () => {
     expect(() => decodeRunConfig({ seed: -1 }, 'exp.json')).toThrow('Invalid value -1 supplied to exp.json RunConfig/seed (--seed)');
   });
