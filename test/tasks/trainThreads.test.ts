@@ -9,7 +9,9 @@ import { lossModuleObjective } from '../../src/tasks/rankingLoss';
 import { SgdMomentum } from '../../src/tasks/sgdMomentum';
 import { buildSmallCnn } from '../../src/tasks/smallCnn';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../../src/tasks/trainer';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../src/inputError';
+import type { TappedNetwork } from '../../src/tasks/tappedNetwork';
 import { tinySplit } from './tinySplit';
 
 beforeAll(async () => {
@@ -99,5 +101,58 @@ describe('data-parallel training (trainThreads 2)', () => {
     expect(maxStep).toBeGreaterThan(1e-3);
     expect(maxDiff).toBeLessThan(1e-5);
     [parallel, reference, initial].forEach((m) => m.dispose());
+  }, 60_000);
+
+  it('equals one full-batch step when the model has no batch norm and λ = 0 (the mean of the halves is the full-batch mean)', async () => {
+    const batchSize = 16;
+    const pixels = Float32Array.from(data.train.pixels.subarray(0, batchSize * 64), (p) => p / 255);
+    const labels = Int32Array.from(data.train.labels.subarray(0, batchSize));
+    // A network without batch norm: conv → ReLU → flatten → dense(16) → dense(3); taps: the conv and the hidden layer.
+    const build = (): JointModel => {
+      const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
+      const input = tfl.input({ shape: [8, 8, 1] });
+      const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tfl.SymbolicTensor;
+      const hidden = tfl.layers.dense({ units: 16, activation: 'relu', kernelInitializer: init(2) }).apply(tfl.layers.flatten().apply(conv)) as tfl.SymbolicTensor;
+      const logits = tfl.layers.dense({ units: 3, kernelInitializer: init(3) }).apply(hidden) as tfl.SymbolicTensor;
+      const embedding = tfl.layers.globalAveragePooling2d({}).apply(conv) as tfl.SymbolicTensor;
+      const network: TappedNetwork = { name: 'no_bn', model: tfl.model({ inputs: input, outputs: [logits, embedding, conv, hidden] }), headCount: 1, tapCount: 2, embeddingDim: 4 };
+      return JointModel.create(network, { seed: 4 });
+    };
+    const task: JointTask = {
+      exampleCount: batchSize,
+      batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
+      perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
+      workerLoss: { preload: [src('lossPredictionModule')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+    };
+    const step = async (trainThreads: number): Promise<number[][]> => {
+      const model = build();
+      const config = resolveTrainerConfig({ batchSize, learningRate: 0.1, lambda: 0, augment: false, stopLossGradientAfter: null, trainThreads });
+      await trainJoint(model, task, config, { epochs: 1, seed: 3 });
+      const weights = model.trainableVariables().map((v) => Array.from(v.dataSync()));
+      model.dispose();
+      return weights;
+    };
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const before = tf.memory().numTensors;
+    const full = await step(1);
+    const parallel = await step(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    // A worker that failed to start would fall back to one thread and make this test trivial.
+    expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
+    const initial = build();
+    const start = initial.trainableVariables().map((v) => Array.from(v.dataSync()));
+    initial.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    let maxDiff = 0;
+    let maxStep = 0;
+    full.forEach((w, i) => w.forEach((x, j) => {
+      maxDiff = Math.max(maxDiff, Math.abs(x - parallel[i][j]));
+      maxStep = Math.max(maxStep, Math.abs(x - start[i][j]));
+    }));
+    expect(maxStep).toBeGreaterThan(1e-3);
+    expect(maxDiff).toBeLessThan(1e-5);
   }, 60_000);
 });
