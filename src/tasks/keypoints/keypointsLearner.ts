@@ -16,6 +16,9 @@ import { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel';
 import { pck, pckLength } from './pck';
 import { buildStackedHourglass } from './stackedHourglass';
 
+/** The URL of a sibling module, as a worker thread imports it (`.ts` under tsx, `.js` once built). */
+const moduleUrl = (path: string): string => new URL(`${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
 /** Training and test canvases with keypoints (what {@link keypointSplit} returns). */
 export interface KeypointData {
   readonly name: string;
@@ -141,6 +144,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
         return { input: tf.tensor4d(pixels, [n, ...shape]), target: tf.tensor4d(maps, [n, ...mapShape]) };
       },
       perSampleLoss: (heads, target) => heatmapLossPerSample(heads, target as tf.Tensor),
+      workerLoss: { preload: [moduleUrl('../lossPredictionModule')], module: moduleUrl('./heatmapLoss'), exportName: 'heatmapLossPerSample' },
     };
   };
 
