@@ -11,6 +11,7 @@ import { deriveSeed, type Rng } from '../ops/random';
 import { crossEntropyPerSample } from './crossEntropy';
 import { JointModel } from './jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
+import { workerModuleUrl } from './gradientWorker';
 import { LiveJointModel, poolIdCheck, readAndDispose } from './liveJointModel';
 import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
@@ -53,8 +54,8 @@ const minImagesPerThread = 64;
 
 // The module that registers the loss module's layer class, imported by each scoring thread
 // (sources run as .ts under tsx and vitest, the build as .js).
-const crossEntropyUrl = new URL(`./crossEntropy${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-const lossModuleUrl = new URL(`./lossPredictionModule${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const crossEntropyUrl = workerModuleUrl(import.meta.url, './crossEntropy');
+const lossModuleUrl = workerModuleUrl(import.meta.url, './lossPredictionModule');
 
 /** The backend of the scoring threads: the main thread's. */
 const workerBackend = (): BackendRequest => {

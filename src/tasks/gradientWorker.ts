@@ -7,6 +7,15 @@ import type { TrainerConfig, TrainingBatch } from './trainer';
 import type { WireTensor } from './trainWorker';
 
 /** How a task's per-sample loss is found in a worker thread (for `trainThreads` > 1). */
+/**
+ * The URL a worker thread imports a module by: `path` next to `base`, with the extension of
+ * `base` (`.ts` under tsx, `.js` once built).
+ * @param base - the importing module's `import.meta.url`
+ * @param path - e.g. './crossEntropy'
+ * @returns the module's URL
+ */
+export const workerModuleUrl = (base: string, path: string): string => new URL(`${path}${base.endsWith('.ts') ? '.ts' : '.js'}`, base).href;
+
 export interface WorkerLoss {
   /** Modules to import first (e.g. those registering custom layers). */
   readonly preload: ReadonlyArray<string>;

@@ -7,6 +7,7 @@ import { rankingAccuracy } from '../../ops/rankingAccuracy';
 import { deriveSeed } from '../../ops/random';
 import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
+import { workerModuleUrl } from '../gradientWorker';
 import type { CanvasCounts, TaskSetup } from '../canvasTask';
 import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
@@ -15,9 +16,6 @@ import { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHea
 import { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel';
 import { pck, pckLength } from './pck';
 import { buildStackedHourglass } from './stackedHourglass';
-
-/** The URL of a sibling module, as a worker thread imports it (`.ts` under tsx, `.js` once built). */
-const moduleUrl = (path: string): string => new URL(`${path}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 /** Training and test canvases with keypoints (what {@link keypointSplit} returns). */
 export interface KeypointData {
@@ -144,7 +142,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
         return { input: tf.tensor4d(pixels, [n, ...shape]), target: tf.tensor4d(maps, [n, ...mapShape]) };
       },
       perSampleLoss: (heads, target) => heatmapLossPerSample(heads, target as tf.Tensor),
-      workerLoss: { preload: [moduleUrl('../lossPredictionModule')], module: moduleUrl('./heatmapLoss'), exportName: 'heatmapLossPerSample' },
+      workerLoss: { preload: [workerModuleUrl(import.meta.url, '../lossPredictionModule')], module: workerModuleUrl(import.meta.url, './heatmapLoss'), exportName: 'heatmapLossPerSample' },
     };
   };
 
