@@ -30,6 +30,7 @@ export { SgdMomentum } from './sgdMomentum';
 export { planBatches } from './batchPlan';
 export {
   defaultTrainerConfig,
+  DivergedError,
   featureGradientStoppedAt,
   learningRateAt,
   resolveTrainerConfig,

@@ -146,6 +146,14 @@ export const learningRateAt = (config: TrainerConfig, epoch: number, epochs: num
 export const featureGradientStoppedAt = (config: TrainerConfig, epoch: number, epochs: number): boolean =>
   config.stopLossGradientAfter != null && epoch >= Math.round(config.stopLossGradientAfter * epochs);
 
+/**
+ * Training produced a non-finite loss. The fit stops rather than hand the pipeline a model whose
+ * scores are NaN; the labels already accepted stay in the journal.
+ */
+export class DivergedError extends Error {
+  override readonly name = 'DivergedError';
+}
+
 const abortError = (): Error => new DOMException('fit was aborted', 'AbortError');
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -267,6 +275,12 @@ export const trainJoint = async (
         const sums = tf.tidy(() => tf.stack([tf.addN(targetSums), tf.mean(tf.stack(moduleLosses))]));
         const [targetSum, moduleMean] = await sums.data();
         sums.dispose();
+        if (!Number.isFinite(targetSum) || !Number.isFinite(moduleMean)) {
+          // A diverged model would go on ranking the pool by NaN; stop and say what to change.
+          throw new DivergedError(
+            `training diverged at epoch ${epoch + 1} of ${epochs}: the ${Number.isFinite(targetSum) ? 'loss-module' : 'target'} loss is ${Number.isFinite(targetSum) ? moduleMean : targetSum / samples} (lower trainer.learningRate, now ${config.learningRate}, or trainer.lambda)`,
+          );
+        }
         const report: EpochReport = {
           epoch: epoch + 1,
           epochs,

@@ -165,6 +165,17 @@ describe('joint training', () => {
     learner.dispose();
   });
 
+  it('stops with one line naming the epoch and the learning rate when training diverges, leaking no tensor', async () => {
+    const before = tf.memory().numTensors;
+    const learner = tiny({ learningRate: 1e30, weightDecay: 0 });
+    await expect(learner.fit(labeledOf(32), { epochs: 3, seed: 1 })).rejects.toThrow(/^training diverged at epoch \d of 3: the (target|loss-module) loss is .*learningRate, now 1e\+30/);
+    learner.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const sane = tiny();
+    await expect(sane.fit(labeledOf(32), { epochs: 1, seed: 1 })).resolves.toHaveLength(1);
+    sane.dispose();
+  });
+
   it('saves and loads: a fresh learner scores identically after load', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'll4al-learner-'));
     try {
