@@ -5,7 +5,7 @@ import { planBatches } from './batchPlan';
 import type { JointModel } from './jointModel';
 import { lossModuleObjective, type LossObjective } from './rankingLoss';
 import { deriveSeed, Rng } from '../ops/random';
-import { SgdMomentum } from './sgdMomentum';
+import { averageGradients, SgdMomentum } from './sgdMomentum';
 import { startGradientWorker, type GradientWorker, type WorkerLoss } from './gradientWorker';
 
 /**
@@ -232,25 +232,25 @@ export const trainJoint = async (
               const pending = worker.gradients(theirs.input, theirs.target, stopFeatureGradient);
               tf.dispose(theirs);
               let ownModuleLoss: tf.Scalar | null = null;
-              const mine = tf.tidy(() =>
+              const mineTensors = tf.tidy(() =>
                 jointGradients(tf.slice(batch.input, 0, half), targetRows(batch.target, 0, half), stopFeatureGradient, (sum, lm) => {
                   targetSums.push(sum);
                   ownModuleLoss = lm;
                 }),
               );
+              let mine: Float32Array[];
+              try {
+                mine = variables.map((v) => mineTensors[v.name].dataSync() as Float32Array);
+              } finally {
+                tf.dispose(Object.values(mineTensors));
+              }
               try {
                 const other = await pending;
-                tf.tidy(() => {
-                  const averaged: tf.NamedTensorMap = {};
-                  variables.forEach((v, i) => {
-                    averaged[v.name] = tf.mul(tf.add(mine[v.name], tf.tensor(other.grads[i], v.shape)), 0.5);
-                  });
-                  optimizer.apply(averaged, learningRate);
-                  targetSums.push(tf.keep(tf.scalar(other.targetSum)));
-                  moduleLosses.push(tf.keep(tf.mul(tf.add(ownModuleLoss as unknown as tf.Scalar, other.moduleLoss), 0.5)));
-                });
+                // Averaged and applied as typed arrays: a few loops instead of hundreds of small ops.
+                optimizer.applyArrays(averageGradients(mine, other.grads), learningRate);
+                targetSums.push(tf.scalar(other.targetSum));
+                moduleLosses.push(tf.tidy(() => tf.mul(tf.add(ownModuleLoss as unknown as tf.Scalar, other.moduleLoss), 0.5)));
               } finally {
-                tf.dispose(Object.values(mine));
                 (ownModuleLoss as tf.Scalar | null)?.dispose();
               }
               worker.sync(variables);
