@@ -5,6 +5,7 @@ import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput';
 import { explicitSamePaddingKernel } from './explicitSamePadding';
 import { meanGradConfig, sumGradConfig } from './reductionGradients';
+import { sharedCastKernel, sharedIdentityKernel } from './sharedDataKernels';
 import { blockReductionKernel } from './reductionKernels';
 
 /** A kernel ll4al registers for wasm, made from the stock kernel it replaces (if any). */
@@ -27,6 +28,8 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
   { kernelName: 'Sum', make: (stock) => blockReductionKernel(false, needsStock('Sum', stock)) },
   { kernelName: 'Mean', make: (stock) => blockReductionKernel(true, needsStock('Mean', stock)) },
   { kernelName: 'FusedBatchNorm', make: (stock) => batchNormKernel(needsStock('FusedBatchNorm', stock)) },
+  { kernelName: 'Identity', make: () => sharedIdentityKernel },
+  { kernelName: 'Cast', make: (stock) => sharedCastKernel(needsStock('Cast', stock)) },
 ];
 
 /** The gradients ll4al replaces (for every backend: they compute the same values, faster on wasm). */
