@@ -115,7 +115,7 @@ const timeTraining = (model: JointModel, steps: number): number => {
  * Training img/s through the trainer (trainJoint) with `trainThreads` threads: one batch of
  * 128 per epoch, the median epoch after 3 warm-up epochs (the worker starts once, before them).
  */
-const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads: number): Promise<number> => {
+const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads: 1 | 2): Promise<number> => {
   const pixels = fillSyntheticPixels(new Float32Array(trainBatch * 28 * 28), 1);
   const labels = Int32Array.from({ length: trainBatch }, (_, i) => (i * 7) % 10);
   const url = (name: string): string => new URL(`../src/tasks/${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;

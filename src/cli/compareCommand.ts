@@ -108,7 +108,10 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
     const seed = deriveSeed(config.seed, 'trial', trial);
     for (const strategy of strategies) runs.push({ strategy, trial, seed, dir: join(dir, strategy, `trial-${trial}`) });
   }
-  return { dir, strategies, trials, config, runs, parallel: Math.min(parallel, runs.length) };
+  const atOnce = Math.min(parallel, runs.length);
+  // Several runs at once already fill the cores: each trains on one thread unless told otherwise.
+  const trained = atOnce > 1 && config.trainer.trainThreads === undefined ? { ...config, trainer: { ...config.trainer, trainThreads: 1 as const } } : config;
+  return { dir, strategies, trials, config: trained, runs, parallel: atOnce };
 };
 
 /** The id of a run in progress and messages: "learning-loss/trial-2". */

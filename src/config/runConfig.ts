@@ -49,11 +49,14 @@ export const FailureRate = t.brand(
 );
 export type FailureRate = t.TypeOf<typeof FailureRate>;
 
-interface OneOrTwoBrand {
-  readonly OneOrTwo: unique symbol;
-}
-/** 1 or 2 (threads of data-parallel training). */
-export const OneOrTwo = t.brand(t.number, (n): n is t.Branded<number, OneOrTwoBrand> => n === 1 || n === 2, 'OneOrTwo');
+/** Threads of data-parallel training: 1, 2 or 'auto' (src/tasks/trainer.ts says what each does). */
+const isTrainThreads = (u: unknown): u is 1 | 2 | 'auto' => u === 1 || u === 2 || u === 'auto';
+export const TrainThreads = new t.Type<1 | 2 | 'auto', 1 | 2 | 'auto', unknown>(
+  "1 | 2 | 'auto'",
+  isTrainThreads,
+  (u, c) => (isTrainThreads(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
 
 /** The kinds of data folder `data` may name (`embedded` needs no folder). */
 export const DataKind = t.keyof({ 'fashion-mnist': null, mnist: null, cifar10: null }, 'DataKind');
@@ -72,8 +75,8 @@ export const TrainerOverrides = t.partial(
     stopLossGradientAfter: t.union([NonNegativeNumber, t.null]),
     warmStart: t.boolean,
     augment: t.boolean,
-    /** 2: data-parallel training over two threads (classification on wasm; see trainer.ts). */
-    trainThreads: OneOrTwo,
+    /** Data-parallel training threads (default 'auto': 2 on wasm for classification and keypoints). */
+    trainThreads: TrainThreads,
   },
   'TrainerOverrides',
 );

@@ -39,18 +39,33 @@ export interface TrainerConfig {
   /** Random crop with padding and flip (as the data set allows) while training. */
   readonly augment: boolean;
   /**
-   * Threads that train (1 or 2; default 1). With 2, each batch whose size is a multiple of 4 is
-   * split into two halves: this thread computes the gradients of the first half while a worker
-   * thread, holding a copy of the weights, computes those of the second; the two are averaged
-   * and this thread applies the update and sends the new weights to the worker (data parallel,
-   * like PyTorch's DDP). The ranking loss then pairs samples within each half, and batch norm
-   * normalises each half with its own statistics; the running statistics kept are this thread's
-   * (DDP without SyncBN). Same seed and same `trainThreads` give the same weights. It needs a
-   * task with `workerLoss` (classification has one); if the worker cannot start, training runs
-   * on this thread alone, with a warning. The worker lives for one fit.
+   * Threads that train: 1, 2, or 'auto' (the default: 2 on the wasm backend for a task with
+   * `workerLoss`, else 1 — a choice that depends on the backend and the task only, never on
+   * the machine, so a seed gives the same run everywhere). With 2, each batch whose size is a
+   * multiple of 4 is split into two halves: this thread computes the gradients of the first half
+   * while a worker thread, holding a copy of the weights, computes those of the second; the two
+   * are averaged and this thread applies the update and sends the new weights to the worker
+   * (data parallel, like PyTorch's DDP). The ranking loss then pairs samples within each half,
+   * and batch norm normalises each half with its own statistics; the running statistics kept
+   * are this thread's (DDP without SyncBN). Same seed and same `trainThreads` give the same
+   * weights. 2 needs a task with `workerLoss` (classification and keypoints have one); if the
+   * worker cannot start, training runs on this thread alone, with a warning. The worker lives
+   * for one fit. `ll4al compare` trains each run on one thread when it runs several at once.
    */
-  readonly trainThreads: number;
+  readonly trainThreads: TrainThreads;
 }
+
+/** Threads of data-parallel training: 1, 2, or 'auto' (see {@link TrainerConfig.trainThreads}). */
+export type TrainThreads = 1 | 2 | 'auto';
+
+/**
+ * The threads a fit will train on.
+ * @param requested - the configured value
+ * @param backend - the active tfjs backend's name
+ * @param hasWorkerLoss - whether the task can train in a worker thread
+ */
+export const resolveTrainThreads = (requested: TrainThreads, backend: string, hasWorkerLoss: boolean): 1 | 2 =>
+  requested === 'auto' ? (backend === 'wasm' && hasWorkerLoss ? 2 : 1) : requested;
 
 /** The defaults, for a loss objective (λ depends on it). */
 export const defaultTrainerConfig = (lossObjective: LossObjective = 'ranking'): TrainerConfig => ({
@@ -66,7 +81,7 @@ export const defaultTrainerConfig = (lossObjective: LossObjective = 'ranking'): 
   stopLossGradientAfter: 0.6,
   warmStart: true,
   augment: true,
-  trainThreads: 1,
+  trainThreads: 'auto',
 });
 
 const fraction = (name: string, x: number | null): void => {
@@ -100,8 +115,8 @@ export const resolveTrainerConfig = (partial: Partial<TrainerConfig> = {}): Trai
   nonNegative('weightDecay', config.weightDecay);
   nonNegative('lambda', config.lambda);
   nonNegative('margin', config.margin);
-  if (config.trainThreads !== 1 && config.trainThreads !== 2) {
-    throw new InputError(`trainer.trainThreads must be 1 or 2, got ${config.trainThreads}`);
+  if (config.trainThreads !== 1 && config.trainThreads !== 2 && config.trainThreads !== 'auto') {
+    throw new InputError(`trainer.trainThreads must be 1, 2 or 'auto', got ${String(config.trainThreads)}`);
   }
   fraction('lrDecayAt', config.lrDecayAt);
   fraction('stopLossGradientAfter', config.stopLossGradientAfter);
@@ -188,7 +203,7 @@ export const trainJoint = async (
   const moduleLoss = lossModuleObjective(config.lossObjective, config.margin);
   const reports: EpochReport[] = [];
   let worker: GradientWorker | null = null;
-  if (config.trainThreads === 2) {
+  if (resolveTrainThreads(config.trainThreads, tf.getBackend(), task.workerLoss !== undefined) === 2) {
     if (task.workerLoss === undefined) throw new InputError('trainer.trainThreads 2 needs a task with workerLoss');
     try {
       worker = await startGradientWorker(model, config, task.workerLoss, tf.getBackend() === 'wasm' ? 'wasm' : 'cpu');

@@ -61,6 +61,15 @@ describe('planComparison', () => {
     expect(plan.trials).toBe(2);
   });
 
+  it('trains each run on one thread when several run at once, unless the configuration says otherwise', async () => {
+    const out = join(dir, 'out');
+    expect(planComparison({ strategies: 'random,entropy', trials: '1', parallel: '2', out }).config.trainer.trainThreads).toBe(1);
+    expect(planComparison({ strategies: 'random,entropy', trials: '1', parallel: '1', out }).config.trainer.trainThreads).toBeUndefined();
+    const file = join(dir, 'threads.json');
+    await writeFile(file, JSON.stringify({ trainer: { trainThreads: 2 } }));
+    expect(planComparison({ strategies: 'random,entropy', trials: '1', parallel: '2', config: file, out }).config.trainer.trainThreads).toBe(2);
+  });
+
   it('refuses an unknown strategy in one line before starting anything', () => {
     expect(planError({ strategies: 'random,learnin-loss' })).toMatch(/^unknown strategy "learnin-loss" \(--strategies\): expected one of random, entropy/);
     expect(existsSync(join(dir, 'out'))).toBe(false);

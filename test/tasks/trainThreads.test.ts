@@ -10,7 +10,7 @@ import type { Labeled } from '../../src/tasks/learner';
 import { lossModuleObjective } from '../../src/tasks/rankingLoss';
 import { SgdMomentum } from '../../src/tasks/sgdMomentum';
 import { buildSmallCnn } from '../../src/tasks/smallCnn';
-import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../../src/tasks/trainer';
+import { resolveTrainerConfig, resolveTrainThreads, trainJoint, type JointTask, type TrainerConfig } from '../../src/tasks/trainer';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../src/inputError';
 import type { TappedNetwork } from '../../src/tasks/tappedNetwork';
@@ -25,14 +25,20 @@ const labeledOf = (n: number): Labeled<number>[] => Array.from({ length: n }, (_
 const src = (name: string): string => new URL(`../../src/tasks/${name}.ts`, import.meta.url).href;
 
 describe('data-parallel training (trainThreads 2)', () => {
-  it('accepts 1 or 2 threads and defaults to 1', () => {
-    expect(resolveTrainerConfig().trainThreads).toBe(1);
-    expect(() => resolveTrainerConfig({ trainThreads: 3 })).toThrow(InputError);
-    expect(() => resolveTrainerConfig({ trainThreads: 0 })).toThrow(InputError);
+  it("accepts 1, 2 or 'auto' threads and defaults to 'auto': 2 on wasm for a task with a worker loss, else 1", () => {
+    expect(resolveTrainerConfig().trainThreads).toBe('auto');
+    expect(() => resolveTrainerConfig({ trainThreads: 3 as 1 })).toThrow(InputError);
+    expect(() => resolveTrainerConfig({ trainThreads: 0 as 1 })).toThrow(InputError);
+    expect(resolveTrainThreads('auto', 'wasm', true)).toBe(2);
+    expect(resolveTrainThreads('auto', 'wasm', false)).toBe(1);
+    expect(resolveTrainThreads('auto', 'cpu', true)).toBe(1);
+    expect(resolveTrainThreads('auto', 'tensorflow', true)).toBe(1);
+    expect(resolveTrainThreads(1, 'wasm', true)).toBe(1);
+    expect(resolveTrainThreads(2, 'cpu', true)).toBe(2);
   });
 
   it('lowers the loss, reaches the accuracy of one thread, is deterministic and leaks no tensor', async () => {
-    const run = async (trainThreads: number) => {
+    const run = async (trainThreads: 1 | 2) => {
       const learner = createClassificationLearner({ data, model: 'small-cnn', seed: 5, scoreBatchSize: 16, trainer: { batchSize: 16, trainThreads } });
       const before = tf.memory().numTensors;
       const reports = await learner.fit(labeledOf(64), { epochs: 6, seed: 1 });
@@ -126,7 +132,7 @@ describe('data-parallel training (trainThreads 2)', () => {
       perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
       workerLoss: { preload: [src('lossPredictionModule')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
     };
-    const step = async (trainThreads: number): Promise<number[][]> => {
+    const step = async (trainThreads: 1 | 2): Promise<number[][]> => {
       const model = build();
       const config = resolveTrainerConfig({ batchSize, learningRate: 0.1, lambda: 0, augment: false, stopLossGradientAfter: null, trainThreads });
       await trainJoint(model, task, config, { epochs: 1, seed: 3 });
