@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, spatialWindow, type ConvPad } from './convGeometry';
 import { asTensor, pairOf } from './kernelTensors';
+import { nativeFilterGradient } from './kernels/convGradKernels';
 
 /** Attributes of the Conv2DBackpropFilter kernel; `dilations` is an ll4al extension (default 1). */
 export interface FilterGradientAttrs {
@@ -68,12 +69,19 @@ export const conv2dFilterGradient = (x: tf.Tensor4D, dy: tf.Tensor4D, attrs: Fil
     return tf.transpose(taps, [1, 2, 0, 3]);
   });
 
-/** Kernel function for `Conv2DBackpropFilter` on wasm (see `conv2dFilterGradient`). */
-export const conv2dBackpropFilterKernel: tf.KernelFunc = ({ inputs, attrs }) =>
-  tf.tidy(() =>
-    conv2dFilterGradient(
-      asTensor<tf.Rank.R4>(inputs['x'] as tf.TensorInfo),
-      asTensor<tf.Rank.R4>(inputs['dy'] as tf.TensorInfo),
-      attrs as unknown as FilterGradientAttrs,
-    ),
-  );
+/**
+ * Kernel function for `Conv2DBackpropFilter` on wasm: the C kernel (`kernels/convGrad.c`,
+ * WebAssembly SIMD on the backend's own memory) for float32 NHWC without dilation, else
+ * `conv2dFilterGradient` (forward convolutions through XNNPACK).
+ */
+export const conv2dBackpropFilterKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const x = inputs['x'] as tf.TensorInfo;
+  const dy = inputs['dy'] as tf.TensorInfo;
+  const a = attrs as unknown as FilterGradientAttrs;
+  if (a.dataFormat !== 'NCHW') {
+    const g = convGeometry(x.shape as [number, number, number, number], a.filterShape, a.strides, pairOf(a.dilations), a.pad, a.dimRoundingMode);
+    const native = nativeFilterGradient(backend, x, dy, g);
+    if (native !== undefined) return native;
+  }
+  return tf.tidy(() => conv2dFilterGradient(asTensor<tf.Rank.R4>(x), asTensor<tf.Rank.R4>(dy), a));
+};

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, spatialWindow, type ConvGeometry, type ConvPad } from './convGeometry';
 import { asTensor, pairOf } from './kernelTensors';
+import { nativeInputGradient } from './kernels/convGradKernels';
 
 /** Attributes of the Conv2DBackpropInput kernel; `dilations` is an ll4al extension (default 1). */
 export interface InputGradientAttrs {
@@ -132,12 +133,19 @@ const spreadInputGradient = (dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeomet
   return tf.conv2d(window, flipped, 1, 'valid', 'NHWC', [g.dilationHeight, g.dilationWidth]);
 };
 
-/** Kernel function for `Conv2DBackpropInput` on wasm (see `conv2dInputGradient`). */
-export const conv2dBackpropInputKernel: tf.KernelFunc = ({ inputs, attrs }) =>
-  tf.tidy(() =>
-    conv2dInputGradient(
-      asTensor<tf.Rank.R4>(inputs['dy'] as tf.TensorInfo),
-      asTensor<tf.Rank.R4>(inputs['filter'] as tf.TensorInfo),
-      attrs as unknown as InputGradientAttrs,
-    ),
-  );
+/**
+ * Kernel function for `Conv2DBackpropInput` on wasm: the C kernel (`kernels/convGrad.c`,
+ * WebAssembly SIMD on the backend's own memory) for float32 NHWC without dilation, else
+ * `conv2dInputGradient` (forward convolutions through XNNPACK).
+ */
+export const conv2dBackpropInputKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
+  const dy = inputs['dy'] as tf.TensorInfo;
+  const filter = inputs['filter'] as tf.TensorInfo;
+  const a = attrs as unknown as InputGradientAttrs;
+  if (a.dataFormat !== 'NCHW') {
+    const g = convGeometry(a.inputShape, filter.shape as [number, number, number, number], a.strides, pairOf(a.dilations), a.pad, a.dimRoundingMode);
+    const native = nativeInputGradient(backend, dy, filter, g);
+    if (native !== undefined) return native;
+  }
+  return tf.tidy(() => conv2dInputGradient(asTensor<tf.Rank.R4>(dy), asTensor<tf.Rank.R4>(filter), a));
+};

@@ -2,6 +2,7 @@ import { describe, expect, beforeAll } from 'vitest';
 import { test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
+import { convGradCalls } from '../../src/backend/kernels/convGradKernels';
 import { convCaseArb, inflateFilter, outShapeOf, relativeError, type ConvCase } from './convCases';
 
 // tfjs treats a seed of 0 as "no seed": offset every seed by one.
@@ -48,9 +49,14 @@ describe('wasm convolution gradient kernels', () => {
       const wt = tf.tensor4d(w, c.filterShape);
       const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations };
       const before = tf.memory().numTensors;
+      const nativeBefore = { ...convGradCalls };
       const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: c.inShape }) as tf.Tensor;
       const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: c.filterShape }) as tf.Tensor;
       expect(tf.memory().numTensors - before).toBe(2);
+      // Without dilation both gradients run the C kernels (kernels/convGrad.c); with it, the TypeScript ones.
+      const native = c.dilations[0] === 1 && c.dilations[1] === 1 ? 1 : 0;
+      expect(convGradCalls.input - nativeBefore.input).toBe(native);
+      expect(convGradCalls.filter - nativeBefore.filter).toBe(native);
       expect(dx.shape).toEqual(c.inShape);
       expect(dw.shape).toEqual(c.filterShape);
       const [dxValues, dwValues] = await Promise.all([dx.data(), dw.data()]);
