@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Subscription } from 'rxjs';
 import { initBackend, type BackendRequest } from '../backend/initBackend';
+import { resolveTrainThreads } from '../tasks/trainer';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig';
 import { layerRunInputs, presetNames, resolvePreset } from '../config/presets';
 import { loadDataset, type DatasetSpec } from '../data/load';
@@ -97,8 +98,10 @@ export const executeRun = async (
   const write = output.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const backend = await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendRequest));
   const simd = backend.simd === undefined ? '' : backend.simd ? ', SIMD' : ', no SIMD';
-  if (output.json) write(JSON.stringify({ type: 'backend', name: backend.name, simd: backend.simd ?? null, threads: backend.threads ?? null }));
-  else write(`backend: ${backend.name}${simd}${backend.threads === undefined ? '' : `, ${backend.threads} thread(s)`}`);
+  // Detection has no worker loss: it trains on this thread (see TrainerConfig.trainThreads).
+  const trainThreads = resolveTrainThreads(config.trainer.trainThreads ?? 'auto', backend.name, config.task !== 'detection');
+  if (output.json) write(JSON.stringify({ type: 'backend', name: backend.name, simd: backend.simd ?? null, threads: backend.threads ?? null, trainThreads }));
+  else write(`backend: ${backend.name}${simd}${backend.threads === undefined ? '' : `, ${backend.threads} thread(s) per kernel`}; training on ${trainThreads} thread${trainThreads > 1 ? 's (data parallel)' : ''}`);
   const data = await loadDataset(dataSpec(config));
   checkRunConfigAgainstPool(config, data.train.count);
   onChecked();
