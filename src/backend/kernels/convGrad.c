@@ -176,11 +176,11 @@ static __attribute__((noinline)) void filter_tile_scalar(int rows, int cols, FIL
   }
 }
 
-/* Rows r0 … r0+MR−1 of dW[kh] (MR ≤ 4), all CO columns: the widest tiles first. */
-static void filter_rows(int MR, FILTER_TILE_ARGS) {
+/* Rows r0 … r0+MR−1 of dW[kh] (MR ≤ 4), `cols` columns from `out`: the widest tiles first. */
+static void filter_rows(int MR, int cols, FILTER_TILE_ARGS) {
   int c0 = 0;
 #define TILES(W, F)                                                                                                    \
-  for (; c0 + (W) <= CO; c0 += (W)) F(out + c0, CO, a0, b + c0, q0, q1, OH, OW, xImage, xRowStep, xStep);
+  for (; c0 + (W) <= cols; c0 += (W)) F(out + c0, CO, a0, b + c0, q0, q1, OH, OW, xImage, xRowStep, xStep);
   switch (MR) {
     case 4: TILES(8, filter_tile_4x2) TILES(4, filter_tile_4x1) break;
     /* Few rows (KW·CI = 3 in a first layer with one input channel): wider tiles. */
@@ -189,7 +189,7 @@ static void filter_rows(int MR, FILTER_TILE_ARGS) {
     default: TILES(16, filter_tile_1x4) TILES(8, filter_tile_1x2) TILES(4, filter_tile_1x1) break;
   }
 #undef TILES
-  if (c0 < CO) filter_tile_scalar(MR, CO - c0, out + c0, CO, a0, b + c0, q0, q1, OH, OW, xImage, xRowStep, xStep);
+  if (c0 < cols) filter_tile_scalar(MR, cols - c0, out + c0, CO, a0, b + c0, q0, q1, OH, OW, xImage, xRowStep, xStep);
 }
 
 /*
@@ -207,11 +207,12 @@ size_t filter_grad_scratch(int N, int H, int W, int CI, int OH, int OW, int KH, 
 /*
  * dW (KH × KW × CI × CO, overwritten) of the convolution described above. `scratch` holds
  * filter_grad_scratch(…) floats. `chunk` is the number of output positions m summed per
- * pass over the tiles (the cache block of the reduction).
+ * pass over the tiles (the cache block of the reduction), `panel` the number of columns co
+ * done per pass (a multiple of 4: the cache block of dy's rows).
  */
 EXPORT("conv2d_filter_grad")
 void conv2d_filter_grad(const float *x, const float *dy, float *dw, float *scratch, int N, int H, int W, int CI, int OH,
-                        int OW, int CO, int KH, int KW, int SH, int SW, int PT, int PL, int chunk) {
+                        int OW, int CO, int KH, int KW, int SH, int SW, int PT, int PL, int chunk, int panel) {
   const int HP = (OH - 1) * SH + KH;
   const int WP = (OW - 1) * SW + KW;
   const float *xp = x;
@@ -227,14 +228,19 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, float *scrat
   const int rowsTotal = N * OH;
   int rowsPerChunk = chunk / OW;
   if (rowsPerChunk < 1) rowsPerChunk = 1;
+  if (panel < 4) panel = 4;
   for (int q0 = 0; q0 < rowsTotal; q0 += rowsPerChunk) {
     const int q1 = q0 + rowsPerChunk < rowsTotal ? q0 + rowsPerChunk : rowsTotal;
     const float *b = dy + (size_t)q0 * OW * CO;
-    for (int kh = 0; kh < KH; kh++) {
-      for (int r0 = 0; r0 < R; r0 += 4) {
-        const int MR = R - r0 < 4 ? R - r0 : 4;
-        filter_rows(MR, dw + ((size_t)kh * R + r0) * CO, CO, xp + kh * xRow + r0, b, q0, q1, OH, OW, xImage,
-                    SH * xRow, (size_t)SW * CI);
+    /* columns in panels, so that the chunk's rows of one panel of dy stay in cache */
+    for (int p0 = 0; p0 < CO; p0 += panel) {
+      const int cols = CO - p0 < panel ? CO - p0 : panel;
+      for (int kh = 0; kh < KH; kh++) {
+        for (int r0 = 0; r0 < R; r0 += 4) {
+          const int MR = R - r0 < 4 ? R - r0 : 4;
+          filter_rows(MR, cols, dw + ((size_t)kh * R + r0) * CO + p0, CO, xp + kh * xRow + r0, b + p0, q0, q1, OH, OW,
+                      xImage, SH * xRow, (size_t)SW * CI);
+        }
       }
     }
   }
@@ -254,11 +260,15 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, float *scrat
  * (qw, qw + 1, …) for each tap. No multiply by an inserted zero is done.
  *
  * dy is copied into a zero-padded dyp wide enough that every (pixel, tap) pair reads inside
- * it, and the filter into wt[kh, kw, co, ci] (ci contiguous). Tiling: MR pixels of one phase
- * along a row (broadcast dyp[pixel, co]) × NV·4 input channels (vector loads from wt), the
- * reduction over (tap, co) innermost; the tile is stored straight into dx.
- * For CI < 4 the channels cannot fill a vector; there the reduction's co runs in the lanes
- * instead (dot products of dyp rows with w rows) and each pixel's lanes are summed at the end.
+ * it, and the filter into panels of L = 8 (then 4) input channels, wp[panel][kh, kw, co, L],
+ * so that one panel — every tap's weights for those channels — is a contiguous block that
+ * stays in cache while a whole row of dx is computed. Tiling: MR pixels of one phase along a
+ * row (broadcast dyp[pixel, co]) × L channels (vector loads from the panel), the reduction
+ * over (tap, co) innermost; the tile is stored straight into dx. Loop order: image, dx row,
+ * panel, phase, tile.
+ * The last CI mod 4 channels (all of them when CI < 4) cannot fill a vector; there the
+ * reduction's co runs in the lanes instead (dot products of dyp rows with w's rows, w as
+ * given: co contiguous) and each pixel's lanes are summed at the end.
  */
 
 /*
@@ -283,11 +293,11 @@ INLINE void input_axis(int L, int O, int K, int S, int P, int *lo, int *count) {
  *   out = &dx[n, ih, iw0, ci0]; pixel p at out + p·outStep (outStep = SW·CI)
  *   a0  = &dyp[n, qh, qw, 0] (tap (0, 0) of pixel 0); tap (jh, jw) of pixel p reads
  *         a0 − jh·dyRow − jw·CO + p·CO   (dy row qh − jh, column qw + p − jw)
- *   b0  = &wt[ph, pw, 0, ci0]; tap (jh, jw) at b0 + jh·bRow + jw·bCol, then CI floats per co
- *   acc[p] += Σ_{taps} Σ_co dyp[…, co] · wt[kh, kw, co, ci0 …]
+ *   b0  = &wp[panel][ph, pw, 0, 0]; tap (jh, jw) at b0 + jh·bRow + jw·bCol, then bStep (= 4·NV) floats per co
+ *   acc[p] += Σ_{taps} Σ_co dyp[…, co] · wp[panel][kh, kw, co, 0 … 4·NV−1]
  */
 INLINE void input_tile(const int MR, const int NV, float *out, size_t outStep, const float *a0, size_t dyRow,
-                       const float *b0, size_t bRow, size_t bCol, int Jh, int Jw, int CO, int CI) {
+                       const float *b0, size_t bRow, size_t bCol, int Jh, int Jw, int CO, int bStep) {
   v128_t acc[4][4];
   UNROLL
   for (int p = 0; p < MR; p++)
@@ -308,7 +318,7 @@ INLINE void input_tile(const int MR, const int NV, float *out, size_t outStep, c
           for (int v = 0; v < NV; v++) acc[p][v] = madd(acc[p][v], av, bv[v]);
         }
         a += 1;
-        b += CI;
+        b += bStep;
       }
     }
   }
@@ -320,8 +330,8 @@ INLINE void input_tile(const int MR, const int NV, float *out, size_t outStep, c
 
 #define INPUT_TILE_ARGS                                                                                                \
   float *out, size_t outStep, const float *a0, size_t dyRow, const float *b0, size_t bRow, size_t bCol, int Jh, int Jw, \
-      int CO, int CI
-#define INPUT_TILE_CALL out, outStep, a0, dyRow, b0, bRow, bCol, Jh, Jw, CO, CI
+      int CO, int bStep
+#define INPUT_TILE_CALL out, outStep, a0, dyRow, b0, bRow, bCol, Jh, Jw, CO, bStep
 #define DEFINE_INPUT_TILE(MR, NV)                                                                                      \
   static __attribute__((noinline)) void input_tile_##MR##x##NV(INPUT_TILE_ARGS) {                                    \
     input_tile(MR, NV, INPUT_TILE_CALL);                                                                              \
@@ -335,22 +345,6 @@ DEFINE_INPUT_TILE(2, 1)
 DEFINE_INPUT_TILE(1, 2)
 DEFINE_INPUT_TILE(1, 1)
 
-/* The same for MR pixels and the last `cols` (< 4) channels, one scalar at a time. */
-static __attribute__((noinline)) void input_tile_scalar(int MR, int cols, INPUT_TILE_ARGS) {
-  for (int p = 0; p < MR; p++) {
-    for (int c = 0; c < cols; c++) {
-      float s = 0;
-      for (int jh = 0; jh < Jh; jh++)
-        for (int jw = 0; jw < Jw; jw++) {
-          const float *a = a0 - jh * dyRow - (size_t)jw * CO + (size_t)p * CO;
-          const float *b = b0 + jh * bRow + jw * bCol + c;
-          for (int co = 0; co < CO; co++) s += a[co] * b[(size_t)co * CI];
-        }
-      out[p * outStep + c] = s;
-    }
-  }
-}
-
 /* Horizontal sum of a vector's 4 lanes. */
 INLINE float lane_sum(v128_t v) {
   const v128_t h = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
@@ -358,11 +352,11 @@ INLINE float lane_sum(v128_t v) {
 }
 
 /*
- * Few input channels (CI < 4 cannot fill a vector): MR pixels × one channel ci as dot
- * products with co in the lanes,
+ * Channels that do not fill a vector: MR pixels × one channel ci as dot products with co in
+ * the lanes,
  *   dx[pixel p, ci] = Σ_{taps} Σ_co dyp[pixel p's tap position, co] · w[kh, kw, ci, co],
- * b0 = &w[ph, pw, ci, 0] (the filter as given: co contiguous), taps as in input_tile.
- * The last CO mod 4 channels are summed as scalars.
+ * b0 = &w[ph, pw, ci, 0] (the filter as given: co contiguous), taps as in input_tile
+ * (bStep unused). The last CO mod 4 terms are summed as scalars.
  */
 INLINE void input_tile_dot(const int MR, INPUT_TILE_ARGS) {
   v128_t acc[4];
@@ -372,7 +366,7 @@ INLINE void input_tile_dot(const int MR, INPUT_TILE_ARGS) {
     acc[p] = wasm_f32x4_splat(0);
     tail[p] = 0;
   }
-  (void)CI;
+  (void)bStep;
   const int CO4 = CO & ~3;
   for (int jh = 0; jh < Jh; jh++) {
     for (int jw = 0; jw < Jw; jw++) {
@@ -400,44 +394,43 @@ DEFINE_INPUT_DOT(3)
 DEFINE_INPUT_DOT(2)
 DEFINE_INPUT_DOT(1)
 
-/*
- * MR (≤ 4) pixels of one phase, all channels. `b0` = &wt[ph, pw, 0, 0] and `w0` = &w[ph, pw, 0, 0].
- */
-static void input_pixels(int MR, float *out, size_t outStep, const float *a0, size_t dyRow, const float *b0,
-                         const float *w0, size_t bRow, size_t bCol, int Jh, int Jw, int CO, int CI) {
-  if (CI < 4) {
-    for (int ci = 0; ci < CI; ci++) {
-      const float *wc = w0 + (size_t)ci * CO;
-      switch (MR) {
-        case 4: input_dot_4(out + ci, outStep, a0, dyRow, wc, bRow, bCol, Jh, Jw, CO, CI); break;
-        case 3: input_dot_3(out + ci, outStep, a0, dyRow, wc, bRow, bCol, Jh, Jw, CO, CI); break;
-        case 2: input_dot_2(out + ci, outStep, a0, dyRow, wc, bRow, bCol, Jh, Jw, CO, CI); break;
-        default: input_dot_1(out + ci, outStep, a0, dyRow, wc, bRow, bCol, Jh, Jw, CO, CI); break;
-      }
-    }
-    return;
-  }
-  int c0 = 0;
-#define TILES(W, F)                                                                                                    \
-  for (; c0 + (W) <= CI; c0 += (W)) F(out + c0, outStep, a0, dyRow, b0 + c0, bRow, bCol, Jh, Jw, CO, CI);
-  switch (MR) {
-    case 4: TILES(8, input_tile_4x2) TILES(4, input_tile_4x1) break;
-    case 3: TILES(8, input_tile_3x2) TILES(4, input_tile_3x1) break;
-    case 2: TILES(8, input_tile_2x2) TILES(4, input_tile_2x1) break;
-    default: TILES(8, input_tile_1x2) TILES(4, input_tile_1x1) break;
-  }
-#undef TILES
-  if (c0 < CI) input_tile_scalar(MR, CI - c0, out + c0, outStep, a0, dyRow, b0 + c0, bRow, bCol, Jh, Jw, CO, CI);
-}
-
-/* Floats of scratch memory conv2d_input_grad needs: the padded dy and the transposed filter. */
+/* Floats of scratch memory conv2d_input_grad needs: the padded dy and the filter panels. */
 EXPORT("input_grad_scratch")
 size_t input_grad_scratch(int N, int H, int W, int CI, int OH, int OW, int CO, int KH, int KW, int SH, int SW, int PT,
                           int PL) {
   int rLo, HQ, cLo, WQ;
   input_axis(H, OH, KH, SH, PT, &rLo, &HQ);
   input_axis(W, OW, KW, SW, PL, &cLo, &WQ);
-  return (size_t)N * HQ * WQ * CO + (size_t)KH * KW * CO * CI;
+  return (size_t)N * HQ * WQ * CO + (size_t)KH * KW * CO * (CI & ~3);
+}
+
+/* One tile of MR (≤ 4) pixels × L (8 or 4) channels, by the tile function of that shape. */
+static void input_tile_any(int MR, int L, INPUT_TILE_ARGS) {
+  if (L == 8) {
+    switch (MR) {
+      case 4: input_tile_4x2(INPUT_TILE_CALL); break;
+      case 3: input_tile_3x2(INPUT_TILE_CALL); break;
+      case 2: input_tile_2x2(INPUT_TILE_CALL); break;
+      default: input_tile_1x2(INPUT_TILE_CALL); break;
+    }
+  } else {
+    switch (MR) {
+      case 4: input_tile_4x1(INPUT_TILE_CALL); break;
+      case 3: input_tile_3x1(INPUT_TILE_CALL); break;
+      case 2: input_tile_2x1(INPUT_TILE_CALL); break;
+      default: input_tile_1x1(INPUT_TILE_CALL); break;
+    }
+  }
+}
+
+/* One channel of MR (≤ 4) pixels as dot products. */
+static void input_dot_any(int MR, INPUT_TILE_ARGS) {
+  switch (MR) {
+    case 4: input_dot_4(INPUT_TILE_CALL); break;
+    case 3: input_dot_3(INPUT_TILE_CALL); break;
+    case 2: input_dot_2(INPUT_TILE_CALL); break;
+    default: input_dot_1(INPUT_TILE_CALL); break;
+  }
 }
 
 /* dx (N × H × W × CI, overwritten) of the convolution described above; `scratch` holds input_grad_scratch(…) floats. */
@@ -448,34 +441,56 @@ void conv2d_input_grad(const float *dy, const float *w, float *dx, float *scratc
   input_axis(H, OH, KH, SH, PT, &rLo, &HQ);
   input_axis(W, OW, KW, SW, PL, &cLo, &WQ);
   float *dyp = scratch;
-  float *wt = scratch + (size_t)N * HQ * WQ * CO;
+  float *wp = scratch + (size_t)N * HQ * WQ * CO;
   pad_window(dy, dyp, N, OH, OW, CO, rLo, cLo, HQ, WQ);
-  /* wt[kh, kw, co, ci] = w[kh, kw, ci, co] */
-  for (int k = 0; k < KH * KW; k++)
-    for (int ci = 0; ci < CI; ci++)
-      for (int co = 0; co < CO; co++) wt[((size_t)k * CO + co) * CI + ci] = w[((size_t)k * CI + ci) * CO + co];
+  const int K = KH * KW;
+  /* Panels: channels [c0, c0 + L) with L = 8 while 8 remain, then 4; the panel of c0 starts at
+   * wp + c0·K·CO and holds wp[k, co, l] = w[k, c0 + l, co]. Channels past CI & ~3 stay in w. */
+  const int CIv = CI & ~3;
+  for (int c0 = 0; c0 < CIv;) {
+    const int L = CIv - c0 >= 8 ? 8 : 4;
+    float *panel = wp + (size_t)c0 * K * CO;
+    for (int k = 0; k < K; k++)
+      for (int co = 0; co < CO; co++)
+        for (int l = 0; l < L; l++) panel[((size_t)k * CO + co) * L + l] = w[((size_t)k * CI + c0 + l) * CO + co];
+    c0 += L;
+  }
   const size_t dyRow = (size_t)WQ * CO;
-  const size_t tap = (size_t)CO * CI; /* floats per tap, in wt and w alike */
-  const size_t bRow = (size_t)SH * KW * tap, bCol = (size_t)SW * tap;
   const size_t outStep = (size_t)SW * CI;
   for (int n = 0; n < N; n++) {
     for (int ih = 0; ih < H; ih++) {
       const int qh = (ih + PT) / SH, ph = (ih + PT) % SH;
       const int Jh = ph < KH ? (KH - ph + SH - 1) / SH : 0;
-      for (int pw = 0; pw < SW; pw++) {
-        /* the columns iw of phase pw: (iw + PL) mod SW = pw, from iwFirst in steps of SW */
-        const int iwFirst = ((pw - PL) % SW + SW) % SW;
-        if (iwFirst >= W) continue;
-        const int count = (W - iwFirst + SW - 1) / SW;
-        const int Jw = pw < KW ? (KW - pw + SW - 1) / SW : 0;
-        const int qwFirst = (iwFirst + PL) / SW;
-        const size_t k0 = (ph < KH && pw < KW) ? (size_t)(ph * KW + pw) * tap : 0; /* unused when Jh·Jw = 0 */
-        for (int p = 0; p < count; p += 4) {
-          const int MR = count - p < 4 ? count - p : 4;
-          float *out = dx + (((size_t)n * H + ih) * W + iwFirst + (size_t)p * SW) * CI;
-          const float *a0 = dyp + (((size_t)n * HQ + (qh - rLo)) * WQ + (qwFirst + p - cLo)) * CO;
-          input_pixels(MR, out, outStep, a0, dyRow, wt + k0, w + k0, bRow, bCol, Jh, Jw, CO, CI);
+      float *dxRow = dx + ((size_t)n * H + ih) * W * CI;
+      const float *dyRowQ = dyp + ((size_t)n * HQ + (qh - rLo)) * dyRow; /* dy row qh, padded column 0 */
+      for (int c0 = 0; c0 < CI;) {
+        /* channels [c0, c0 + L): a panel of 8 or 4, or (L = 1) one channel as dot products */
+        const int L = c0 < CIv ? (CIv - c0 >= 8 ? 8 : 4) : 1;
+        for (int pw = 0; pw < SW; pw++) {
+          /* the columns iw of phase pw: (iw + PL) mod SW = pw, from iwFirst in steps of SW */
+          const int iwFirst = ((pw - PL) % SW + SW) % SW;
+          if (iwFirst >= W) continue;
+          const int count = (W - iwFirst + SW - 1) / SW;
+          const int Jw = pw < KW ? (KW - pw + SW - 1) / SW : 0;
+          const int qwFirst = (iwFirst + PL) / SW;
+          /* first tap of the phase (unused when it has none: Jh·Jw = 0) */
+          const size_t k0 = (ph < KH && pw < KW) ? (size_t)ph * KW + pw : 0;
+          for (int p = 0; p < count; p += 4) {
+            const int MR = count - p < 4 ? count - p : 4;
+            float *out = dxRow + (iwFirst + (size_t)p * SW) * CI + c0;
+            const float *a0 = dyRowQ + (size_t)(qwFirst + p - cLo) * CO;
+            if (L > 1) {
+              const size_t tap = (size_t)CO * L;
+              input_tile_any(MR, L, out, outStep, a0, dyRow, wp + (size_t)c0 * K * CO + k0 * tap, SH * KW * tap, SW * tap,
+                             Jh, Jw, CO, L);
+            } else {
+              const size_t tap = (size_t)CI * CO;
+              input_dot_any(MR, out, outStep, a0, dyRow, w + k0 * tap + (size_t)c0 * CO, SH * KW * tap, SW * tap, Jh, Jw,
+                            CO, 0);
+            }
+          }
         }
+        c0 += L;
       }
     }
   }

@@ -1,0 +1,119 @@
+/**
+ * `npx tsx bench/convKernels.ts [--reps N] [--only small|resnet]`: the convolution gradient
+ * kernels on wasm, per shape — the TypeScript kernels (forward convolutions through XNNPACK,
+ * `conv2dFilterGradient` / `conv2dInputGradient`) against the C kernels (`src/backend/kernels/convGrad.c`,
+ * what `Conv2DBackpropFilter` / `Conv2DBackpropInput` run now). Shapes: the small CNN's four
+ * layers at batch 128 and the ResNet-18 (CIFAR) convolutions at batch 32. Old and new runs
+ * alternate (the machine is shared and noisy); medians of N runs (default 7) after one warm-up.
+ * GMAC/s counts the forward convolution's multiply-adds, N·OH·OW·KH·KW·CI·CO, for both.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dFilterGradient, conv2dInputGradient, initBackend } from '../src/backend';
+import { convGradCalls } from '../src/backend/kernels/convGradKernels';
+
+interface Shape {
+  readonly name: string;
+  readonly x: [number, number, number, number];
+  readonly k: number;
+  readonly co: number;
+  readonly s: number;
+}
+
+const smallCnn: ReadonlyArray<Shape> = [
+  { name: 'small L1', x: [128, 28, 28, 1], k: 3, co: 16, s: 1 },
+  { name: 'small L2', x: [128, 28, 28, 16], k: 3, co: 32, s: 2 },
+  { name: 'small L3', x: [128, 14, 14, 32], k: 3, co: 64, s: 2 },
+  { name: 'small L4', x: [128, 7, 7, 64], k: 3, co: 128, s: 2 },
+];
+
+const resnet18: ReadonlyArray<Shape> = [
+  { name: 'r18 stem', x: [32, 32, 32, 3], k: 3, co: 64, s: 1 },
+  { name: 'r18 s1', x: [32, 32, 32, 64], k: 3, co: 64, s: 1 },
+  { name: 'r18 s2 a', x: [32, 32, 32, 64], k: 3, co: 128, s: 2 },
+  { name: 'r18 s2 short', x: [32, 32, 32, 64], k: 1, co: 128, s: 2 },
+  { name: 'r18 s2', x: [32, 16, 16, 128], k: 3, co: 128, s: 1 },
+  { name: 'r18 s3 a', x: [32, 16, 16, 128], k: 3, co: 256, s: 2 },
+  { name: 'r18 s3 short', x: [32, 16, 16, 128], k: 1, co: 256, s: 2 },
+  { name: 'r18 s3', x: [32, 8, 8, 256], k: 3, co: 256, s: 1 },
+  { name: 'r18 s4 a', x: [32, 8, 8, 256], k: 3, co: 512, s: 2 },
+  { name: 'r18 s4 short', x: [32, 8, 8, 256], k: 1, co: 512, s: 2 },
+  { name: 'r18 s4', x: [32, 4, 4, 512], k: 3, co: 512, s: 1 },
+];
+
+const argValue = (flag: string): string | undefined => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Milliseconds of one synchronous call (wasm kernels run synchronously), its result disposed. */
+const timeOnce = (run: () => tf.Tensor): number => {
+  const t0 = performance.now();
+  const out = run();
+  const ms = performance.now() - t0;
+  out.dispose();
+  return ms;
+};
+
+const main = async (): Promise<void> => {
+  await initBackend('wasm');
+  const reps = Number(argValue('--reps') ?? 7);
+  const only = argValue('--only');
+  const shapes = [...(only === 'resnet' ? [] : smallCnn), ...(only === 'small' ? [] : resnet18)];
+  console.log(`wasm, median of ${reps} (old and new alternating); GMAC/s = forward multiply-adds / time`);
+  console.log(
+    `${'shape'.padEnd(13)} ${'x → dy'.padEnd(34)} ${'kernel'.padEnd(7)} ${'old ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'new ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'speed-up'.padStart(8)}`,
+  );
+  for (const shape of shapes) {
+    const [n, h, w, ci] = shape.x;
+    const filterShape: [number, number, number, number] = [shape.k, shape.k, ci, shape.co];
+    const oh = Math.ceil(h / shape.s);
+    const ow = Math.ceil(w / shape.s);
+    const x = tf.randomNormal(shape.x) as tf.Tensor4D;
+    const dy = tf.randomNormal([n, oh, ow, shape.co]) as tf.Tensor4D;
+    const filter = tf.randomNormal(filterShape) as tf.Tensor4D;
+    const attrs = { strides: shape.s, pad: 'same' as const, dataFormat: 'NHWC' as const };
+    const macs = n * oh * ow * shape.k * shape.k * ci * shape.co;
+    const kernels = {
+      filter: {
+        old: () => conv2dFilterGradient(x, dy, { ...attrs, filterShape }),
+        new: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape }) as tf.Tensor,
+      },
+      input: {
+        old: () => conv2dInputGradient(dy, filter, { ...attrs, inputShape: shape.x }),
+        new: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: shape.x }) as tf.Tensor,
+      },
+    };
+    for (const [kernel, impl] of Object.entries(kernels)) {
+      const calls = convGradCalls.filter + convGradCalls.input;
+      timeOnce(impl.old);
+      timeOnce(impl.new);
+      if (convGradCalls.filter + convGradCalls.input !== calls + 1) throw new Error('the C kernel did not run');
+      const old: number[] = [];
+      const now: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        if (r % 2 === 0) {
+          old.push(timeOnce(impl.old));
+          now.push(timeOnce(impl.new));
+        } else {
+          now.push(timeOnce(impl.new));
+          old.push(timeOnce(impl.old));
+        }
+      }
+      const oldMs = median(old);
+      const newMs = median(now);
+      const dims = `${shape.x.join('×')} → ${[n, oh, ow, shape.co].join('×')}`;
+      console.log(
+        `${shape.name.padEnd(13)} ${`${dims} k${shape.k}s${shape.s}`.padEnd(34)} ${kernel.padEnd(7)} ${oldMs.toFixed(2).padStart(8)} ${(macs / oldMs / 1e6).toFixed(1).padStart(7)} ${newMs.toFixed(2).padStart(8)} ${(macs / newMs / 1e6).toFixed(1).padStart(7)} ${`${(oldMs / newMs).toFixed(2)}×`.padStart(8)}`,
+      );
+    }
+    tf.dispose([x, dy, filter]);
+  }
+};
+
+void main();
