@@ -3,6 +3,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
+import { spawnWorker } from '../../src/backend/spawnWorker';
 import { convGradCalls, hasDataSection } from '../../src/backend/kernels/convGradKernels';
 import { convGradWasmBase64 } from '../../src/backend/kernels/convGradWasm';
 import { outShapeOf, relativeError, type ConvCase } from './convCases';
@@ -101,6 +102,46 @@ const wideCaseArb: fc.Arbitrary<ConvCase> = fc
 describe('C convolution gradient kernels (kernels/convGrad.c)', () => {
   beforeAll(async () => {
     await initBackend('wasm');
+  });
+
+  it('should keep computing right after tfjs grows the wasm memory (the module shares it)', async () => {
+    const c = caseOf([2, 9, 9, 12], [3, 3], 20, [2, 2], 'same', 11);
+    await expectNativeMatchesCpu(c); // instantiated on the memory as it is now
+    await tf.setBackend('wasm');
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: { buffer: ArrayBuffer } } } }).wasm.asm.memory;
+    const before = memory.buffer.byteLength;
+    // a tensor larger than the whole heap forces a grow
+    const big = tf.zeros([before / 4 + (1 << 20)]);
+    expect(memory.buffer.byteLength).toBeGreaterThan(before);
+    await expectNativeMatchesCpu(c);
+    await tf.setBackend('wasm');
+    big.dispose();
+  });
+
+  it('should run in a worker thread that starts its own wasm backend', async () => {
+    const c = caseOf([2, 10, 10, 8], [3, 3], 12, [2, 2], 'same', 5);
+    await tf.setBackend('cpu');
+    const made = tf.tidy(() => [random(c.inShape, c.seed), random(outShapeOf(c), c.seed + 1), random(c.filterShape, c.seed + 2)]);
+    const [x, dy, w] = (await Promise.all(made.map((t) => t.data()))) as Float32Array[];
+    tf.dispose(made);
+    const expected = await gradientsOn('cpu', c);
+    const worker = await spawnWorker(import.meta.url, './convGradWorker', null);
+    try {
+      const answer = await new Promise<{ dx: Float32Array; dw: Float32Array; calls: { filter: number; input: number }; tensors: number }>(
+        (resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.postMessage({ x, dy, w, c });
+        },
+      );
+      expect(answer.calls).toEqual({ filter: 1, input: 1 });
+      expect(answer.tensors).toBe(0);
+      expect(relativeError(answer.dx, expected.dx)).toBeLessThan(1e-4);
+      expect(relativeError(answer.dw, expected.dw)).toBeLessThan(1e-4);
+    } finally {
+      await worker.terminate();
+    }
+    await tf.setBackend('wasm');
   });
 
   it('should ship a module with no data segment (it runs on tfjs-wasm memory)', () => {

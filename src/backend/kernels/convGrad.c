@@ -144,6 +144,7 @@ INLINE void filter_tile(const int MR, const int NV, float *out, int CO, const fl
   }
 DEFINE_FILTER_TILE(4, 2)
 DEFINE_FILTER_TILE(4, 1)
+DEFINE_FILTER_TILE(3, 4)
 DEFINE_FILTER_TILE(3, 3)
 DEFINE_FILTER_TILE(3, 2)
 DEFINE_FILTER_TILE(3, 1)
@@ -184,7 +185,7 @@ static void filter_rows(int MR, int cols, FILTER_TILE_ARGS) {
   switch (MR) {
     case 4: TILES(8, filter_tile_4x2) TILES(4, filter_tile_4x1) break;
     /* Few rows (KW·CI = 3 in a first layer with one input channel): wider tiles. */
-    case 3: TILES(12, filter_tile_3x3) TILES(8, filter_tile_3x2) TILES(4, filter_tile_3x1) break;
+    case 3: TILES(16, filter_tile_3x4) TILES(12, filter_tile_3x3) TILES(8, filter_tile_3x2) TILES(4, filter_tile_3x1) break;
     case 2: TILES(16, filter_tile_2x4) TILES(8, filter_tile_2x2) TILES(4, filter_tile_2x1) break;
     default: TILES(16, filter_tile_1x4) TILES(8, filter_tile_1x2) TILES(4, filter_tile_1x1) break;
   }
