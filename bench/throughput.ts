@@ -132,7 +132,7 @@ const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads
     exampleCount: trainBatch,
     batch: () => ({ input: tf.tensor4d(pixels, [trainBatch, 28, 28, 1]), target: tf.tensor1d(labels, 'int32') }),
     perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
-    workerLoss: { preload: [url('lossPredictionModule')], module: url('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+    workerLoss: { preload: [url('customLayers')], module: url('crossEntropy'), exportName: 'classificationPerSampleLoss' },
   };
   const config = resolveTrainerConfig({ learningRate: 0.01, augment: false, stopLossGradientAfter: null, lrDecayAt: 1, trainThreads });
   const reports = await trainJoint(model, task, config, { epochs: steps + 3, seed: 1 });
@@ -176,7 +176,7 @@ const timeScoring = async (model: JointModel, steps: number): Promise<number> =>
  * 1,024 images in batches of 256, all batches in flight at once, median of timed passes.
  */
 const timeParallelScoring = async (model: JointModel, steps: number, backend: BackendRequest): Promise<{ imgPerSec: number; threads: number }> => {
-  const preload = [new URL('../src/tasks/lossPredictionModule.ts', import.meta.url).href];
+  const preload = [new URL('../src/tasks/customLayers.ts', import.meta.url).href];
   const pool = await createInferencePool(model.inference, { backend, preload });
   const source = fillSyntheticPixels(new Float32Array(scoreImages * 28 * 28), 2);
   const per = 28 * 28;

@@ -12,6 +12,7 @@ import { crossEntropyPerSample } from './crossEntropy';
 import { JointModel } from './jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
 import { workerModuleUrl } from './gradientWorker';
+import { customLayersUrl } from './customLayers';
 import { LiveJointModel, poolIdCheck, readAndDispose } from './liveJointModel';
 import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
@@ -55,7 +56,7 @@ const minImagesPerThread = 64;
 // The module that registers the loss module's layer class, imported by each scoring thread
 // (sources run as .ts under tsx and vitest, the build as .js).
 const crossEntropyUrl = workerModuleUrl(import.meta.url, './crossEntropy');
-const lossModuleUrl = workerModuleUrl(import.meta.url, './lossPredictionModule');
+const lossModuleUrl = customLayersUrl;
 
 /** The backend of the scoring threads: the main thread's. */
 const workerBackend = (): BackendRequest => {

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { batchNorm } from './batchNorm';
 import { SeededInitializers } from './seededInitializers';
 import type { TappedNetwork } from './tappedNetwork';
 
@@ -31,7 +32,7 @@ export const buildResNet18 = (options: ResNet18Options): TappedNetwork => {
     const conv = tfl.layers.conv2d({
       filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name: `${name}_conv`,
     });
-    const bn = tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` });
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` });
     return bn.apply(conv.apply(x)) as SymbolicTensor;
   };
   const relu = (x: SymbolicTensor, name: string) => tfl.layers.reLU({ name }).apply(x) as SymbolicTensor;

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { batchNorm } from './batchNorm';
 import { SeededInitializers } from './seededInitializers';
 import type { TappedNetwork } from './tappedNetwork';
 
@@ -35,7 +36,7 @@ export const buildSmallCnn = (options: SmallCnnOptions): TappedNetwork => {
       filters, kernelSize: 3, strides: i === 0 ? 1 : 2, padding: 'same', useBias: false,
       kernelInitializer: init.kernel(), name: `stage${i + 1}_conv`,
     });
-    const bn = tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `stage${i + 1}_bn` });
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `stage${i + 1}_bn` });
     x = conv.apply(x) as SymbolicTensor;
     x = bn.apply(x) as SymbolicTensor;
     x = tfl.layers.reLU({ name: `stage${i + 1}_relu` }).apply(x) as SymbolicTensor;

@@ -8,7 +8,7 @@ describe('createInferencePool', () => {
     await initBackend('wasm');
     const model = JointModel.create(buildSmallCnn({ seed: 3 }), { seed: 4 });
     const before = tf.memory().numTensors;
-    const preload = [new URL('../../src/tasks/lossPredictionModule.ts', import.meta.url).href];
+    const preload = [new URL('../../src/tasks/customLayers.ts', import.meta.url).href];
     const pool = await createInferencePool(model.inference, { threads: 2, preload });
     const batches = [0, 1, 2].map((b) => Float32Array.from({ length: 8 * 784 }, (_, i) => Math.sin(i * 0.37 + b)));
     try {

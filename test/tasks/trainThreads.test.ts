@@ -66,7 +66,7 @@ describe('data-parallel training (trainThreads 2)', () => {
       exampleCount: batchSize,
       batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
       perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
-      workerLoss: { preload: [src('lossPredictionModule')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+      workerLoss: { preload: [src('customLayers')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
     };
     // task.batch ignores the plan's order: one batch of examples 0…15, halves 0…7 and 8…15.
 
@@ -130,7 +130,7 @@ describe('data-parallel training (trainThreads 2)', () => {
       exampleCount: batchSize,
       batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
       perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
-      workerLoss: { preload: [src('lossPredictionModule')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+      workerLoss: { preload: [src('customLayers')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
     };
     const step = async (trainThreads: 1 | 2): Promise<number[][]> => {
       const model = build();

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { batchNorm } from '../batchNorm';
 import { InputError } from '../../inputError';
 import { SeededInitializers } from '../seededInitializers';
 import type { TappedNetwork } from '../tappedNetwork';
@@ -47,7 +48,7 @@ export const buildSsd = (options: SsdOptions): TappedNetwork => {
   const sources = new Map<number, { readonly features: SymbolicTensor; readonly width: number }>();
   widths.forEach((filters, i) => {
     const conv = tfl.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name: `stage${i + 1}_conv` });
-    const bn = tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `stage${i + 1}_bn` });
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `stage${i + 1}_bn` });
     x = tfl.layers.reLU({ name: `stage${i + 1}_relu` }).apply(bn.apply(conv.apply(x))) as SymbolicTensor;
     size = Math.ceil(size / 2);
     sources.set(size, { features: x, width: filters });

@@ -1,3 +1,4 @@
+import { customLayersUrl } from '../customLayers';
 import * as tf from '@tensorflow/tfjs-core';
 import { KEYPOINTS_PER_ITEM, keypointSplit, type KeypointSet } from '../../data/keypointCanvas';
 import type { DataSplit } from '../../data/imageSet';
@@ -142,7 +143,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
         return { input: tf.tensor4d(pixels, [n, ...shape]), target: tf.tensor4d(maps, [n, ...mapShape]) };
       },
       perSampleLoss: (heads, target) => heatmapLossPerSample(heads, target as tf.Tensor),
-      workerLoss: { preload: [workerModuleUrl(import.meta.url, '../lossPredictionModule')], module: workerModuleUrl(import.meta.url, './heatmapLoss'), exportName: 'heatmapLossPerSample' },
+      workerLoss: { preload: [customLayersUrl], module: workerModuleUrl(import.meta.url, './heatmapLoss'), exportName: 'heatmapLossPerSample' },
     };
   };
 

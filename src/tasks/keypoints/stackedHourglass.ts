@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { batchNorm } from '../batchNorm';
 import { InputError } from '../../inputError';
 import { SeededInitializers } from '../seededInitializers';
 import type { TappedNetwork } from '../tappedNetwork';
@@ -44,7 +45,7 @@ export const buildStackedHourglass = (options: StackedHourglassOptions): TappedN
   const init = new SeededInitializers(seed);
   const convBnRelu = (x: SymbolicTensor, filters: number, name: string, strides = 1): SymbolicTensor => {
     const conv = tfl.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name: `${name}_conv` });
-    const bn = tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` });
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` });
     return tfl.layers.reLU({ name: `${name}_relu` }).apply(bn.apply(conv.apply(x))) as SymbolicTensor;
   };
   const pointwise = (x: SymbolicTensor, filters: number, name: string, fanIn: number): SymbolicTensor =>

@@ -1,0 +1,10 @@
+/**
+ * ll4al's custom tfjs-layers classes — the loss-prediction module and the batch norm of its
+ * networks — registered with tfjs-layers' serialization when this module loads. A thread that
+ * rebuilds a joint model from its artifacts (scoring and training workers) imports this first.
+ */
+export { LossPredictionModule } from './lossPredictionModule';
+export { BatchNorm } from './batchNorm';
+
+/** This module's URL: what a worker thread imports before loading a joint model. */
+export const customLayersUrl: string = import.meta.url;

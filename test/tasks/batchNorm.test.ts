@@ -1,0 +1,102 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { test, fc } from '@fast-check/vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initBackend } from '../../src/backend';
+import { BatchNorm, batchNorm, batchNormTraining } from '../../src/tasks/batchNorm';
+
+/** Largest |a − b| over the largest |b|, or over 1 when b is smaller (a gradient that is ~0, as ∂L/∂x with two values per channel). */
+const maxRelativeError = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let scale = 1;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  let err = 0;
+  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
+  return err / scale;
+};
+
+/** Loss Σ w·BN(x) through tf.moments + tf.batchNorm (tfjs's autodiff) and through batchNormTraining. */
+const gradientsBothWays = (shape: number[], seed: number) =>
+  tf.tidy(() => {
+    const c = shape[shape.length - 1];
+    const axes = shape.slice(0, -1).map((_, i) => i);
+    const x = tf.randomNormal(shape, 0.5, 2, 'float32', seed + 1);
+    const w = tf.randomNormal(shape, 0, 1, 'float32', seed + 2);
+    const gamma = tf.randomNormal([c], 1, 0.5, 'float32', seed + 3);
+    const beta = tf.randomNormal([c], 0, 0.5, 'float32', seed + 4);
+    const reference = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, axes);
+      return tf.sum(tf.mul(tf.batchNorm(x, mean, variance, b, g, 1e-5), w));
+    })([x, gamma, beta]);
+    const ours = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const r = batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+      r.mean.dispose();
+      r.variance.dispose();
+      return tf.sum(tf.mul(r.y, w));
+    })([x, gamma, beta]);
+    return { reference, ours };
+  });
+
+describe.each(['cpu', 'wasm'] as const)('BatchNorm on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  test.prop([fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 2 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 2, max: 6 }), fc.nat(1000)], { numRuns: 25 })(
+    "has tfjs autodiff's gradients for x, γ and β (rank 2 to 4) and leaves no tensor behind",
+    async (inner, channels, batch, seed) => {
+      const before = tf.memory().numTensors;
+      const { reference, ours } = gradientsBothWays([batch, ...inner, channels], seed);
+      for (let i = 0; i < 3; i++) {
+        expect(maxRelativeError(await ours[i].data(), await reference[i].data())).toBeLessThan(2e-4);
+      }
+      tf.dispose([...reference, ...ours]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('trains on batch statistics, keeps PyTorch-style moving statistics (unbiased variance) and infers with them', async () => {
+    const layer = batchNorm({ momentum: 0.9, epsilon: 1e-5 });
+    const x = tf.tensor4d([1, 10, 2, 20, 3, 30, 6, 60], [4, 1, 1, 2]);
+    layer.apply(x); // builds
+    const before = tf.memory().numTensors;
+    const y = layer.apply(x, { training: true }) as tf.Tensor;
+    // channel 0: mean 3, biased variance 3.5 → (1 − 3)/√3.5
+    const values = await y.data();
+    expect(values[0]).toBeCloseTo(-2 / Math.sqrt(3.5 + 1e-5), 5);
+    expect(values[1]).toBeCloseTo((10 - 30) / Math.sqrt(350 + 1e-5), 5);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const [, , movingMean, movingVariance] = layer.getWeights();
+    // moving ← 0.9·moving + 0.1·batch; the variance unbiased: 3.5·4/3
+    expect(Array.from(await movingMean.data()).map((v) => Number(v.toFixed(5)))).toEqual([0.3, 3]);
+    const mv = await movingVariance.data();
+    expect(mv[0]).toBeCloseTo(0.9 + 0.1 * (3.5 * 4) / 3, 4);
+    expect(mv[1]).toBeCloseTo(0.9 + 0.1 * (350 * 4) / 3, 2);
+    const inferred = (await (layer.apply(x, { training: false }) as tf.Tensor).data())[0];
+    expect(inferred).toBeCloseTo((1 - 0.3) / Math.sqrt(mv[0] + 1e-5), 4);
+    x.dispose();
+  });
+
+  it("matches tfjs-layers' BatchNormalization in training mode and survives a save and load", async () => {
+    const input = tfl.input({ shape: [3, 3, 4] });
+    const build = (layer: tfl.layers.Layer) => tfl.model({ inputs: input, outputs: layer.apply(input) as tfl.SymbolicTensor });
+    const ours = build(batchNorm({ name: 'bn_ours' }));
+    const stock = build(tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: 'bn_stock' }));
+    const x = tf.randomNormal([5, 3, 3, 4], 1, 3, 'float32', 7);
+    const a = tf.tidy(() => (ours.layers[1] as BatchNorm).apply(x, { training: true }) as tf.Tensor);
+    const b = tf.tidy(() => stock.layers[1].apply(x, { training: true }) as tf.Tensor);
+    expect(maxRelativeError(await a.data(), await b.data())).toBeLessThan(1e-5);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await ours.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    expect(loaded.layers[1]).toBeInstanceOf(BatchNorm);
+    const p = ours.predict(x) as tf.Tensor;
+    const q = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(await q.data())).toEqual(Array.from(await p.data()));
+    tf.dispose([x, a, b, p, q]);
+    [ours, stock, loaded].forEach((m) => m.dispose());
+  });
+});
