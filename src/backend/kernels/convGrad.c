@@ -3,9 +3,11 @@
  *
  * Build: scripts/build-wasm-kernels.sh (clang --target=wasm32 -O3 -msimd128 -mbulk-memory,
  * no libc). The module imports tfjs-backend-wasm's own memory and works in place on its
- * tensors, so it must not own any memory of its own: no data segment, no globals, no shadow
- * stack (the build script checks the binary for all three). Every function here keeps its
- * state in wasm locals (registers) and touches memory only through the pointers it is given.
+ * tensors, so it must not own any memory of its own: no data segment, and no use of a global
+ * (the linker's stack pointer, were it used, would put a shadow stack on top of tfjs's heap);
+ * the build script checks the binary for both. Every function here keeps its state in wasm
+ * locals (registers) and touches memory only through the pointers it is given: the tensors,
+ * and scratch memory the caller allocated with tfjs's allocator.
  *
  * Layouts (all float32, row-major):
  *   x  [N, H, W, CI]     the convolution's input
@@ -16,11 +18,13 @@
  * with x read as zero outside [0, H) × [0, W).
  *
  * The two gradients are GEMMs in disguise; both kernels make them GEMMs over a zero-padded
- * copy (so no tap is ever out of bounds in the inner loops) and run one register-tiled
+ * copy where padding is needed (so no tap is ever out of bounds in the inner loops) and run one register-tiled
  * microkernel shape: a tile of MR "rows" × NV f32x4 vectors of accumulators, updated per step
  * of the reduction by MR broadcast loads (load32_splat), NV vector loads and MR·NV
  * multiply-adds. 4 × 2 (8 accumulators, 32 multiply-adds per 6 loads) fits x86's 16 vector
- * registers with room for V8's scratch registers.
+ * registers with room for V8's scratch registers (4 × 3 measured slower: spills); narrower
+ * row counts (3 rows in a first layer with one input channel) take wider tiles (3 × 4).
+ * Remainders: tiles of fewer rows or one vector, then scalar code for the last n mod 4 columns.
  */
 #include <wasm_simd128.h>
 
@@ -83,8 +87,10 @@ static void pad_window(const float *src, float *dst, int N, int H, int W, int C,
  *
  * Tiling: r in blocks of MR (broadcast from A: consecutive floats, constant offsets), co in
  * blocks of NV·4 (vector loads from dy's row m), m innermost. The reduction over m is split
- * into chunks of output rows so that the chunk of dy re-read by every (kh, r-block) stays in
- * cache; each tile loads its accumulators from dW, adds the chunk, and stores them back.
+ * into chunks of output rows (about `chunk` positions) and co into panels (`panel` columns),
+ * so that the part of dy re-read by every (kh, r-block) stays in cache; each tile loads its
+ * accumulators from dW, adds one chunk, and stores them back. Loop order: chunk, panel, kh,
+ * r-block, co-tile, m. When the convolution reads only inside x (no padding), x is used as is.
  */
 
 /*
