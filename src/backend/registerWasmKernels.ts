@@ -40,7 +40,10 @@ let registered = false;
 /**
  * Registers ll4al's training kernels for the `wasm` backend: forward convolutions with 'same'
  * padding made explicit (wasm's own 'same' is wrong for some geometries), the filter gradient
- * that tfjs-backend-wasm lacks, a fast convolution input gradient, reductions over a block of
+ * that tfjs-backend-wasm lacks and a fast convolution input gradient (both in C, WebAssembly
+ * SIMD — `kernels/convGrad.c` — for float32 NHWC without dilation, faster than the TypeScript
+ * forms on every shape measured by `bench/convKernels.ts`; the TypeScript forms for the
+ * rest), reductions over a block of
  * axes as average pooling, batch norm as a depthwise
  * 1×1 convolution, and gradients for batch norm, Sum and Mean that broadcast instead of
  * tiling. Called by `initBackend` when it picks wasm; calling it again does nothing.
