@@ -14,6 +14,11 @@ import { convGradWasmBase64 } from './convGradWasm';
  * allocates nothing: its output and scratch buffers come from tfjs's allocator
  * (`makeOutput`, `_malloc`). An allocation may grow the memory; the module then sees the
  * grown memory (it is the same object), and we hold no typed-array view across calls.
+ *
+ * Where the module cannot be used the TypeScript kernels run instead, unchanged: no
+ * WebAssembly SIMD; tfjs-wasm's threaded build (its memory is shared, ours is declared
+ * unshared, so instantiation fails); a browser's main thread (it refuses to compile modules
+ * over 4 KB synchronously; workers may).
  */
 
 /** The C functions (pointers and sizes in bytes/floats as documented in convGrad.c). */
@@ -34,7 +39,9 @@ interface WasmApi {
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use (not in its public types). */
 interface WasmBackendInternals {
   readonly wasm: {
+    /** The emscripten module's exports (`asm` in tfjs-wasm 4.x; `wasmExports` in newer emscripten). */
     readonly asm?: { readonly memory?: unknown };
+    readonly wasmExports?: { readonly memory?: unknown };
     _malloc(bytes: number): number;
     _free(offset: number): void;
   };
@@ -121,7 +128,7 @@ const kernelsFor = (backend: WasmBackendInternals): ConvGradExports | null => {
   const known = instances.get(module);
   if (known !== undefined) return known;
   let made: ConvGradExports | null = null;
-  const memory = module.asm?.memory;
+  const memory = module.asm?.memory ?? module.wasmExports?.memory;
   const compiledNow = compiledModule();
   const MemoryClass = (wasmApi as unknown as { Memory: abstract new (...args: never[]) => object } | undefined)?.Memory;
   if (compiledNow !== null && memory !== undefined && MemoryClass !== undefined && memory instanceof MemoryClass) {
