@@ -70,7 +70,7 @@ const noSeconds = (): MutableStageSeconds => ({ score: 0, select: 0, oracle: 0, 
 const seconds = (since: number): number => (performance.now() - since) / 1000;
 
 /** Adds the time from subscription to completion (or unsubscription) of `work` to `into[stage]`. */
-const timed = <T>(into: MutableStageSeconds, stage: keyof StageSeconds, work: Observable<T>): Observable<T> =>
+const timed = <T>(into: MutableStageSeconds, stage: keyof StageSeconds, work: Observable<T>, until: 'complete' | 'first' = 'complete'): Observable<T> =>
   defer(() => {
     const start = performance.now();
     let counted = false;
@@ -80,8 +80,10 @@ const timed = <T>(into: MutableStageSeconds, stage: keyof StageSeconds, work: Ob
       into[stage] += seconds(start);
     };
     // tap's complete fires when `work` completes, even inside a mergeMap whose inner work
-    // goes on (finalize would wait for the whole outer subscription to be torn down).
-    return work.pipe(tap({ complete: count, error: count, unsubscribe: count }));
+    // goes on (finalize would wait for the whole outer subscription to be torn down). A stage
+    // with one result stops at that result ('first'): tap sees it before the operators
+    // downstream do, and what they run synchronously (the oracle, the journal) is theirs.
+    return work.pipe(tap({ next: until === 'first' ? count : undefined, complete: count, error: count, unsubscribe: count }));
   });
 
 /**
@@ -206,7 +208,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
             seed: deriveSeed(seed, 'select', cycle),
             ...(strategy.needsLabeledScores ? { labeled: concatBatches(labeledScores) } : {}),
           };
-          return timed(stages, 'select', of(all).pipe(rank(context), takeTopK(k)));
+          return timed(stages, 'select', of(all).pipe(rank(context), takeTopK(k)), 'first');
         });
         return concat(
           timed(stages, 'score', scoring),

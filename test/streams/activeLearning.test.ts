@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { memoryJournal } from '../../src/store/labelJournal';
 import { simulatedOracle } from '../../src/oracles/simulatedOracle';
 import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning';
@@ -136,5 +136,18 @@ describe('activeLearning stage timing', () => {
     expect(row.stageSeconds.oracle).toBeGreaterThan(0.07);
     expect(row.stageSeconds.select).toBeLessThan(row.stageSeconds.oracle);
     expect(row.stageSeconds.select).toBeGreaterThan(0);
+  });
+
+  it('should stop timing select at the selection: what runs synchronously after it is not select', async () => {
+    const { config } = baseConfig({ cycles: 2 });
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    // A subscriber that spends 60 ms on each 'selected' event, synchronously.
+    const events = await lastValueFrom(activeLearning(config).pipe(tap((e) => e.type === 'selected' && busy(60)), toArray()));
+    const row = events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []))[0]!;
+    expect(row.stageSeconds.select).toBeGreaterThan(0);
+    expect(row.stageSeconds.select).toBeLessThan(0.05);
   });
 });
