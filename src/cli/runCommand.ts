@@ -98,8 +98,8 @@ export const executeRun = async (
   const write = output.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const backend = await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendRequest));
   const simd = backend.simd === undefined ? '' : backend.simd ? ', SIMD' : ', no SIMD';
-  // Detection has no worker loss: it trains on this thread (see TrainerConfig.trainThreads).
-  const trainThreads = resolveTrainThreads(config.trainer.trainThreads ?? 'auto', backend.name, config.task !== 'detection');
+  // Every task here can train in a worker thread (see TrainerConfig.trainThreads).
+  const trainThreads = resolveTrainThreads(config.trainer.trainThreads ?? 'auto', backend.name, true);
   if (output.json) write(JSON.stringify({ type: 'backend', name: backend.name, simd: backend.simd ?? null, threads: backend.threads ?? null, trainThreads }));
   else write(`backend: ${backend.name}${simd}${backend.threads === undefined ? '' : `, ${backend.threads} thread(s) per kernel`}; training on ${trainThreads} thread${trainThreads > 1 ? 's (data parallel)' : ''}`);
   const data = await loadDataset(dataSpec(config));

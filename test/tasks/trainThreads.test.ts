@@ -4,6 +4,7 @@ import { initBackend } from '../../src/backend';
 import { loadDataset } from '../../src/data';
 import { createClassificationLearner } from '../../src/tasks/classification';
 import { keypointsTask } from '../../src/tasks/keypoints';
+import { detectionTask } from '../../src/tasks/detection';
 import { crossEntropyPerSample } from '../../src/tasks/crossEntropy';
 import { JointModel } from '../../src/tasks/jointModel';
 import type { Labeled } from '../../src/tasks/learner';
@@ -179,4 +180,21 @@ describe('data-parallel training (trainThreads 2)', () => {
     expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
     expect(reports[reports.length - 1]!.targetLoss).toBeLessThan(reports[0]!.targetLoss);
   }, 60_000);
+
+  it('trains the detection task on two threads too (two heads, two targets of two dtypes): the multibox loss falls, no fallback, no leak', async () => {
+    const source = await loadDataset({ kind: 'embedded' });
+    const before = tf.memory().numTensors;
+    const { learner, truth } = detectionTask(source, { seed: 5, trainCount: 128, testCount: 32, trainer: { trainThreads: 2, batchSize: 32 } });
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const reports = await learner.fit(Array.from({ length: 128 }, (_, id) => [id, truth(id)] as const), { epochs: 3, seed: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    learner.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
+    expect(reports.every((r) => Number.isFinite(r.targetLoss))).toBe(true);
+    expect(reports[reports.length - 1]!.targetLoss).toBeLessThan(reports[0]!.targetLoss);
+  }, 90_000);
 });

@@ -12,7 +12,9 @@ import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { anchorCount, defaultAnchorGeometry, makeAnchors, type AnchorGeometry } from './anchors';
 import { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel';
-import { multiboxLossPerSample } from './detectionLoss';
+import { detectionPerSampleLoss } from './detectionLoss';
+import { customLayersUrl } from '../customLayers';
+import { workerModuleUrl } from '../gradientWorker';
 import { encodeTargets, type AnchorTargets } from './matching';
 import { meanAveragePrecision } from './meanAveragePrecision';
 import { decodeDetections, defaultDecodeOptions, type DecodeOptions, type Detection } from './nms';
@@ -176,10 +178,7 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
     return [tf.tensor2d(classBuffer.subarray(0, n * count), [n, count], 'int32'), tf.tensor3d(offsetBuffer.subarray(0, n * count * 4), [n, count, 4])];
   };
 
-  const perSampleLoss = (heads: ReadonlyArray<tf.Tensor>, target: tf.Tensor | ReadonlyArray<tf.Tensor>): tf.Tensor1D => {
-    const [targetClasses, targetOffsets] = target as ReadonlyArray<tf.Tensor>;
-    return multiboxLossPerSample(heads[0] as tf.Tensor3D, heads[1] as tf.Tensor3D, targetClasses as tf.Tensor2D, targetOffsets as tf.Tensor3D);
-  };
+  const perSampleLoss = detectionPerSampleLoss;
 
   const detectionTask = (labeled: ReadonlyArray<Labeled<DetectionLabel>>): JointTask => {
     const ids = new Int32Array(labeled.length);
@@ -208,6 +207,7 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
         return { input: tf.tensor4d(pixels, [n, ...shape]), target: targetTensors(batchLabels, classBuffer, offsetBuffer) };
       },
       perSampleLoss,
+      workerLoss: { preload: [customLayersUrl], module: workerModuleUrl(import.meta.url, './detectionLoss'), exportName: 'detectionPerSampleLoss' },
     };
   };
 

@@ -90,3 +90,16 @@ export const multiboxLossPerSample = (
     const positives = tf.maximum(tf.sum(positive, 1), 1);
     return tf.div(tf.add(confidence, localisation), positives) as tf.Tensor1D;
   });
+
+/**
+ * The detection task's per-sample loss in the trainer's form: heads [class logits, box offsets],
+ * target [classes, offsets] (see {@link multiboxLossPerSample}). A training worker thread
+ * imports it by name (`trainThreads` 2).
+ * @param heads - the detector's two heads
+ * @param target - the batch's anchor targets
+ * @returns [B] per-image losses
+ */
+export const detectionPerSampleLoss = (heads: ReadonlyArray<tf.Tensor>, target: tf.Tensor | ReadonlyArray<tf.Tensor>): tf.Tensor1D => {
+  const [targetClasses, targetOffsets] = target as ReadonlyArray<tf.Tensor>;
+  return multiboxLossPerSample(heads[0] as tf.Tensor3D, heads[1] as tf.Tensor3D, targetClasses as tf.Tensor2D, targetOffsets as tf.Tensor3D);
+};

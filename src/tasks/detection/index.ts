@@ -7,7 +7,7 @@ export { iou, boxArea, type Box } from './boxes';
 export { anchorCount, anchorsPerCell, checkAnchorGeometry, defaultAnchorGeometry, makeAnchors, type AnchorGeometry, type SourceMap } from './anchors';
 export { BOX_VARIANCES, decodeBox, encodeBox } from './boxCodec';
 export { MATCH_IOU, encodeTargets, matchAnchors, type AnchorTargets, type GroundTruth } from './matching';
-export { NEGATIVES_PER_POSITIVE, hardNegativeMask, multiboxLossPerSample, smoothL1 } from './detectionLoss';
+export { NEGATIVES_PER_POSITIVE, detectionPerSampleLoss, hardNegativeMask, multiboxLossPerSample, smoothL1 } from './detectionLoss';
 export { buildSsd, type SsdOptions } from './ssdNetwork';
 export { decodeDetections, defaultDecodeOptions, nonMaxSuppression, type DecodeOptions, type Detection } from './nms';
 export { averagePrecision, meanAveragePrecision, type ScoredBox } from './meanAveragePrecision';
