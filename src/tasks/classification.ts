@@ -1,8 +1,6 @@
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import * as t from 'io-ts';
-import { createInferencePool, type InferencePool } from '../backend/inferencePool';
-import type { BackendRequest } from '../backend/initBackend';
+import type { InferencePool } from '../backend/inferencePool';
 import type { DataSplit, ImageSet } from '../data/imageSet';
 import { toAugmentedBatch, toBatch } from '../data/normalize';
 import { InputError } from '../inputError';
@@ -14,6 +12,7 @@ import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch
 import { workerModuleUrl } from './gradientWorker';
 import { customLayersUrl } from './customLayers';
 import { LiveJointModel, poolIdCheck, readAndDispose } from './liveJointModel';
+import { createScoringThreads, resolveScoreThreads } from './scoringThreads';
 import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
 
@@ -50,19 +49,9 @@ export const classLabelCodec = (classes: number): t.Type<number, unknown, unknow
   );
 };
 
-/** Fewest images per thread for which a `score` call is split across threads. */
-const minImagesPerThread = 64;
-
-// The module that registers the loss module's layer class, imported by each scoring thread
-// (sources run as .ts under tsx and vitest, the build as .js).
+// The module a training worker imports its per-sample loss from (sources run as .ts under
+// tsx and vitest, the build as .js).
 const crossEntropyUrl = workerModuleUrl(import.meta.url, './crossEntropy');
-const lossModuleUrl = customLayersUrl;
-
-/** The backend of the scoring threads: the main thread's. */
-const workerBackend = (): BackendRequest => {
-  const name = tf.getBackend();
-  return name === 'cpu' || name === 'tensorflow' ? name : 'wasm';
-};
 
 const imageSize = (set: ImageSet): number => set.height * set.width * set.channels;
 
@@ -92,10 +81,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
   if (train.height !== test.height || train.width !== test.width || train.channels !== test.channels) {
     throw new InputError(`data ${data.name}: train and test images differ in shape`);
   }
-  const scoreThreads = options.scoreThreads ?? (tf.getBackend() === 'wasm' ? os.cpus().length : 1);
-  if (!Number.isInteger(scoreThreads) || scoreThreads < 1) {
-    throw new InputError(`scoreThreads must be a positive integer, got ${scoreThreads}`);
-  }
+  const scoreThreads = resolveScoreThreads(options.scoreThreads);
   const classes = train.classes;
   const per = imageSize(train);
   const shape = [train.height, train.width, train.channels] as const;
@@ -144,7 +130,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
         };
       },
       perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
-      workerLoss: { preload: [lossModuleUrl], module: crossEntropyUrl, exportName: 'classificationPerSampleLoss' },
+      workerLoss: { preload: [customLayersUrl], module: crossEntropyUrl, exportName: 'classificationPerSampleLoss' },
     };
   };
 
@@ -181,34 +167,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
   };
 
   // Worker threads for scoring: made on first use, given the new weights after each fit or load.
-  let pool: Promise<InferencePool> | null = null;
-  let poolFailed = false;
-  let poolStale = false;
-  const abandonPool = (error: unknown): void => {
-    poolFailed = true;
-    if (pool !== null) void pool.then((p) => p.close()).catch(() => undefined);
-    pool = null;
-    process.emitWarning(`classification learner: scoring on the main thread only (worker threads failed: ${error instanceof Error ? error.message : String(error)})`);
-  };
-  const scoringPool = async (): Promise<InferencePool | null> => {
-    if (poolFailed) return null;
-    try {
-      if (pool === null) {
-        const model = live().inference;
-        pool = createInferencePool(model, { threads: scoreThreads - 1, backend: workerBackend(), preload: [lossModuleUrl] });
-        poolStale = false;
-      }
-      const ready = await pool;
-      if (poolStale) {
-        poolStale = false;
-        await ready.update(live().inference);
-      }
-      return ready;
-    } catch (error) {
-      abandonPool(error);
-      return null;
-    }
-  };
+  const scoring = createScoringThreads('classification learner', scoreThreads, () => live().inference);
 
   const learner: Learner<number> = {
     task: 'classification',
@@ -217,7 +176,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
 
     async fit(labeled: ReadonlyArray<Labeled<number>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       const task = classificationTask(labeled);
-      poolStale = true;
+      scoring.stale();
       return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
@@ -234,29 +193,12 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
         embeddings: new Float32Array(n * dim),
         embeddingDim: dim,
       };
-      // The ids split into contiguous parts, one per thread; the workers' parts are sent first,
-      // then the main thread scores its own part while they run.
-      const parts = Math.min(scoreThreads, Math.floor(n / minImagesPerThread));
-      const workers = parts > 1 ? await scoringPool() : null;
-      const share = workers === null ? n : Math.ceil(n / Math.min(parts, workers.threads + 1));
-      const remote: Array<Promise<void>> = [];
-      if (workers !== null) {
-        for (let start = share; start < n; start += scoreBatchSize) {
-          const end = Math.min(n, start + scoreBatchSize);
-          remote.push(scoreOnPool(workers, ids.subarray(start, end), start, out));
-        }
-      }
-      // Handled now, so that a worker's failure while this thread computes is not unhandled.
-      const remoteDone = Promise.all(remote).then(
-        () => true,
-        (error: unknown) => {
-          abandonPool(error);
-          return false;
-        },
+      await scoring.run(
+        ids,
+        scoreBatchSize,
+        (part, offset) => scoreOnMainThread(model, part, offset, out),
+        (pool, chunk, offset) => scoreOnPool(pool, chunk, offset, out),
       );
-      await scoreOnMainThread(model, ids.subarray(0, share), 0, out);
-      // the workers' part again on this thread if they failed
-      if (!(await remoteDone)) await scoreOnMainThread(model, ids.subarray(share), share, out);
       return out;
     },
 
@@ -300,12 +242,11 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
 
     async load(dir: string): Promise<void> {
       await held.load(dir);
-      poolStale = true;
+      scoring.stale();
     },
 
     dispose(): void {
-      if (pool !== null) void pool.then((p) => p.close()).catch(() => undefined);
-      pool = null;
+      scoring.dispose();
       held.dispose();
     },
   };

@@ -13,6 +13,8 @@ import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } 
 import { anchorCount, defaultAnchorGeometry, makeAnchors, type AnchorGeometry } from './anchors';
 import { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel';
 import { detectionPerSampleLoss } from './detectionLoss';
+import type { InferencePool } from '../../backend/inferencePool';
+import { createScoringThreads, resolveScoreThreads } from '../scoringThreads';
 import { customLayersUrl } from '../customLayers';
 import { workerModuleUrl } from '../gradientWorker';
 import { encodeTargets, type AnchorTargets } from './matching';
@@ -54,6 +56,12 @@ export interface DetectionLearnerOptions {
   readonly scoreBatchSize?: number;
   /** Units per tap of the loss module (default 128). */
   readonly lossModuleUnits?: number;
+  /**
+   * Threads that score one `score(ids)` call together: this thread plus `scoreThreads − 1`
+   * worker threads holding a copy of the model, refreshed after each fit or load (default: the
+   * machine's cores on the wasm backend, 1 elsewhere).
+   */
+  readonly scoreThreads?: number;
   /** Default boxes (default {@link defaultAnchorGeometry}; its side must be the canvases'). */
   readonly geometry?: AnchorGeometry;
   /** Channels of the backbone's stages (default 16, 32, 48, 64, 64). */
@@ -163,6 +171,7 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
     });
   const held = new LiveJointModel('detection learner', build, config.warmStart);
   const live = (): JointModel => held.model;
+  const scoring = createScoringThreads('detection learner', resolveScoreThreads(options.scoreThreads), () => live().inference);
   const scoreBuffer = new Float32Array(scoreBatchSize * per);
   const labelCodec = detectionLabelCodec(side, classes);
 
@@ -239,6 +248,7 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
 
     async fit(labeled: ReadonlyArray<Labeled<DetectionLabel>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       const task = detectionTask(labeled);
+      scoring.stale();
       return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
@@ -249,17 +259,30 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
       const predictedLoss = new Float32Array(n);
       const probabilities = new Float32Array(n * depth);
       const embeddings = new Float32Array(n * dim);
-      for (let start = 0; start < n; start += scoreBatchSize) {
-        const chunk = ids.subarray(start, Math.min(n, start + scoreBatchSize));
-        const out = await infer(train, chunk);
-        predictedLoss.set(out.predicted, start);
-        embeddings.set(out.embedding, start * dim);
-        for (let k = 0; k < chunk.length; k++) {
+      /** Rows from `offset`: l̂, the embedding and the class probabilities of each image's most uncertain anchor. */
+      const write = (offset: number, m: number, out: { predicted: Float32Array; probabilities: Float32Array; offsets: Float32Array; embedding: Float32Array }): void => {
+        predictedLoss.set(out.predicted, offset);
+        embeddings.set(out.embedding, offset * dim);
+        for (let k = 0; k < m; k++) {
           const image = out.probabilities.subarray(k * count * depth, (k + 1) * count * depth);
           const a = uncertainAnchor(image, detectionsOf(out.probabilities, out.offsets, k), depth);
-          probabilities.set(image.subarray(a * depth, (a + 1) * depth), (start + k) * depth);
+          probabilities.set(image.subarray(a * depth, (a + 1) * depth), (offset + k) * depth);
         }
-      }
+      };
+      const here = async (part: Int32Array, offset: number): Promise<void> => {
+        for (let start = 0; start < part.length; start += scoreBatchSize) {
+          const chunk = part.subarray(start, Math.min(part.length, start + scoreBatchSize));
+          write(offset + start, chunk.length, await infer(train, chunk));
+        }
+      };
+      const there = async (pool: InferencePool, chunk: Int32Array, offset: number): Promise<void> => {
+        const m = chunk.length;
+        // the inference model's outputs: [class logits, box offsets, embedding, predicted loss]
+        const [logits, offsets, embedding, predicted] = await pool.predict(toBatch(train, chunk, new Float32Array(m * per)), [m, ...shape]);
+        const [probs] = await readAndDispose([tf.tidy(() => tf.softmax(tf.tensor3d(logits!, [m, count, depth])))]);
+        write(offset, m, { predicted: predicted!, probabilities: probs!, offsets: offsets!, embedding: embedding! });
+      };
+      await scoring.run(ids, scoreBatchSize, here, there);
       return { ids: Int32Array.from(ids), predictedLoss, probabilities, classes: depth, embeddings, embeddingDim: dim };
     },
 
@@ -289,8 +312,14 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
     },
 
     save: (dir: string): Promise<void> => held.save(dir),
-    load: (dir: string): Promise<void> => held.load(dir),
-    dispose: (): void => held.dispose(),
+    async load(dir: string): Promise<void> {
+      await held.load(dir);
+      scoring.stale();
+    },
+    dispose(): void {
+      scoring.dispose();
+      held.dispose();
+    },
   };
   return learner;
 };

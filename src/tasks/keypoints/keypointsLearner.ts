@@ -1,3 +1,5 @@
+import type { InferencePool } from '../../backend/inferencePool';
+import { createScoringThreads, resolveScoreThreads } from '../scoringThreads';
 import { customLayersUrl } from '../customLayers';
 import * as tf from '@tensorflow/tfjs-core';
 import { KEYPOINTS_PER_ITEM, keypointSplit, type KeypointSet } from '../../data/keypointCanvas';
@@ -64,6 +66,12 @@ export interface KeypointsLearnerOptions {
   readonly scoreBatchSize?: number;
   /** Units per tap of the loss module (default 128). */
   readonly lossModuleUnits?: number;
+  /**
+   * Threads that score one `score(ids)` call together: this thread plus `scoreThreads − 1`
+   * worker threads holding a copy of the model, refreshed after each fit or load (default: the
+   * machine's cores on the wasm backend, 1 elsewhere).
+   */
+  readonly scoreThreads?: number;
   /** Channels inside the hourglasses (default 32). */
   readonly width?: number;
   /** Gaussian σ of the target heatmaps, in cells of 4 pixels (default 2, {@link defaultHeatmapGeometry}). */
@@ -111,6 +119,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
     });
   const held = new LiveJointModel('keypoints learner', build, config.warmStart);
   const live = (): JointModel => held.model;
+  const scoring = createScoringThreads('keypoints learner', resolveScoreThreads(options.scoreThreads), () => live().inference);
   const scoreBuffer = new Float32Array(scoreBatchSize * per);
   const labelCodec = keypointsCodec(side);
 
@@ -154,6 +163,7 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
 
     async fit(labeled: ReadonlyArray<Labeled<Keypoints>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       const task = jointTaskOf(labeled);
+      scoring.stale();
       return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
@@ -164,19 +174,29 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
       const dim = model.network.embeddingDim;
       const predictedLoss = new Float32Array(n);
       const embeddings = new Float32Array(n * dim);
-      for (let start = 0; start < n; start += scoreBatchSize) {
-        const chunk = ids.subarray(start, Math.min(n, start + scoreBatchSize));
+      const here = async (part: Int32Array, offset: number): Promise<void> => {
+        for (let start = 0; start < part.length; start += scoreBatchSize) {
+          const chunk = part.subarray(start, Math.min(part.length, start + scoreBatchSize));
+          const m = chunk.length;
+          const input = tf.tensor4d(toBatch(train, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
+          const outs = tf.tidy(() => {
+            const o = model.forward(input, { training: false });
+            return [o.predictedLoss, o.embedding];
+          });
+          input.dispose();
+          const [loss, emb] = await readAndDispose(outs);
+          predictedLoss.set(loss!, offset + start);
+          embeddings.set(emb!, (offset + start) * dim);
+        }
+      };
+      const there = async (pool: InferencePool, chunk: Int32Array, offset: number): Promise<void> => {
         const m = chunk.length;
-        const input = tf.tensor4d(toBatch(train, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
-        const outs = tf.tidy(() => {
-          const o = model.forward(input, { training: false });
-          return [o.predictedLoss, o.embedding];
-        });
-        input.dispose();
-        const [loss, emb] = await readAndDispose(outs);
-        predictedLoss.set(loss!, start);
-        embeddings.set(emb!, start * dim);
-      }
+        // the inference model's outputs: [...heatmaps per stack, embedding, predicted loss]
+        const outs = await pool.predict(toBatch(train, chunk, new Float32Array(m * per)), [m, ...shape]);
+        predictedLoss.set(outs[outs.length - 1]!, offset);
+        embeddings.set(outs[outs.length - 2]!, offset * dim);
+      };
+      await scoring.run(ids, scoreBatchSize, here, there);
       return { ids: Int32Array.from(ids), predictedLoss, probabilities: new Float32Array(0), classes: 0, embeddings, embeddingDim: dim };
     },
 
@@ -217,8 +237,14 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
     },
 
     save: (dir: string): Promise<void> => held.save(dir),
-    load: (dir: string): Promise<void> => held.load(dir),
-    dispose: (): void => held.dispose(),
+    async load(dir: string): Promise<void> {
+      await held.load(dir);
+      scoring.stale();
+    },
+    dispose(): void {
+      scoring.dispose();
+      held.dispose();
+    },
   };
   return learner;
 };
