@@ -4,6 +4,7 @@ import { batchNormKernel } from './batchNormKernel';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput';
 import { explicitSamePaddingKernel } from './explicitSamePadding';
+import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels';
 import { meanGradConfig, sumGradConfig } from './reductionGradients';
 import { sharedCastKernel, sharedIdentityKernel } from './sharedDataKernels';
 import { blockReductionKernel } from './reductionKernels';
@@ -32,8 +33,18 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
   { kernelName: 'Cast', make: (stock) => sharedCastKernel(needsStock('Cast', stock)) },
 ];
 
-/** The gradients ll4al replaces (for every backend: they compute the same values, faster on wasm). */
-export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig];
+/**
+ * Kernels ll4al adds under its own names (`kernels/elementwiseKernels.ts`): ReLU's gradient for
+ * wasm and cpu, and training-mode batch norm and its gradient for wasm (`batchNormTraining`).
+ */
+export const addedKernels: ReadonlyArray<tf.KernelConfig> = [...reluGradKernels, ...batchNormTrainingKernels];
+
+/**
+ * The gradients ll4al replaces (for every backend: they compute the same values, faster on
+ * wasm). Relu's runs ll4al's ReLU-gradient kernel where the backend has it (wasm, cpu) and
+ * tfjs's formula elsewhere.
+ */
+export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig, reluGradConfig];
 
 let registered = false;
 
@@ -45,8 +56,10 @@ let registered = false;
  * forms on every shape measured by `bench/convKernels.ts`; the TypeScript forms for the
  * rest), reductions over a block of
  * axes as average pooling, batch norm as a depthwise
- * 1×1 convolution, and gradients for batch norm, Sum and Mean that broadcast instead of
- * tiling. Called by `initBackend` when it picks wasm; calling it again does nothing.
+ * 1×1 convolution, gradients for batch norm, Sum and Mean that broadcast instead of
+ * tiling, and (in C, `kernels/elementwise.c`) ReLU's gradient in one pass (cpu gets a loop)
+ * and training-mode batch norm with its gradient. Called by `initBackend` when it picks
+ * wasm; calling it again does nothing.
  *
  * @returns The names of the kernels registered for wasm.
  */
@@ -57,8 +70,11 @@ export const registerWasmKernels = (): ReadonlyArray<string> => {
       if (stock !== undefined) tf.unregisterKernel(kernelName, 'wasm');
       tf.registerKernel({ ...(stock ?? {}), kernelName, backendName: 'wasm', kernelFunc: make(stock?.kernelFunc) });
     }
+    for (const config of addedKernels) {
+      if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
+    }
     for (const config of gradientOverrides) tf.registerGradient(config);
     registered = true;
   }
-  return wasmKernels.map((k) => k.kernelName);
+  return [...wasmKernels.map((k) => k.kernelName), ...addedKernels.filter((k) => k.backendName === 'wasm').map((k) => k.kernelName)];
 };
