@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
+import {
+  batchNormTrainingGradKernelName,
+  batchNormTrainingKernelName,
+  nativeBatchNormAvailable,
+} from '../backend/kernels/elementwiseKernels';
 
 /** What a training-mode batch norm gives back: the output and the batch's statistics. */
 export interface BatchNormTrainingResult<R extends tf.Rank> {
@@ -22,6 +27,11 @@ export interface BatchNormTrainingResult<R extends tf.Rank> {
  * over the whole activation for the backward pass; this takes four (dy·(x − μ), one scale-and-
  * shift, one product and one sum) and two reductions.
  *
+ * On wasm (with ll4al's C kernels loaded, float32) the forward pass is one kernel
+ * (`Ll4alBatchNormTraining`: three passes over x, for μ, σ² about μ, and y) and the backward
+ * pass another (`Ll4alBatchNormTrainingGrad`: two passes, for Σ dy and Σ dy·(x − μ), then ∂L/∂x),
+ * with x, μ, σ² and γ saved for it; elsewhere tfjs ops compute the same formulas.
+ *
  * @param x - input, rank ≥ 2, channels last
  * @param gamma - scale γ [C]
  * @param beta - offset β [C]
@@ -36,9 +46,24 @@ export const batchNormTraining = <R extends tf.Rank>(
 ): BatchNormTrainingResult<R> => {
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   let stats: [tf.Tensor1D, tf.Tensor1D] | null = null;
+  const native = nativeBatchNormAvailable(x, gamma, beta);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, g, b] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;
+    if (native) {
+      const attrs = { epsilon };
+      const [y, mean, variance] = tf.engine().runKernel(batchNormTrainingKernelName, { x: input, scale: g, offset: b }, attrs) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+      stats = [tf.keep(mean), tf.keep(variance)];
+      save([input, mean, variance, g]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, m, v, gam] = saved;
+          const inputs = { dy, x: xs, mean: m, variance: v, scale: gam };
+          return tf.engine().runKernel(batchNormTrainingGradKernelName, inputs, attrs) as tf.Tensor[];
+        },
+      };
+    }
     const mean = tf.mean(input, axes) as tf.Tensor1D;
     const centred = tf.sub(input, mean);
     const variance = tf.mean(tf.square(centred), axes) as tf.Tensor1D;

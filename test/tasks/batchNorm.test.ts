@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend';
 import { BatchNorm, batchNorm, batchNormTraining } from '../../src/tasks/batchNorm';
+import { elementwiseCalls } from '../../src/backend/kernels/elementwiseKernels';
 
 /** Largest |a − b| over the largest |b|, or over 1 when b is smaller (a gradient that is ~0, as ∂L/∂x with two values per channel). */
 const maxRelativeError = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -45,12 +46,74 @@ describe.each(['cpu', 'wasm'] as const)('BatchNorm on %s', (backend) => {
     "has tfjs autodiff's gradients for x, γ and β (rank 2 to 4) and leaves no tensor behind",
     async (inner, channels, batch, seed) => {
       const before = tf.memory().numTensors;
+      const calls = { ...elementwiseCalls };
       const { reference, ours } = gradientsBothWays([batch, ...inner, channels], seed);
+      // on wasm, batchNormTraining runs ll4al's C kernels (one forward, one backward)
+      const expectedCalls = backend === 'wasm' ? 1 : 0;
+      expect(elementwiseCalls.batchNorm - calls.batchNorm).toBe(expectedCalls);
+      expect(elementwiseCalls.batchNormGrad - calls.batchNormGrad).toBe(expectedCalls);
       for (let i = 0; i < 3; i++) {
         expect(maxRelativeError(await ours[i].data(), await reference[i].data())).toBeLessThan(2e-4);
       }
       tf.dispose([...reference, ...ours]);
       expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  test.prop(
+    [
+      fc.oneof(
+        fc.tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 37 })).map(([b, c]) => [b, c]),
+        fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 37 })).map((s) => [...s]),
+      ),
+      fc.double({ min: -50, max: 50, noNaN: true }),
+      fc.nat(1000),
+    ],
+    { numRuns: 30 },
+  )(
+    "matches the cpu backend's tfjs ops (y, μ, σ², ∂x, ∂γ, ∂β within 1e-4; any channel count, batch 1, rank 2 and 4) and leaks nothing",
+    async (shape, offset, seed) => {
+      const c = shape[shape.length - 1];
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      // Inputs made on cpu (the same on both backends); reference: tf.moments + tf.batchNorm and autodiff on cpu.
+      await tf.setBackend('cpu');
+      const inputs = tf.tidy(() => [
+        tf.randomNormal(shape, offset, 2, 'float32', seed + 1),
+        tf.randomNormal(shape, 0, 1, 'float32', seed + 2),
+        tf.randomNormal([c], 1, 0.5, 'float32', seed + 3),
+        tf.randomNormal([c], 0, 0.5, 'float32', seed + 4),
+      ]);
+      const [xv, dyv, gv, bv] = inputs.map((t) => t.dataSync() as Float32Array);
+      const reference = tf.tidy(() => {
+        const [x, dy, g, b] = inputs;
+        const { mean, variance } = tf.moments(x, axes);
+        const y = tf.batchNorm(x, mean, variance, b, g, 1e-5);
+        const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const m = tf.moments(x, axes);
+          return tf.sum(tf.mul(tf.batchNorm(x, m.mean, m.variance, b, g, 1e-5), dy));
+        })([x, g, b]);
+        return [y, mean, variance, ...grads].map((t) => t.dataSync() as Float32Array);
+      });
+      tf.dispose(inputs);
+      await tf.setBackend(backend);
+      const x = tf.tensor(xv, shape);
+      const dy = tf.tensor(dyv, shape);
+      const g = tf.tensor1d(gv);
+      const b = tf.tensor1d(bv);
+      const before = tf.memory().numTensors;
+      const forward = batchNormTraining(x, g, b, 1e-5);
+      const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const r = batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+        tf.dispose([r.mean, r.variance]);
+        return tf.sum(tf.mul(r.y, dy));
+      })([x, g, b]);
+      const ours = [forward.y, forward.mean, forward.variance, ...grads];
+      const values = ours.map((t) => t.dataSync());
+      tf.dispose(ours);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, dy, g, b]);
+      // σ² and the gradients relative to their own scale (σ² ~ 4, μ ~ |offset|)
+      for (let i = 0; i < values.length; i++) expect(maxRelativeError(values[i], reference[i])).toBeLessThan(1e-4);
     },
   );
 
