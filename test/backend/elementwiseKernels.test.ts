@@ -2,7 +2,7 @@ import { describe, expect, beforeAll, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend';
-import { elementwiseCalls, reluGradKernelName } from '../../src/backend/kernels/elementwiseKernels';
+import { batchNormTrainingKernelName, elementwiseCalls, reluGradKernelName } from '../../src/backend/kernels/elementwiseKernels';
 import { elementwiseWasmBase64 } from '../../src/backend/kernels/elementwiseWasm';
 import { hasDataSection } from '../../src/backend/kernels/nativeModule';
 
@@ -84,5 +84,47 @@ describe.each(['cpu', 'wasm'] as const)('ReLU gradient on %s', (backend) => {
     const dx = tf.grad((t: tf.Tensor) => tf.relu(t))(x, tf.tensor([5, 6, 7]));
     expect(Array.from(await dx.data())).toEqual([0, 0, 7]);
     tf.dispose([x, dx]);
+  });
+});
+
+describe('batch-norm kernels on wasm, large activations', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it.each([
+    [[32, 28, 28, 16], 100],
+    [[16, 7, 7, 67], -30],
+  ])('compute μ, σ² and y of %j (mean %d) within 1e-5 of float64 sums over the same floats', async (shape, offset) => {
+    const c = shape[shape.length - 1];
+    const n = shape.reduce((p, d) => p * d, 1);
+    const rows = n / c;
+    const xv = valuesOf(n, 3, false).map((v) => v / 4 + offset + (v > 0 ? 0.5 : 0));
+    const gv = valuesOf(c, 4, false);
+    const bv = valuesOf(c, 5, false);
+    const mean = new Float64Array(c);
+    const variance = new Float64Array(c);
+    for (let i = 0; i < n; i++) mean[i % c] += xv[i] / rows;
+    for (let i = 0; i < n; i++) variance[i % c] += (xv[i] - mean[i % c]) ** 2 / rows;
+    const x = tf.tensor(xv, shape);
+    const g = tf.tensor1d(gv);
+    const b = tf.tensor1d(bv);
+    const calls = elementwiseCalls.batchNorm;
+    const [y, m, v] = tf.engine().runKernel(batchNormTrainingKernelName, { x, scale: g, offset: b }, { epsilon: 1e-5 }) as tf.Tensor[];
+    expect(elementwiseCalls.batchNorm).toBe(calls + 1);
+    const [yv, mv, vv] = [y, m, v].map((t) => t.dataSync());
+    for (let k = 0; k < c; k++) {
+      expect(Math.abs(mv[k] - mean[k])).toBeLessThan(1e-5 * Math.abs(mean[k]) + 1e-6);
+      expect(Math.abs(vv[k] - variance[k])).toBeLessThan(1e-5 * variance[k]);
+    }
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      const k = i % c;
+      const expected = ((xv[i] - mean[k]) * gv[k]) / Math.sqrt(variance[k] + 1e-5) + bv[k];
+      err = Math.max(err, Math.abs(yv[i] - expected));
+    }
+    // y ~ γ·N(0, 1) + β: |x − μ|/σ rounds at ~|μ|/σ·2⁻²⁴ (x is float32)
+    expect(err).toBeLessThan(1e-4);
+    tf.dispose([x, g, b, y, m, v]);
   });
 });
