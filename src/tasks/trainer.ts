@@ -48,7 +48,7 @@ export interface TrainerConfig {
    * (data parallel, like PyTorch's DDP). The ranking loss then pairs samples within each half,
    * and batch norm normalises each half with its own statistics; the running statistics kept
    * are this thread's (DDP without SyncBN). Same seed and same `trainThreads` give the same
-   * weights. 2 needs a task with `workerLoss` (classification and keypoints have one); if the
+   * weights. 2 needs a task with `workerLoss` (the three tasks here have one); if the
    * worker cannot start, training runs on this thread alone, with a warning. The worker lives
    * for one fit. `ll4al compare` trains each run on one thread when it runs several at once.
    */
