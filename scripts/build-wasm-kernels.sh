@@ -1,9 +1,10 @@
-# Builds each C file of src/backend/kernels (convGrad.c, elementwise.c) into WebAssembly and
+# Builds each C file of src/backend/kernels (convGrad.c, elementwise.c, convForward.c) into WebAssembly and
 # writes it, base64-encoded, to src/backend/kernels/<name>Wasm.ts (committed: installing and
 # testing ll4al needs no clang).
 #
 # Needs clang and wasm-ld with the wasm32 target (Debian/Ubuntu: apt-get install clang lld)
 # and llvm-objdump. Run: npm run build:kernels
+# KERNEL_CFLAGS adds compiler flags (e.g. -DNAME=value while trying a variant).
 #
 # Each module imports tfjs-backend-wasm's memory and works inside its heap, so the build
 # fails unless the binary has no data segment, defines no memory of its own, and never reads
@@ -27,7 +28,7 @@ build() {
   # -fno-builtin: no loop turned into a memset/memcpy call (there is no libc); the explicit
   # __builtin_memset/__builtin_memcpy become memory.fill/memory.copy (-mbulk-memory).
   "$clang" --target=wasm32 -O3 -msimd128 -mbulk-memory -fno-builtin -nostdlib \
-    -Wall -Wextra -Werror \
+    -Wall -Wextra -Werror ${KERNEL_CFLAGS:-} \
     -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all \
     -o "$wasm" "$src"
 
@@ -67,3 +68,4 @@ build() {
 
 build convGrad
 build elementwise
+build convForward
