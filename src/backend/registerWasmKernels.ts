@@ -4,6 +4,7 @@ import { batchNormKernel } from './batchNormKernel';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput';
 import { explicitSamePaddingKernel } from './explicitSamePadding';
+import { nativeForwardKernel } from './kernels/convForwardKernels';
 import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels';
 import { meanGradConfig, sumGradConfig } from './reductionGradients';
 import { sharedCastKernel, sharedIdentityKernel } from './sharedDataKernels';
@@ -22,8 +23,8 @@ const needsStock = (name: string, stock: tf.KernelFunc | undefined): tf.KernelFu
 
 /** The kernels ll4al adds to (or replaces in) tfjs-backend-wasm. */
 export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
-  { kernelName: 'Conv2D', make: (stock) => explicitSamePaddingKernel(needsStock('Conv2D', stock)) },
-  { kernelName: 'FusedConv2D', make: (stock) => explicitSamePaddingKernel(needsStock('FusedConv2D', stock)) },
+  { kernelName: 'Conv2D', make: (stock) => nativeForwardKernel(explicitSamePaddingKernel(needsStock('Conv2D', stock)), false) },
+  { kernelName: 'FusedConv2D', make: (stock) => nativeForwardKernel(explicitSamePaddingKernel(needsStock('FusedConv2D', stock)), true) },
   { kernelName: 'Conv2DBackpropFilter', make: () => conv2dBackpropFilterKernel },
   { kernelName: 'Conv2DBackpropInput', make: () => conv2dBackpropInputKernel },
   { kernelName: 'Sum', make: (stock) => blockReductionKernel(false, needsStock('Sum', stock)) },
@@ -49,8 +50,11 @@ export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [fusedBatchNormGr
 let registered = false;
 
 /**
- * Registers ll4al's training kernels for the `wasm` backend: forward convolutions with 'same'
- * padding made explicit (wasm's own 'same' is wrong for some geometries), the filter gradient
+ * Registers ll4al's training kernels for the `wasm` backend: forward convolutions in C
+ * (`kernels/convForward.c`, float32 NHWC without dilation, bias and ReLU fused, from 256
+ * output pixels per call: faster than XNNPACK on every task shape in `bench/convForward.ts`)
+ * and otherwise tfjs-wasm's XNNPACK kernels with 'same' padding made explicit (wasm's own
+ * 'same' is wrong for some geometries), the filter gradient
  * that tfjs-backend-wasm lacks and a fast convolution input gradient (both in C, WebAssembly
  * SIMD — `kernels/convGrad.c` — for float32 NHWC without dilation, faster than the TypeScript
  * forms on every shape measured by `bench/convKernels.ts`; the TypeScript forms for the
