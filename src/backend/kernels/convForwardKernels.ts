@@ -93,7 +93,8 @@ export const nativeConvForward = (
     attrs.dimRoundingMode,
   );
   if (g.dilationHeight !== 1 || g.dilationWidth !== 1) return undefined;
-  if (bias !== undefined && tf.util.sizeFromShape(bias.shape) !== g.outChannels) return undefined;
+  // a bias of one value per output channel, along the last axis (anything else broadcasts otherwise)
+  if (bias !== undefined && (tf.util.sizeFromShape(bias.shape) !== g.outChannels || bias.shape[bias.shape.length - 1] !== g.outChannels)) return undefined;
   if ([g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels].some((v) => v <= 0)) return undefined;
   if (!force && !prefersNativeForward(g)) return undefined;
   const k = kernelsFor(backend);
