@@ -4,14 +4,13 @@ import type { InferencePool } from '../backend/inferencePool';
 import type { DataSplit, ImageSet } from '../data/imageSet';
 import { toAugmentedBatch, toBatch } from '../data/normalize';
 import { InputError } from '../inputError';
-import { rankingAccuracy } from '../ops/rankingAccuracy';
 import { deriveSeed, type Rng } from '../ops/random';
 import { crossEntropyPerSample } from './crossEntropy';
 import { JointModel } from './jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
 import { workerModuleUrl } from './gradientWorker';
 import { customLayersUrl } from './customLayers';
-import { LiveJointModel, poolIdCheck, readAndDispose } from './liveJointModel';
+import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from './liveJointModel';
 import { createScoringThreads, resolveScoreThreads } from './scoringThreads';
 import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
@@ -227,28 +226,14 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
         trueLoss.set(ce, start);
         correct += hits[0];
       }
-      const ranking = rankingAccuracy(predicted, trueLoss);
-      let meanLoss = 0;
-      for (let i = 0; i < n; i++) meanLoss += trueLoss[i];
       return {
         metricName: 'testAccuracy',
         metric: n > 0 ? correct / n : Number.NaN,
-        rankingAccuracy: ranking._tag === 'Right' ? ranking.right : Number.NaN,
-        meanTargetLoss: n > 0 ? meanLoss / n : Number.NaN,
+        ...lossModuleFigures(predicted, trueLoss),
       };
     },
 
-    save: (dir: string): Promise<void> => held.save(dir),
-
-    async load(dir: string): Promise<void> {
-      await held.load(dir);
-      scoring.stale();
-    },
-
-    dispose(): void {
-      scoring.dispose();
-      held.dispose();
-    },
+    ...learnerLifecycle(held, scoring),
   };
   return learner;
 };

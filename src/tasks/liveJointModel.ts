@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../inputError';
 import type { JointModel } from './jointModel';
 import { loadModelWeights, saveModel } from './modelFiles';
+import type { Evaluation, Learner } from './learner';
+import { rankingAccuracy } from '../ops/rankingAccuracy';
+import type { ScoringThreads } from './scoringThreads';
 
 /**
  * The joint model a learner holds across cycles: warm start (the reference keeps the weights
@@ -85,3 +88,35 @@ export const poolIdCheck =
       if (!(Number.isInteger(id) && id! >= 0 && id! < poolSize)) throw new InputError(`${what}: pool id ${id} is outside 0…${poolSize - 1}`);
     }
   };
+
+/**
+ * The loss module's figures on an evaluation set: its ranking accuracy over all pairs (NaN when
+ * no pair has different true losses) and the mean true loss (NaN for an empty set).
+ * @param predicted - l̂ per sample
+ * @param trueLoss - the task's loss per sample
+ */
+export const lossModuleFigures = (predicted: Float32Array, trueLoss: Float32Array): Pick<Evaluation, 'rankingAccuracy' | 'meanTargetLoss'> => {
+  const n = trueLoss.length;
+  const ranking = rankingAccuracy(predicted, trueLoss);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += trueLoss[i]!;
+  return { rankingAccuracy: ranking._tag === 'Right' ? ranking.right : Number.NaN, meanTargetLoss: n > 0 ? sum / n : Number.NaN };
+};
+
+/**
+ * A learner's save, load and dispose, for a model kept in `held` and scored by `scoring`: a
+ * load gives the scoring threads the new weights; dispose stops them and frees the model.
+ * @param held - the learner's model
+ * @param scoring - its scoring threads
+ */
+export const learnerLifecycle = (held: LiveJointModel, scoring: ScoringThreads): Pick<Learner<unknown>, 'save' | 'load' | 'dispose'> => ({
+  save: (dir: string): Promise<void> => held.save(dir),
+  async load(dir: string): Promise<void> {
+    await held.load(dir);
+    scoring.stale();
+  },
+  dispose(): void {
+    scoring.dispose();
+    held.dispose();
+  },
+});

@@ -3,12 +3,11 @@ import { canvasBoxes, detectionSplit, type DetectionSet } from '../../data/detec
 import type { DataSplit } from '../../data/imageSet';
 import { toBatch } from '../../data/normalize';
 import { InputError } from '../../inputError';
-import { rankingAccuracy } from '../../ops/rankingAccuracy';
 import { deriveSeed, type Rng } from '../../ops/random';
 import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
 import type { CanvasCounts, TaskSetup } from '../canvasTask';
-import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
+import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { anchorCount, defaultAnchorGeometry, makeAnchors, type AnchorGeometry } from './anchors';
 import { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel';
@@ -300,26 +299,14 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
         trueLoss.set(out.trueLoss!, start);
         for (let k = 0; k < m; k++) detections.push(detectionsOf(out.probabilities, out.offsets, k));
       }
-      const ranking = rankingAccuracy(predicted, trueLoss);
-      let meanLoss = 0;
-      for (let i = 0; i < n; i++) meanLoss += trueLoss[i]!;
       return {
         metricName: 'mAP',
         metric: n > 0 ? meanAveragePrecision(detections, truths) : Number.NaN,
-        rankingAccuracy: ranking._tag === 'Right' ? ranking.right : Number.NaN,
-        meanTargetLoss: n > 0 ? meanLoss / n : Number.NaN,
+        ...lossModuleFigures(predicted, trueLoss),
       };
     },
 
-    save: (dir: string): Promise<void> => held.save(dir),
-    async load(dir: string): Promise<void> {
-      await held.load(dir);
-      scoring.stale();
-    },
-    dispose(): void {
-      scoring.dispose();
-      held.dispose();
-    },
+    ...learnerLifecycle(held, scoring),
   };
   return learner;
 };

@@ -6,13 +6,12 @@ import { KEYPOINTS_PER_ITEM, keypointSplit, type KeypointSet } from '../../data/
 import type { DataSplit } from '../../data/imageSet';
 import { toBatch } from '../../data/normalize';
 import { InputError } from '../../inputError';
-import { rankingAccuracy } from '../../ops/rankingAccuracy';
 import { deriveSeed } from '../../ops/random';
 import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
 import { workerModuleUrl } from '../gradientWorker';
 import type { CanvasCounts, TaskSetup } from '../canvasTask';
-import { LiveJointModel, poolIdCheck, readAndDispose } from '../liveJointModel';
+import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { heatmapLossPerSample } from './heatmapLoss';
 import { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
@@ -225,26 +224,14 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
         decoded.set(decodeHeatmaps(geometry, last!), start * KEYPOINTS_PER_ITEM * 2);
       }
       const lengths = Float32Array.from({ length: n }, (_, k) => pckLength(test, k));
-      const ranking = rankingAccuracy(predicted, trueLoss);
-      let meanLoss = 0;
-      for (let i = 0; i < n; i++) meanLoss += trueLoss[i]!;
       return {
         metricName: 'pck',
         metric: pck(decoded, test.keypoints.subarray(0, n * KEYPOINTS_PER_ITEM * 2), lengths),
-        rankingAccuracy: ranking._tag === 'Right' ? ranking.right : Number.NaN,
-        meanTargetLoss: n > 0 ? meanLoss / n : Number.NaN,
+        ...lossModuleFigures(predicted, trueLoss),
       };
     },
 
-    save: (dir: string): Promise<void> => held.save(dir),
-    async load(dir: string): Promise<void> {
-      await held.load(dir);
-      scoring.stale();
-    },
-    dispose(): void {
-      scoring.dispose();
-      held.dispose();
-    },
+    ...learnerLifecycle(held, scoring),
   };
   return learner;
 };
