@@ -15,38 +15,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend';
 import { convGeometry } from '../src/backend/convGeometry';
 import { convForwardCalls, nativeConvForward, prefersNativeForward, stockForwardKernels } from '../src/backend/kernels/convForwardKernels';
+import { argValue, median, resnet18Shapes, smallCnnShapes, type ConvShape } from './benchShapes';
 
-interface Shape {
-  readonly name: string;
-  readonly x: [number, number, number, number];
-  readonly k: number;
-  readonly co: number;
-  readonly s: number;
-}
-
-const small = (batch: number): Shape[] => [
-  { name: `small L1 b${batch}`, x: [batch, 28, 28, 1], k: 3, co: 16, s: 1 },
-  { name: `small L2 b${batch}`, x: [batch, 28, 28, 16], k: 3, co: 32, s: 2 },
-  { name: `small L3 b${batch}`, x: [batch, 14, 14, 32], k: 3, co: 64, s: 2 },
-  { name: `small L4 b${batch}`, x: [batch, 7, 7, 64], k: 3, co: 128, s: 2 },
-];
-
-const resnet18: ReadonlyArray<Shape> = [
-  { name: 'r18 stem', x: [32, 32, 32, 3], k: 3, co: 64, s: 1 },
-  { name: 'r18 s1', x: [32, 32, 32, 64], k: 3, co: 64, s: 1 },
-  { name: 'r18 s2 a', x: [32, 32, 32, 64], k: 3, co: 128, s: 2 },
-  { name: 'r18 s2 short', x: [32, 32, 32, 64], k: 1, co: 128, s: 2 },
-  { name: 'r18 s2', x: [32, 16, 16, 128], k: 3, co: 128, s: 1 },
-  { name: 'r18 s3 a', x: [32, 16, 16, 128], k: 3, co: 256, s: 2 },
-  { name: 'r18 s3 short', x: [32, 16, 16, 128], k: 1, co: 256, s: 2 },
-  { name: 'r18 s3', x: [32, 8, 8, 256], k: 3, co: 256, s: 1 },
-  { name: 'r18 s4 a', x: [32, 8, 8, 256], k: 3, co: 512, s: 2 },
-  { name: 'r18 s4 short', x: [32, 8, 8, 256], k: 1, co: 512, s: 2 },
-  { name: 'r18 s4', x: [32, 4, 4, 512], k: 3, co: 512, s: 1 },
-];
+const small = (batch: number): ConvShape[] => smallCnnShapes(batch, ` b${batch}`);
 
 // buildStackedHourglass defaults: 48×48×1, width 32, hourglass depth 2.
-const keypoints: ReadonlyArray<Shape> = [
+const keypoints: ReadonlyArray<ConvShape> = [
   { name: 'hg stem1', x: [32, 48, 48, 1], k: 3, co: 16, s: 2 },
   { name: 'hg stem2', x: [32, 24, 24, 16], k: 3, co: 32, s: 2 },
   { name: 'hg 12²', x: [32, 12, 12, 32], k: 3, co: 32, s: 1 },
@@ -58,7 +32,7 @@ const keypoints: ReadonlyArray<Shape> = [
 
 // buildSsd defaults: 64×64×1, widths 16, 32, 48, 64, 64; heads on the 8², 4², 2² maps
 // (4 boxes per cell assumed here: 11·4 class scores, 4·4 offsets).
-const detection: ReadonlyArray<Shape> = [
+const detection: ReadonlyArray<ConvShape> = [
   { name: 'ssd stage1', x: [32, 64, 64, 1], k: 3, co: 16, s: 2 },
   { name: 'ssd stage2', x: [32, 32, 32, 16], k: 3, co: 32, s: 2 },
   { name: 'ssd stage3', x: [32, 16, 16, 32], k: 3, co: 48, s: 2 },
@@ -71,7 +45,7 @@ const detection: ReadonlyArray<Shape> = [
 
 // Shapes outside the tasks, to find where the rule should stop: few output channels, few
 // pixels per call (batch 1: the weights are packed on every call), 1×1 and 5×5 filters.
-const edge: ReadonlyArray<Shape> = [
+const edge: ReadonlyArray<ConvShape> = [
   { name: 'co1', x: [32, 28, 28, 16], k: 3, co: 1, s: 1 },
   { name: 'co3', x: [32, 28, 28, 16], k: 3, co: 3, s: 1 },
   { name: 'co4', x: [32, 28, 28, 16], k: 3, co: 4, s: 1 },
@@ -87,23 +61,12 @@ const edge: ReadonlyArray<Shape> = [
   { name: 'b1 r18 s3', x: [1, 8, 8, 256], k: 3, co: 256, s: 1 },
 ];
 
-const argValue = (flag: string): string | undefined => {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 const main = async (): Promise<void> => {
   await initBackend('wasm');
   const reps = Number(argValue('--reps') ?? 9);
   const only = argValue('--only');
   const fused = process.argv.includes('--fused');
-  const groups: Record<string, ReadonlyArray<Shape>> = { small: [...small(128), ...small(256)], resnet: resnet18, keypoints, detection, edge };
+  const groups: Record<string, ReadonlyArray<ConvShape>> = { small: [...small(128), ...small(256)], resnet: resnet18Shapes, keypoints, detection, edge };
   const shapes = Object.entries(groups).flatMap(([name, list]) => (only === undefined || only === name ? list : []));
   const backend = tf.backend();
   const kernelName = fused ? 'FusedConv2D' : 'Conv2D';

@@ -10,46 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, initBackend } from '../src/backend';
 import { convGradCalls } from '../src/backend/kernels/convGradKernels';
+import { argValue, median, resnet18Shapes, smallCnnShapes } from './benchShapes';
 
-interface Shape {
-  readonly name: string;
-  readonly x: [number, number, number, number];
-  readonly k: number;
-  readonly co: number;
-  readonly s: number;
-}
-
-const smallCnn: ReadonlyArray<Shape> = [
-  { name: 'small L1', x: [128, 28, 28, 1], k: 3, co: 16, s: 1 },
-  { name: 'small L2', x: [128, 28, 28, 16], k: 3, co: 32, s: 2 },
-  { name: 'small L3', x: [128, 14, 14, 32], k: 3, co: 64, s: 2 },
-  { name: 'small L4', x: [128, 7, 7, 64], k: 3, co: 128, s: 2 },
-];
-
-const resnet18: ReadonlyArray<Shape> = [
-  { name: 'r18 stem', x: [32, 32, 32, 3], k: 3, co: 64, s: 1 },
-  { name: 'r18 s1', x: [32, 32, 32, 64], k: 3, co: 64, s: 1 },
-  { name: 'r18 s2 a', x: [32, 32, 32, 64], k: 3, co: 128, s: 2 },
-  { name: 'r18 s2 short', x: [32, 32, 32, 64], k: 1, co: 128, s: 2 },
-  { name: 'r18 s2', x: [32, 16, 16, 128], k: 3, co: 128, s: 1 },
-  { name: 'r18 s3 a', x: [32, 16, 16, 128], k: 3, co: 256, s: 2 },
-  { name: 'r18 s3 short', x: [32, 16, 16, 128], k: 1, co: 256, s: 2 },
-  { name: 'r18 s3', x: [32, 8, 8, 256], k: 3, co: 256, s: 1 },
-  { name: 'r18 s4 a', x: [32, 8, 8, 256], k: 3, co: 512, s: 2 },
-  { name: 'r18 s4 short', x: [32, 8, 8, 256], k: 1, co: 512, s: 2 },
-  { name: 'r18 s4', x: [32, 4, 4, 512], k: 3, co: 512, s: 1 },
-];
-
-const argValue = (flag: string): string | undefined => {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 /** Milliseconds of one synchronous call (wasm kernels run synchronously), its result disposed. */
 const timeOnce = (run: () => tf.Tensor): number => {
@@ -64,7 +26,7 @@ const main = async (): Promise<void> => {
   await initBackend('wasm');
   const reps = Number(argValue('--reps') ?? 7);
   const only = argValue('--only');
-  const shapes = [...(only === 'resnet' ? [] : smallCnn), ...(only === 'small' ? [] : resnet18)];
+  const shapes = [...(only === 'resnet' ? [] : smallCnnShapes(128)), ...(only === 'small' ? [] : resnet18Shapes)];
   console.log(`wasm, median of ${reps} (old and new alternating); GMAC/s = forward multiply-adds / time`);
   console.log(
     `${'shape'.padEnd(13)} ${'x → dy'.padEnd(34)} ${'kernel'.padEnd(7)} ${'old ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'new ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'speed-up'.padStart(8)}`,

@@ -16,9 +16,9 @@ import { initBackend } from '../src/backend';
 import { batchNormTrainingKernels, reluGradKernelName, reluGradKernels } from '../src/backend/kernels/elementwiseKernels';
 import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
 import { fillSyntheticPixels } from './syntheticImages';
+import { median } from './benchShapes';
 import { batchNormTraining } from '../src/tasks/batchNorm';
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const time = (f: () => tf.TensorContainer): number => {
   const t0 = performance.now();

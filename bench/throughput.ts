@@ -35,6 +35,7 @@ import { measurePools, type PoolFigures } from './poolMemory';
 import { measureSelection, type SelectionFigures } from './selectionTime';
 import { fillSyntheticPixels } from './syntheticImages';
 import { runTorchReference, type TorchReference } from './torchReference';
+import { median } from './benchShapes';
 
 interface BenchOptions {
   readonly json: boolean;
@@ -83,11 +84,6 @@ const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
   return { json, backend, steps, quick, pools: quick ? [] : pools, torch, selectionBaseline, rounds: quick ? 1 : rounds };
 };
 
-const median = (xs: ReadonlyArray<number>): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const trainBatch = 128;
 const scoreBatch = 256;
