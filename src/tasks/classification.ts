@@ -10,7 +10,7 @@ import { JointModel } from './jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
 import { workerModuleUrl } from './gradientWorker';
 import { customLayersUrl } from './customLayers';
-import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from './liveJointModel';
+import { inferInBatches, learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from './liveJointModel';
 import { createScoringThreads, resolveScoreThreads } from './scoringThreads';
 import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
@@ -134,23 +134,20 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
   };
 
   /** Scores `chunkIds` on this thread, in batches; writes their rows from `offset` of `out`. */
-  const scoreOnMainThread = async (model: JointModel, chunkIds: Int32Array, offset: number, out: ScoredBatch): Promise<void> => {
-    const dim = out.embeddingDim;
-    for (let start = 0; start < chunkIds.length; start += scoreBatchSize) {
-      const chunk = chunkIds.subarray(start, Math.min(chunkIds.length, start + scoreBatchSize));
-      const m = chunk.length;
-      const input = tf.tensor4d(toBatch(train, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
-      const outs = tf.tidy(() => {
-        const o = model.forward(input, { training: false });
-        return [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding];
-      });
-      input.dispose();
-      const [loss, probs, emb] = await readAndDispose(outs);
-      out.predictedLoss.set(loss, offset + start);
-      out.probabilities.set(probs, (offset + start) * classes);
-      out.embeddings.set(emb, (offset + start) * dim);
-    }
-  };
+  const scoreOnMainThread = (model: JointModel, chunkIds: Int32Array, offset: number, out: ScoredBatch): Promise<void> =>
+    inferInBatches(
+      model,
+      train,
+      chunkIds,
+      scoreBatchSize,
+      scoreBuffer,
+      (o) => [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding],
+      ([loss, probs, emb], start) => {
+        out.predictedLoss.set(loss, offset + start);
+        out.probabilities.set(probs, (offset + start) * classes);
+        out.embeddings.set(emb, (offset + start) * out.embeddingDim);
+      },
+    );
 
   /** Scores one batch on a worker thread; writes its rows at `offset` of `out`. */
   const scoreOnPool = async (pool: InferencePool, chunk: Int32Array, offset: number, out: ScoredBatch): Promise<void> => {

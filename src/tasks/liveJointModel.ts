@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../inputError';
-import type { JointModel } from './jointModel';
+import type { ImageSet } from '../data/imageSet';
+import { toBatch } from '../data/normalize';
+import type { JointModel, JointOutputs } from './jointModel';
 import { loadModelWeights, saveModel } from './modelFiles';
 import type { Evaluation, Learner } from './learner';
 import { rankingAccuracy } from '../ops/rankingAccuracy';
@@ -120,3 +122,36 @@ export const learnerLifecycle = (held: LiveJointModel, scoring: ScoringThreads):
     held.dispose();
   },
 });
+
+/**
+ * Runs `model` in inference mode over items `ids` of `set`, `batchSize` at a time (each input
+ * built in `buffer`), reads the tensors `pick` chooses from each batch's outputs, frees them, and
+ * hands their values to `write` with the batch's start in `ids`.
+ *
+ * @param model - the joint model
+ * @param set - the images `ids` index
+ * @param ids - items, in output order
+ * @param batchSize - items per forward pass
+ * @param buffer - reused input buffer of at least batchSize·h·w·c floats
+ * @param pick - the outputs to read (made inside a tidy; only the returned ones survive)
+ * @param write - receives the values, in `pick`'s order, and the batch's start
+ */
+export const inferInBatches = async (
+  model: JointModel,
+  set: ImageSet,
+  ids: Int32Array,
+  batchSize: number,
+  buffer: Float32Array,
+  pick: (outputs: JointOutputs) => tf.Tensor[],
+  write: (values: Float32Array[], start: number) => void,
+): Promise<void> => {
+  const per = set.height * set.width * set.channels;
+  for (let start = 0; start < ids.length; start += batchSize) {
+    const chunk = ids.subarray(start, Math.min(ids.length, start + batchSize));
+    const m = chunk.length;
+    const input = tf.tensor4d(toBatch(set, chunk, buffer.subarray(0, m * per)), [m, set.height, set.width, set.channels]);
+    const outs = tf.tidy(() => pick(model.forward(input, { training: false })));
+    input.dispose();
+    write(await readAndDispose(outs), start);
+  }
+};

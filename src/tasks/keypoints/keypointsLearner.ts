@@ -11,7 +11,7 @@ import { JointModel } from '../jointModel';
 import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
 import { workerModuleUrl } from '../gradientWorker';
 import type { CanvasCounts, TaskSetup } from '../canvasTask';
-import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel';
+import { inferInBatches, learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
 import { heatmapLossPerSample } from './heatmapLoss';
 import { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
@@ -173,21 +173,11 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
       const dim = model.network.embeddingDim;
       const predictedLoss = new Float32Array(n);
       const embeddings = new Float32Array(n * dim);
-      const here = async (part: Int32Array, offset: number): Promise<void> => {
-        for (let start = 0; start < part.length; start += scoreBatchSize) {
-          const chunk = part.subarray(start, Math.min(part.length, start + scoreBatchSize));
-          const m = chunk.length;
-          const input = tf.tensor4d(toBatch(train, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
-          const outs = tf.tidy(() => {
-            const o = model.forward(input, { training: false });
-            return [o.predictedLoss, o.embedding];
-          });
-          input.dispose();
-          const [loss, emb] = await readAndDispose(outs);
+      const here = (part: Int32Array, offset: number): Promise<void> =>
+        inferInBatches(model, train, part, scoreBatchSize, scoreBuffer, (o) => [o.predictedLoss, o.embedding], ([loss, emb], start) => {
           predictedLoss.set(loss!, offset + start);
           embeddings.set(emb!, (offset + start) * dim);
-        }
-      };
+        });
       const there = async (pool: InferencePool, chunk: Int32Array, offset: number): Promise<void> => {
         const m = chunk.length;
         // the inference model's outputs: [...heatmaps per stack, embedding, predicted loss]
