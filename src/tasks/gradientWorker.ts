@@ -27,8 +27,8 @@ export interface WorkerLoss {
 
 /** What a worker gives back for its half batch. */
 export interface HalfGradients {
-  /** One gradient per trainable variable, in `trainableVariables()` order. */
-  readonly grads: Float32Array[];
+  /** One gradient per trainable variable, in `trainableVariables()` order (null: none reaches it). */
+  readonly grads: Array<Float32Array | null>;
   /** Sum of the half's per-sample target losses. */
   readonly targetSum: number;
   /** The loss-module objective on the half (ranking pairs within the half). */

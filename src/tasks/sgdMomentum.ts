@@ -78,14 +78,24 @@ export class SgdMomentum {
 }
 
 /**
- * The element-wise mean of two gradient lists (data-parallel halves), into new arrays.
+ * The element-wise mean of two gradient lists (data-parallel halves), into new arrays. A
+ * variable without a gradient (undefined or null: the objective does not reach it) has none in
+ * the mean; both halves run the same graph, so it must be missing from both.
  * @param a - one list (per variable)
  * @param b - the other, same lengths
- * @returns (a + b) / 2 per variable
+ * @returns (a + b) / 2 per variable, undefined where neither has one
+ * @throws Error if a variable has a gradient in one list only, or lengths differ
  */
-export const averageGradients = (a: ReadonlyArray<Float32Array>, b: ReadonlyArray<Float32Array>): Float32Array[] =>
+export const averageGradients = (
+  a: ReadonlyArray<Float32Array | null | undefined>,
+  b: ReadonlyArray<Float32Array | null | undefined>,
+): Array<Float32Array | undefined> =>
   a.map((x, i) => {
     const y = b[i];
+    if (x == null || y == null) {
+      if (x != null || y != null) throw new Error(`averageGradients: variable ${i} has a gradient in one half only`);
+      return undefined;
+    }
     if (y.length !== x.length) throw new Error(`averageGradients: variable ${i} has ${x.length} and ${y.length} values`);
     const out = new Float32Array(x.length);
     for (let j = 0; j < x.length; j++) out[j] = (x[j] + y[j]) * 0.5;

@@ -3,7 +3,8 @@
  * backend, loads the joint model from artifacts, rebuilds a {@link JointModel} around it (same
  * trainable variables in the same order), then answers
  * - `{ weights }` (new values of every trainable variable, in order) with nothing;
- * - `{ id, pixels, shape, targets, ... }` with `{ id, grads, targetSum, moduleLoss }`: the
+ * - `{ id, pixels, shape, targets, ... }` with `{ id, grads, targetSum, moduleLoss }` (a null
+ *   gradient for a variable the objective does not reach): the
  *   gradients of the joint objective on that half batch, transferred back without copies.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -57,7 +58,9 @@ const start = async (): Promise<void> => {
   const joint = await tfl.loadLayersModel(tf.io.fromMemory(init.artifacts));
   // The joint model's last output is the loss module's; its inputs are the network's taps.
   const lossLayer = joint.outputs[joint.outputs.length - 1].sourceLayer as unknown as LossPredictionModule;
-  const taps = lossLayer.input as SymbolicTensor[];
+  // one tap makes the layer's input a single tensor, several an array
+  const input = lossLayer.input as SymbolicTensor | SymbolicTensor[];
+  const taps = Array.isArray(input) ? input : [input];
   const network = tfl.model({ inputs: joint.inputs, outputs: [...joint.outputs.slice(0, init.headCount + 1), ...taps] });
   const model = new JointModel({ name: 'worker', model: network, headCount: init.headCount, tapCount: taps.length, embeddingDim: 0 }, lossLayer);
   const variables = model.trainableVariables();
@@ -89,16 +92,18 @@ const start = async (): Promise<void> => {
           sum = tf.keep(tf.sum(perSample)) as tf.Scalar;
           return tf.add(tf.mean(perSample), tf.mul(objective, init.lambda)) as tf.Scalar;
         }, variables);
-        return [...variables.map((v) => grads[v.name]), sum as unknown as tf.Scalar, lm as unknown as tf.Scalar];
+        // A variable the objective does not reach has no gradient (null), as on the main thread.
+        return { grads: variables.map((v) => grads[v.name] ?? null), sum: sum as unknown as tf.Scalar, lm: lm as unknown as tf.Scalar };
       });
       tf.dispose([input, ...targetTensors]);
-      const arrays = outs.map((t) => t.dataSync() as Float32Array);
-      tf.dispose(outs);
       const own = (a: Float32Array): Float32Array => (a.byteOffset === 0 && a.buffer.byteLength === a.byteLength ? a : a.slice());
-      const grads = arrays.slice(0, variables.length).map(own);
+      const grads = outs.grads.map((t) => (t === null ? null : own(t.dataSync() as Float32Array)));
+      const targetSum = outs.sum.dataSync()[0];
+      const moduleLossValue = outs.lm.dataSync()[0];
+      tf.dispose([...outs.grads.filter((t): t is tf.Tensor => t !== null), outs.sum, outs.lm]);
       port.postMessage(
-        { id: job.id, grads, targetSum: arrays[variables.length][0], moduleLoss: arrays[variables.length + 1][0] },
-        grads.map((a) => a.buffer as ArrayBuffer),
+        { id: job.id, grads, targetSum, moduleLoss: moduleLossValue },
+        grads.filter((a): a is Float32Array => a !== null).map((a) => a.buffer as ArrayBuffer),
       );
     } catch (error) {
       port.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) });

@@ -253,9 +253,9 @@ export const trainJoint = async (
                   ownModuleLoss = lm;
                 }),
               );
-              let mine: Float32Array[];
+              let mine: Array<Float32Array | undefined>;
               try {
-                mine = variables.map((v) => mineTensors[v.name].dataSync() as Float32Array);
+                mine = variables.map((v) => mineTensors[v.name]?.dataSync() as Float32Array | undefined);
               } finally {
                 tf.dispose(Object.values(mineTensors));
               }

@@ -165,6 +165,54 @@ describe('data-parallel training (trainThreads 2)', () => {
     expect(maxDiff).toBeLessThan(1e-5);
   }, 60_000);
 
+  it('leaves a variable the objective does not reach untouched on two threads, as on one (a second head the loss ignores)', async () => {
+    const batchSize = 16;
+    const pixels = Float32Array.from(data.train.pixels.subarray(0, batchSize * 64), (p) => p / 255);
+    const labels = Int32Array.from(data.train.labels.subarray(0, batchSize));
+    const build = (): JointModel => {
+      const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
+      const input = tfl.input({ shape: [8, 8, 1] });
+      const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tfl.SymbolicTensor;
+      const embedding = tfl.layers.globalAveragePooling2d({}).apply(conv) as tfl.SymbolicTensor;
+      const logits = tfl.layers.dense({ units: 3, kernelInitializer: init(2) }).apply(embedding) as tfl.SymbolicTensor;
+      const unused = tfl.layers.dense({ units: 2, kernelInitializer: init(3), name: 'unused_head' }).apply(embedding) as tfl.SymbolicTensor;
+      const network: TappedNetwork = { name: 'two_heads', model: tfl.model({ inputs: input, outputs: [logits, unused, embedding, conv] }), headCount: 2, tapCount: 1, embeddingDim: 4 };
+      return JointModel.create(network, { seed: 4 });
+    };
+    const task: JointTask = {
+      exampleCount: batchSize,
+      batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
+      perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
+      workerLoss: { preload: [src('customLayers')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+    };
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const before = tf.memory().numTensors;
+    try {
+      for (const trainThreads of [1, 2] as const) {
+        const model = build();
+        const start = model.trainableVariables().map((v) => Array.from(v.dataSync()));
+        const config = resolveTrainerConfig({ batchSize, learningRate: 0.1, augment: false, stopLossGradientAfter: null, trainThreads });
+        const reports = await trainJoint(model, task, config, { epochs: 2, seed: 3 });
+        expect(reports.every((r) => Number.isFinite(r.targetLoss))).toBe(true);
+        const variables = model.trainableVariables();
+        const after = variables.map((v) => Array.from(v.dataSync()));
+        variables.forEach((v, i) => {
+          const moved = after[i]!.some((x, j) => x !== start[i]![j]);
+          // the unused head keeps its weights (no gradient: no update, no weight decay); the rest trains
+          expect([v.name, moved]).toEqual([v.name, !v.name.includes('unused_head')]);
+        });
+        model.dispose();
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  }, 60_000);
+
   it('trains the keypoints task on two threads too: the heatmap loss falls, no fallback, no leak', async () => {
     const source = await loadDataset({ kind: 'embedded' });
     const before = tf.memory().numTensors;
