@@ -144,10 +144,10 @@ describe('activeLearning stage timing', () => {
       const until = performance.now() + ms;
       while (performance.now() < until);
     };
-    // A subscriber that spends 60 ms on each 'selected' event, synchronously.
-    const events = await lastValueFrom(activeLearning(config).pipe(tap((e) => e.type === 'selected' && busy(60)), toArray()));
+    // A subscriber that spends 150 ms on each 'selected' event, synchronously (the old timer read ≥ 0.15 s).
+    const events = await lastValueFrom(activeLearning(config).pipe(tap((e) => e.type === 'selected' && busy(150)), toArray()));
     const row = events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []))[0]!;
     expect(row.stageSeconds.select).toBeGreaterThan(0);
-    expect(row.stageSeconds.select).toBeLessThan(0.05);
+    expect(row.stageSeconds.select).toBeLessThan(0.1);
   });
 });
