@@ -1,6 +1,6 @@
 /**
- * What the kernel benchmarks share: the convolution shapes of the project's networks, a median,
- * and reading a `--flag value` argument.
+ * What the benchmarks share: the convolution shapes of the project's networks, a median, a timed
+ * median of passes, and reading a `--flag value` argument.
  */
 
 /** A 'same' convolution: input NHWC, square filter k×k, `co` output channels, stride s. */
@@ -46,4 +46,16 @@ export const median = (values: ReadonlyArray<number>): number => {
 export const argValue = (flag: string): string | undefined => {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+/** The median wall time (ms) of `steps` timed runs of `pass`, after `warmup` untimed ones. */
+export const medianPassMs = async (pass: () => unknown, steps: number, warmup = 2): Promise<number> => {
+  for (let i = 0; i < warmup; i++) await pass();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await pass();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
 };

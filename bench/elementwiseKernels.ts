@@ -14,8 +14,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend';
 import { batchNormTrainingKernels, reluGradKernelName, reluGradKernels } from '../src/backend/kernels/elementwiseKernels';
-import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
-import { fillSyntheticPixels } from './syntheticImages';
+import { buildSmallCnn, JointModel } from '../src/tasks';
+import { jointStep } from './jointStep';
 import { median } from './benchShapes';
 import { batchNormTraining } from '../src/tasks/batchNorm';
 
@@ -37,19 +37,7 @@ const setNative = (on: boolean, kernels: ReadonlyArray<tf.KernelConfig> = batchN
 /** The training step with and without the kernels, interleaved. */
 const trainStep = (steps: number, batch: number): void => {
   const model = JointModel.create(buildSmallCnn({ seed: 1 }), { seed: 2 });
-  const variables = model.trainableVariables();
-  const optimizer = new SgdMomentum(variables, 0.9, 5e-4);
-  const x = tf.tensor4d(fillSyntheticPixels(new Float32Array(batch * 784), 1), [batch, 28, 28, 1]);
-  const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), 'int32');
-  const step = (): void =>
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => {
-        const out = model.forward(x, { training: true });
-        const perSample = crossEntropyPerSample(out.heads[0] as tf.Tensor2D, labels);
-        return tf.add(tf.mean(perSample), marginRankingLossTensor(out.predictedLoss, perSample, 1)) as tf.Scalar;
-      }, variables);
-      optimizer.apply(grads, 0.01);
-    });
+  const { step, dispose } = jointStep(model, batch);
   const all = [...batchNormTrainingKernels, ...reluGradKernels.filter((k) => k.backendName === 'wasm')];
   const t = { off: [] as number[], on: [] as number[] };
   for (let i = 0; i < steps + 2; i++) {

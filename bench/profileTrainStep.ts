@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendRequest } from '../src/backend';
-import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
+import { buildSmallCnn, JointModel } from '../src/tasks';
+import { jointStep } from './jointStep';
 import { fillSyntheticPixels } from './syntheticImages';
 
 const summarize = (kernels: ReadonlyArray<{ name: string; kernelTimeMs: unknown; inputShapes: unknown }>, top: number): void => {
@@ -23,19 +24,7 @@ const summarize = (kernels: ReadonlyArray<{ name: string; kernelTimeMs: unknown;
 const main = async (): Promise<void> => {
   const info = await initBackend((process.argv[2] as BackendRequest | undefined) ?? 'wasm');
   const model = JointModel.create(buildSmallCnn({ seed: 1 }), { seed: 2 });
-  const variables = model.trainableVariables();
-  const optimizer = new SgdMomentum(variables, 0.9, 5e-4);
-  const x = tf.tensor4d(fillSyntheticPixels(new Float32Array(128 * 784), 1), [128, 28, 28, 1]);
-  const labels = tf.tensor1d(Int32Array.from({ length: 128 }, (_, i) => i % 10), 'int32');
-  const step = (): void =>
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => {
-        const out = model.forward(x, { training: true });
-        const perSample = crossEntropyPerSample(out.heads[0] as tf.Tensor2D, labels);
-        return tf.add(tf.mean(perSample), marginRankingLossTensor(out.predictedLoss, perSample, 1)) as tf.Scalar;
-      }, variables);
-      optimizer.apply(grads, 0.01);
-    });
+  const { step, dispose } = jointStep(model, 128);
   for (let i = 0; i < 2; i++) step();
   const t0 = performance.now();
   const profile = await tf.profile(step);

@@ -28,14 +28,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createInferencePool, initBackend, type BackendInfo, type BackendRequest } from '../src/backend';
 import { InputError } from '../src/inputError';
 import type { DataSplit, ImageSet } from '../src/data/imageSet';
-import { buildSmallCnn, crossEntropyPerSample, JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
+import { buildSmallCnn, crossEntropyPerSample, JointModel } from '../src/tasks';
+import { jointStep } from './jointStep';
 import { resolveTrainerConfig, resolveTrainThreads, trainJoint, type JointTask } from '../src/tasks/trainer';
 import { createClassificationLearner } from '../src/tasks/classification';
 import { measurePools, type PoolFigures } from './poolMemory';
 import { measureSelection, type SelectionFigures } from './selectionTime';
 import { fillSyntheticPixels } from './syntheticImages';
 import { runTorchReference, type TorchReference } from './torchReference';
-import { median } from './benchShapes';
+import { median, medianPassMs } from './benchShapes';
 
 interface BenchOptions {
   readonly json: boolean;
@@ -91,19 +92,7 @@ const scoreImages = 1024;
 
 /** Training img/s of one joint step, median of `steps` timed steps after 3 warm-up steps. */
 const timeTraining = (model: JointModel, steps: number): number => {
-  const variables = model.trainableVariables();
-  const optimizer = new SgdMomentum(variables, 0.9, 5e-4);
-  const x = tf.tensor4d(fillSyntheticPixels(new Float32Array(trainBatch * 28 * 28), 1), [trainBatch, 28, 28, 1]);
-  const labels = tf.tensor1d(Int32Array.from({ length: trainBatch }, (_, i) => (i * 7) % 10), 'int32');
-  const step = (): void =>
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => {
-        const out = model.forward(x, { training: true });
-        const perSample = crossEntropyPerSample(out.heads[0] as tf.Tensor2D, labels);
-        return tf.add(tf.mean(perSample), marginRankingLossTensor(out.predictedLoss, perSample, 1)) as tf.Scalar;
-      }, variables);
-      optimizer.apply(grads, 0.01);
-    });
+  const { step, dispose } = jointStep(model, trainBatch);
   for (let i = 0; i < 3; i++) step();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -111,8 +100,7 @@ const timeTraining = (model: JointModel, steps: number): number => {
     step();
     times.push(performance.now() - t0);
   }
-  optimizer.dispose();
-  tf.dispose([x, labels]);
+  dispose();
   return trainBatch / (median(times) / 1000);
 };
 
@@ -157,14 +145,7 @@ export const scoreImagesOnce = async (model: JointModel, pixels: Float32Array, c
 /** Scoring img/s over 1,024 images, median of `steps` timed passes after 2 warm-up passes. */
 const timeScoring = async (model: JointModel, steps: number): Promise<number> => {
   const pixels = fillSyntheticPixels(new Float32Array(scoreImages * 28 * 28), 2);
-  for (let i = 0; i < 2; i++) await scoreImagesOnce(model, pixels, scoreImages);
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await scoreImagesOnce(model, pixels, scoreImages);
-    times.push(performance.now() - t0);
-  }
-  return scoreImages / (median(times) / 1000);
+  return scoreImages / ((await medianPassMs(() => scoreImagesOnce(model, pixels, scoreImages), steps)) / 1000);
 };
 
 /**
@@ -186,14 +167,7 @@ const timeParallelScoring = async (model: JointModel, steps: number, backend: Ba
     await Promise.all(jobs);
   };
   try {
-    for (let i = 0; i < 2; i++) await pass();
-    const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      await pass();
-      times.push(performance.now() - t0);
-    }
-    return { imgPerSec: scoreImages / (median(times) / 1000), threads: pool.threads };
+    return { imgPerSec: scoreImages / ((await medianPassMs(pass, steps)) / 1000), threads: pool.threads };
   } finally {
     await pool.close();
   }
@@ -218,16 +192,7 @@ const syntheticSplit = (count: number): DataSplit => {
 const timeLearnerScoring = async (steps: number, threads: number): Promise<{ oneCall: number; calls256: number }> => {
   const learner = createClassificationLearner({ data: syntheticSplit(scoreImages), model: 'small-cnn', seed: 1, scoreThreads: threads });
   const ids = Int32Array.from({ length: scoreImages }, (_, i) => i);
-  const time = async (pass: () => Promise<void>): Promise<number> => {
-    for (let i = 0; i < 2; i++) await pass();
-    const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      await pass();
-      times.push(performance.now() - t0);
-    }
-    return scoreImages / (median(times) / 1000);
-  };
+  const time = async (pass: () => Promise<void>): Promise<number> => scoreImages / ((await medianPassMs(pass, steps)) / 1000);
   try {
     const oneCall = await time(async () => void (await learner.score(ids)));
     const calls256 = await time(async () => {
