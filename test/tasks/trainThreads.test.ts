@@ -25,6 +25,37 @@ const data = tinySplit();
 const labeledOf = (n: number): Labeled<number>[] => Array.from({ length: n }, (_, i) => [i, data.train.labels[i]] as const);
 const src = (name: string): string => new URL(`../../src/tasks/${name}.ts`, import.meta.url).href;
 
+/** One classification batch of the first `batchSize` 8×8 tiny-split images, with a per-sample loss the worker can load too. */
+const tinyTask = (batchSize: number): JointTask => {
+  const pixels = Float32Array.from(data.train.pixels.subarray(0, batchSize * 64), (p) => p / 255);
+  const labels = Int32Array.from(data.train.labels.subarray(0, batchSize));
+  return {
+    exampleCount: batchSize,
+    batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
+    perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
+    workerLoss: { preload: [src('customLayers')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
+  };
+};
+
+const glorot = (seed: number) => tfl.initializers.glorotUniform({ seed });
+
+/**
+ * Runs `work` and gives back its result and the process warnings about a training worker that
+ * failed (the trainer then falls back to one thread, which would make a two-thread test trivial).
+ */
+const withWorkerWarnings = async <T>(work: () => Promise<T>): Promise<{ result: T; workerFailures: string[] }> => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    const result = await work();
+    await new Promise((resolve) => setImmediate(resolve));
+    return { result, workerFailures: warnings.filter((m) => m.includes('training worker failed')) };
+  } finally {
+    process.off('warning', onWarning);
+  }
+};
+
 describe('data-parallel training (trainThreads 2)', () => {
   it("accepts 1, 2 or 'auto' threads and defaults to 'auto': 2 on wasm for a task with a worker loss, else 1", () => {
     expect(resolveTrainerConfig().trainThreads).toBe('auto');
@@ -63,12 +94,7 @@ describe('data-parallel training (trainThreads 2)', () => {
     const labels = Int32Array.from(data.train.labels.subarray(0, batchSize));
     const build = () => JointModel.create(buildSmallCnn({ height: 8, width: 8, channels: 1, classes: 3, seed: 1 }), { seed: 2 });
     const config: TrainerConfig = resolveTrainerConfig({ batchSize, learningRate: 0.05, augment: false, stopLossGradientAfter: null, trainThreads: 2 });
-    const task: JointTask = {
-      exampleCount: batchSize,
-      batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
-      perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
-      workerLoss: { preload: [src('customLayers')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
-    };
+    const task = tinyTask(batchSize);
     // task.batch ignores the plan's order: one batch of examples 0…15, halves 0…7 and 8…15.
 
     const parallel = build();
@@ -114,25 +140,17 @@ describe('data-parallel training (trainThreads 2)', () => {
 
   it('equals one full-batch step when the model has no batch norm and λ = 0 (the mean of the halves is the full-batch mean)', async () => {
     const batchSize = 16;
-    const pixels = Float32Array.from(data.train.pixels.subarray(0, batchSize * 64), (p) => p / 255);
-    const labels = Int32Array.from(data.train.labels.subarray(0, batchSize));
     // A network without batch norm: conv → ReLU → flatten → dense(16) → dense(3); taps: the conv and the hidden layer.
     const build = (): JointModel => {
-      const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
       const input = tfl.input({ shape: [8, 8, 1] });
-      const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tfl.SymbolicTensor;
-      const hidden = tfl.layers.dense({ units: 16, activation: 'relu', kernelInitializer: init(2) }).apply(tfl.layers.flatten().apply(conv)) as tfl.SymbolicTensor;
-      const logits = tfl.layers.dense({ units: 3, kernelInitializer: init(3) }).apply(hidden) as tfl.SymbolicTensor;
+      const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: glorot(1) }).apply(input) as tfl.SymbolicTensor;
+      const hidden = tfl.layers.dense({ units: 16, activation: 'relu', kernelInitializer: glorot(2) }).apply(tfl.layers.flatten().apply(conv)) as tfl.SymbolicTensor;
+      const logits = tfl.layers.dense({ units: 3, kernelInitializer: glorot(3) }).apply(hidden) as tfl.SymbolicTensor;
       const embedding = tfl.layers.globalAveragePooling2d({}).apply(conv) as tfl.SymbolicTensor;
       const network: TappedNetwork = { name: 'no_bn', model: tfl.model({ inputs: input, outputs: [logits, embedding, conv, hidden] }), headCount: 1, tapCount: 2, embeddingDim: 4 };
       return JointModel.create(network, { seed: 4 });
     };
-    const task: JointTask = {
-      exampleCount: batchSize,
-      batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
-      perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
-      workerLoss: { preload: [src('customLayers')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
-    };
+    const task = tinyTask(batchSize);
     const step = async (trainThreads: 1 | 2): Promise<number[][]> => {
       const model = build();
       const config = resolveTrainerConfig({ batchSize, learningRate: 0.1, lambda: 0, augment: false, stopLossGradientAfter: null, trainThreads });
@@ -141,16 +159,9 @@ describe('data-parallel training (trainThreads 2)', () => {
       model.dispose();
       return weights;
     };
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => void warnings.push(w.message);
-    process.on('warning', onWarning);
     const before = tf.memory().numTensors;
-    const full = await step(1);
-    const parallel = await step(2);
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off('warning', onWarning);
-    // A worker that failed to start would fall back to one thread and make this test trivial.
-    expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
+    const { result: [full, parallel], workerFailures } = await withWorkerWarnings(async () => [await step(1), await step(2)] as const);
+    expect(workerFailures).toEqual([]);
     const initial = build();
     const start = initial.trainableVariables().map((v) => Array.from(v.dataSync()));
     initial.dispose();
@@ -167,29 +178,18 @@ describe('data-parallel training (trainThreads 2)', () => {
 
   it('leaves a variable the objective does not reach untouched on two threads, as on one (a second head the loss ignores)', async () => {
     const batchSize = 16;
-    const pixels = Float32Array.from(data.train.pixels.subarray(0, batchSize * 64), (p) => p / 255);
-    const labels = Int32Array.from(data.train.labels.subarray(0, batchSize));
     const build = (): JointModel => {
-      const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
       const input = tfl.input({ shape: [8, 8, 1] });
-      const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tfl.SymbolicTensor;
+      const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: glorot(1) }).apply(input) as tfl.SymbolicTensor;
       const embedding = tfl.layers.globalAveragePooling2d({}).apply(conv) as tfl.SymbolicTensor;
-      const logits = tfl.layers.dense({ units: 3, kernelInitializer: init(2) }).apply(embedding) as tfl.SymbolicTensor;
-      const unused = tfl.layers.dense({ units: 2, kernelInitializer: init(3), name: 'unused_head' }).apply(embedding) as tfl.SymbolicTensor;
+      const logits = tfl.layers.dense({ units: 3, kernelInitializer: glorot(2) }).apply(embedding) as tfl.SymbolicTensor;
+      const unused = tfl.layers.dense({ units: 2, kernelInitializer: glorot(3), name: 'unused_head' }).apply(embedding) as tfl.SymbolicTensor;
       const network: TappedNetwork = { name: 'two_heads', model: tfl.model({ inputs: input, outputs: [logits, unused, embedding, conv] }), headCount: 2, tapCount: 1, embeddingDim: 4 };
       return JointModel.create(network, { seed: 4 });
     };
-    const task: JointTask = {
-      exampleCount: batchSize,
-      batch: () => ({ input: tf.tensor4d(pixels, [batchSize, 8, 8, 1]), target: tf.tensor1d(labels, 'int32') }),
-      perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
-      workerLoss: { preload: [src('customLayers')], module: src('crossEntropy'), exportName: 'classificationPerSampleLoss' },
-    };
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => void warnings.push(w.message);
-    process.on('warning', onWarning);
+    const task = tinyTask(batchSize);
     const before = tf.memory().numTensors;
-    try {
+    const { workerFailures } = await withWorkerWarnings(async () => {
       for (const trainThreads of [1, 2] as const) {
         const model = build();
         const start = model.trainableVariables().map((v) => Array.from(v.dataSync()));
@@ -205,27 +205,19 @@ describe('data-parallel training (trainThreads 2)', () => {
         });
         model.dispose();
       }
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
-      expect(tf.memory().numTensors).toBe(before);
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
+    expect(workerFailures).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
 
   it('trains the keypoints task on two threads too: the heatmap loss falls, no fallback, no leak', async () => {
     const source = await loadDataset({ kind: 'embedded' });
     const before = tf.memory().numTensors;
     const { learner, truth } = keypointsTask(source, { seed: 5, trainCount: 128, testCount: 32, trainer: { trainThreads: 2 } });
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => void warnings.push(w.message);
-    process.on('warning', onWarning);
-    const reports = await learner.fit(Array.from({ length: 128 }, (_, id) => [id, truth(id)] as const), { epochs: 3, seed: 1 });
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off('warning', onWarning);
+    const { result: reports, workerFailures } = await withWorkerWarnings(() => learner.fit(Array.from({ length: 128 }, (_, id) => [id, truth(id)] as const), { epochs: 3, seed: 1 }));
     learner.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
+    expect(workerFailures).toEqual([]);
     expect(reports[reports.length - 1]!.targetLoss).toBeLessThan(reports[0]!.targetLoss);
   }, 60_000);
 
@@ -233,15 +225,10 @@ describe('data-parallel training (trainThreads 2)', () => {
     const source = await loadDataset({ kind: 'embedded' });
     const before = tf.memory().numTensors;
     const { learner, truth } = detectionTask(source, { seed: 5, trainCount: 128, testCount: 32, trainer: { trainThreads: 2, batchSize: 32 } });
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => void warnings.push(w.message);
-    process.on('warning', onWarning);
-    const reports = await learner.fit(Array.from({ length: 128 }, (_, id) => [id, truth(id)] as const), { epochs: 3, seed: 1 });
-    await new Promise((resolve) => setImmediate(resolve));
-    process.off('warning', onWarning);
+    const { result: reports, workerFailures } = await withWorkerWarnings(() => learner.fit(Array.from({ length: 128 }, (_, id) => [id, truth(id)] as const), { epochs: 3, seed: 1 }));
     learner.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(warnings.filter((m) => m.includes('training worker failed'))).toEqual([]);
+    expect(workerFailures).toEqual([]);
     expect(reports.every((r) => Number.isFinite(r.targetLoss))).toBe(true);
     expect(reports[reports.length - 1]!.targetLoss).toBeLessThan(reports[0]!.targetLoss);
   }, 90_000);
