@@ -2,22 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend';
 import { createClassificationLearner } from '../../src/tasks/classification';
-import type { ScoredBatch } from '../../src/tasks/learner';
 import { tinySplit } from '../tasks/tinySplit';
-
-const maxDifference = (a: Float32Array, b: Float32Array): number => {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-};
-
-const expectSameScores = (a: ScoredBatch, b: ScoredBatch): void => {
-  expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
-  expect(maxDifference(a.predictedLoss, b.predictedLoss)).toBeLessThan(1e-5);
-  expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(1e-5);
-  expect(maxDifference(a.embeddings, b.embeddings)).toBeLessThan(1e-5);
-};
+import { expectSameScores, maxDifference } from '../support/sameScores';
 
 describe('classification scoring on worker threads', () => {
   it('should score as the main thread does, before and after a fit (the threads get the new weights), leaving no tensor behind', async () => {
@@ -33,18 +19,18 @@ describe('classification scoring on worker threads', () => {
     // ids out of order and repeated, more than one batch per thread
     const ids = Int32Array.from({ length: 517 }, (_, i) => (i * 37) % 600);
     try {
-      expectSameScores(await parallel.score(ids), await single.score(ids));
+      expectSameScores(await parallel.score(ids), await single.score(ids), 1e-5);
       const labeled = Array.from({ length: 64 }, (_, i) => [i, data.train.labels[i]] as const);
       await single.fit(labeled, { epochs: 1, seed: 2 });
       await parallel.fit(labeled, { epochs: 1, seed: 2 });
       const after = await parallel.score(ids);
-      expectSameScores(after, await single.score(ids));
+      expectSameScores(after, await single.score(ids), 1e-5);
       // the fit changed the scores, so equality above means the threads saw the new weights
       const untrained = createClassificationLearner({ ...options, scoreThreads: 1 });
       expect(maxDifference(after.predictedLoss, (await untrained.score(ids)).predictedLoss)).toBeGreaterThan(1e-4);
       untrained.dispose();
       // a call too small to split stays on the main thread and is still right
-      expectSameScores(await parallel.score(ids.subarray(0, 5)), await single.score(ids.subarray(0, 5)));
+      expectSameScores(await parallel.score(ids.subarray(0, 5)), await single.score(ids.subarray(0, 5)), 1e-5);
       expect(tf.memory().numTensors).toBe(before);
       // no fallback to the main thread happened
       expect(warnings.filter((w) => w.includes('worker threads failed'))).toEqual([]);

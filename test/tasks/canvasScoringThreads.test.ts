@@ -5,21 +5,8 @@ import { loadDataset } from '../../src/data';
 import type { DataSplit } from '../../src/data/imageSet';
 import { detectionTask } from '../../src/tasks/detection';
 import { keypointsTask } from '../../src/tasks/keypoints';
-import type { Learner, ScoredBatch } from '../../src/tasks/learner';
-
-const maxDifference = (a: Float32Array, b: Float32Array): number => {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-};
-
-const expectSameScores = (a: ScoredBatch, b: ScoredBatch): void => {
-  expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
-  expect(maxDifference(a.predictedLoss, b.predictedLoss)).toBeLessThan(1e-4);
-  expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(1e-4);
-  expect(maxDifference(a.embeddings, b.embeddings)).toBeLessThan(1e-4);
-};
+import type { Learner } from '../../src/tasks/learner';
+import { expectSameScores, maxDifference } from '../support/sameScores';
 
 /** Scores with 2 threads equal scores with 1, before and after a fit; no tensor left, no fallback. */
 const checkParallelScoring = async <L>(make: (scoreThreads: number) => { learner: Learner<L>; truth: (id: number) => L }): Promise<void> => {
@@ -33,12 +20,12 @@ const checkParallelScoring = async <L>(make: (scoreThreads: number) => { learner
   const ids = Int32Array.from({ length: 300 }, (_, i) => (i * 37) % 300);
   try {
     const untrained = await parallel.learner.score(ids);
-    expectSameScores(untrained, await single.learner.score(ids));
+    expectSameScores(untrained, await single.learner.score(ids), 1e-4);
     const labeled = Array.from({ length: 32 }, (_, id) => [id, single.truth(id)] as const);
     await single.learner.fit(labeled, { epochs: 1, seed: 2 });
     await parallel.learner.fit(labeled, { epochs: 1, seed: 2 });
     const trained = await parallel.learner.score(ids);
-    expectSameScores(trained, await single.learner.score(ids));
+    expectSameScores(trained, await single.learner.score(ids), 1e-4);
     // the fit changed the scores: equal scores after it mean the workers got the new weights
     expect(maxDifference(trained.predictedLoss, untrained.predictedLoss)).toBeGreaterThan(1e-4);
     expect(tf.memory().numTensors).toBe(before);
