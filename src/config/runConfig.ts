@@ -75,7 +75,7 @@ export const TrainerOverrides = t.partial(
     stopLossGradientAfter: t.union([NonNegativeNumber, t.null]),
     warmStart: t.boolean,
     augment: t.boolean,
-    /** Data-parallel training threads (default 'auto': 2 on wasm for classification and keypoints). */
+    /** Data-parallel training threads (default 'auto': 2 on wasm, where every task here trains in a worker too; 1 elsewhere). */
     trainThreads: TrainThreads,
   },
   'TrainerOverrides',
