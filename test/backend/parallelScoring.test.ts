@@ -4,6 +4,7 @@ import { initBackend } from '../../src/backend';
 import { createClassificationLearner } from '../../src/tasks/classification';
 import { tinySplit } from '../tasks/tinySplit';
 import { expectSameScores, maxDifference } from '../support/sameScores';
+import { withWarnings } from '../support/warnings';
 
 describe('classification scoring on worker threads', () => {
   it('should score as the main thread does, before and after a fit (the threads get the new weights), leaving no tensor behind', async () => {
@@ -12,30 +13,28 @@ describe('classification scoring on worker threads', () => {
     const options = { data, model: 'small-cnn' as const, seed: 1, scoreBatchSize: 100, trainer: { augment: false, batchSize: 32 } };
     const single = createClassificationLearner({ ...options, scoreThreads: 1 });
     const parallel = createClassificationLearner({ ...options, scoreThreads: 2 });
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => void warnings.push(w.message);
-    process.on('warning', onWarning);
     const before = tf.memory().numTensors;
     // ids out of order and repeated, more than one batch per thread
     const ids = Int32Array.from({ length: 517 }, (_, i) => (i * 37) % 600);
     try {
-      expectSameScores(await parallel.score(ids), await single.score(ids), 1e-5);
-      const labeled = Array.from({ length: 64 }, (_, i) => [i, data.train.labels[i]] as const);
-      await single.fit(labeled, { epochs: 1, seed: 2 });
-      await parallel.fit(labeled, { epochs: 1, seed: 2 });
-      const after = await parallel.score(ids);
-      expectSameScores(after, await single.score(ids), 1e-5);
-      // the fit changed the scores, so equality above means the threads saw the new weights
-      const untrained = createClassificationLearner({ ...options, scoreThreads: 1 });
-      expect(maxDifference(after.predictedLoss, (await untrained.score(ids)).predictedLoss)).toBeGreaterThan(1e-4);
-      untrained.dispose();
-      // a call too small to split stays on the main thread and is still right
-      expectSameScores(await parallel.score(ids.subarray(0, 5)), await single.score(ids.subarray(0, 5)), 1e-5);
-      expect(tf.memory().numTensors).toBe(before);
+      const { warnings } = await withWarnings(async () => {
+        expectSameScores(await parallel.score(ids), await single.score(ids), 1e-5);
+        const labeled = Array.from({ length: 64 }, (_, i) => [i, data.train.labels[i]] as const);
+        await single.fit(labeled, { epochs: 1, seed: 2 });
+        await parallel.fit(labeled, { epochs: 1, seed: 2 });
+        const after = await parallel.score(ids);
+        expectSameScores(after, await single.score(ids), 1e-5);
+        // the fit changed the scores, so equality above means the threads saw the new weights
+        const untrained = createClassificationLearner({ ...options, scoreThreads: 1 });
+        expect(maxDifference(after.predictedLoss, (await untrained.score(ids)).predictedLoss)).toBeGreaterThan(1e-4);
+        untrained.dispose();
+        // a call too small to split stays on the main thread and is still right
+        expectSameScores(await parallel.score(ids.subarray(0, 5)), await single.score(ids.subarray(0, 5)), 1e-5);
+        expect(tf.memory().numTensors).toBe(before);
+      });
       // no fallback to the main thread happened
       expect(warnings.filter((w) => w.includes('worker threads failed'))).toEqual([]);
     } finally {
-      process.off('warning', onWarning);
       single.dispose();
       parallel.dispose();
     }

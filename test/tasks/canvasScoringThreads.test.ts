@@ -7,31 +7,30 @@ import { detectionTask } from '../../src/tasks/detection';
 import { keypointsTask } from '../../src/tasks/keypoints';
 import type { Learner } from '../../src/tasks/learner';
 import { expectSameScores, maxDifference } from '../support/sameScores';
+import { withWarnings } from '../support/warnings';
 
 /** Scores with 2 threads equal scores with 1, before and after a fit; no tensor left, no fallback. */
 const checkParallelScoring = async <L>(make: (scoreThreads: number) => { learner: Learner<L>; truth: (id: number) => L }): Promise<void> => {
   const single = make(1);
   const parallel = make(2);
-  const warnings: string[] = [];
-  const onWarning = (w: Error): void => void warnings.push(w.message);
-  process.on('warning', onWarning);
   const before = tf.memory().numTensors;
   // out of order, more than one batch per thread
   const ids = Int32Array.from({ length: 300 }, (_, i) => (i * 37) % 300);
   try {
-    const untrained = await parallel.learner.score(ids);
-    expectSameScores(untrained, await single.learner.score(ids), 1e-4);
-    const labeled = Array.from({ length: 32 }, (_, id) => [id, single.truth(id)] as const);
-    await single.learner.fit(labeled, { epochs: 1, seed: 2 });
-    await parallel.learner.fit(labeled, { epochs: 1, seed: 2 });
-    const trained = await parallel.learner.score(ids);
-    expectSameScores(trained, await single.learner.score(ids), 1e-4);
-    // the fit changed the scores: equal scores after it mean the workers got the new weights
-    expect(maxDifference(trained.predictedLoss, untrained.predictedLoss)).toBeGreaterThan(1e-4);
-    expect(tf.memory().numTensors).toBe(before);
+    const { warnings } = await withWarnings(async () => {
+      const untrained = await parallel.learner.score(ids);
+      expectSameScores(untrained, await single.learner.score(ids), 1e-4);
+      const labeled = Array.from({ length: 32 }, (_, id) => [id, single.truth(id)] as const);
+      await single.learner.fit(labeled, { epochs: 1, seed: 2 });
+      await parallel.learner.fit(labeled, { epochs: 1, seed: 2 });
+      const trained = await parallel.learner.score(ids);
+      expectSameScores(trained, await single.learner.score(ids), 1e-4);
+      // the fit changed the scores: equal scores after it mean the workers got the new weights
+      expect(maxDifference(trained.predictedLoss, untrained.predictedLoss)).toBeGreaterThan(1e-4);
+      expect(tf.memory().numTensors).toBe(before);
+    });
     expect(warnings.filter((w) => w.includes('worker threads failed'))).toEqual([]);
   } finally {
-    process.off('warning', onWarning);
     single.learner.dispose();
     parallel.learner.dispose();
   }

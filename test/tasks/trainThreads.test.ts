@@ -16,6 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../../src/inputError';
 import type { TappedNetwork } from '../../src/tasks/tappedNetwork';
 import { tinySplit } from './tinySplit';
+import { withWarnings } from '../support/warnings';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -39,21 +40,10 @@ const tinyTask = (batchSize: number): JointTask => {
 
 const glorot = (seed: number) => tfl.initializers.glorotUniform({ seed });
 
-/**
- * Runs `work` and gives back its result and the process warnings about a training worker that
- * failed (the trainer then falls back to one thread, which would make a two-thread test trivial).
- */
+/** `work`'s result and the warnings of a training worker that failed (the trainer then falls back to one thread). */
 const withWorkerWarnings = async <T>(work: () => Promise<T>): Promise<{ result: T; workerFailures: string[] }> => {
-  const warnings: string[] = [];
-  const onWarning = (w: Error): void => void warnings.push(w.message);
-  process.on('warning', onWarning);
-  try {
-    const result = await work();
-    await new Promise((resolve) => setImmediate(resolve));
-    return { result, workerFailures: warnings.filter((m) => m.includes('training worker failed')) };
-  } finally {
-    process.off('warning', onWarning);
-  }
+  const { result, warnings } = await withWarnings(work);
+  return { result, workerFailures: warnings.filter((m) => m.includes('training worker failed')) };
 };
 
 describe('data-parallel training (trainThreads 2)', () => {
