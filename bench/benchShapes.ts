@@ -59,3 +59,22 @@ export const medianPassMs = async (pass: () => unknown, steps: number, warmup = 
   }
   return median(times);
 };
+
+/**
+ * `reps` timings (ms) of each of two implementations, taken in alternating order (a b, b a, …)
+ * so that both see the same machine load.
+ */
+export const interleavedTimes = (a: () => number, b: () => number, reps: number): [number[], number[]] => {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    if (r % 2 === 0) {
+      ta.push(a());
+      tb.push(b());
+    } else {
+      tb.push(b());
+      ta.push(a());
+    }
+  }
+  return [ta, tb];
+};

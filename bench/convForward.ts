@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend';
 import { convGeometry } from '../src/backend/convGeometry';
 import { convForwardCalls, nativeConvForward, prefersNativeForward, stockForwardKernels } from '../src/backend/kernels/convForwardKernels';
-import { argValue, median, resnet18Shapes, smallCnnShapes, type ConvShape } from './benchShapes';
+import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes, type ConvShape } from './benchShapes';
 
 const small = (batch: number): ConvShape[] => smallCnnShapes(batch, ` b${batch}`);
 
@@ -100,17 +100,7 @@ const main = async (): Promise<void> => {
     time(runs.xnn);
     time(runs.c);
     if (convForwardCalls.count !== calls + 1) throw new Error('the C kernel did not run');
-    const xnn: number[] = [];
-    const c: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      if (r % 2 === 0) {
-        xnn.push(time(runs.xnn));
-        c.push(time(runs.c));
-      } else {
-        c.push(time(runs.c));
-        xnn.push(time(runs.xnn));
-      }
-    }
+    const [xnn, c] = interleavedTimes(() => time(runs.xnn), () => time(runs.c), reps);
     const xMs = median(xnn);
     const cMs = median(c);
     const dims = `${shape.x.join('×')} → ${[n, g.outHeight, g.outWidth, shape.co].join('×')}`;

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGradient, conv2dInputGradient, initBackend } from '../src/backend';
 import { convGradCalls } from '../src/backend/kernels/convGradKernels';
-import { argValue, median, resnet18Shapes, smallCnnShapes } from './benchShapes';
+import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes } from './benchShapes';
 
 
 /** Milliseconds of one synchronous call (wasm kernels run synchronously), its result disposed. */
@@ -56,17 +56,7 @@ const main = async (): Promise<void> => {
       timeOnce(impl.old);
       timeOnce(impl.new);
       if (convGradCalls.filter + convGradCalls.input !== calls + 1) throw new Error('the C kernel did not run');
-      const old: number[] = [];
-      const now: number[] = [];
-      for (let r = 0; r < reps; r++) {
-        if (r % 2 === 0) {
-          old.push(timeOnce(impl.old));
-          now.push(timeOnce(impl.new));
-        } else {
-          now.push(timeOnce(impl.new));
-          old.push(timeOnce(impl.old));
-        }
-      }
+      const [old, now] = interleavedTimes(() => timeOnce(impl.old), () => timeOnce(impl.new), reps);
       const oldMs = median(old);
       const newMs = median(now);
       const dims = `${shape.x.join('×')} → ${[n, oh, ow, shape.co].join('×')}`;
