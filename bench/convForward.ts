@@ -12,10 +12,10 @@
  * (`prefersNativeForward`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
-import { convGeometry } from '../src/backend/convGeometry';
-import { convForwardCalls, nativeConvForward, prefersNativeForward, stockForwardKernels } from '../src/backend/kernels/convForwardKernels';
-import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes, type ConvShape } from './benchShapes';
+import { initBackend } from '../src/backend/index.ts';
+import { convGeometry } from '../src/backend/convGeometry.ts';
+import { convForwardCalls, nativeConvForward, prefersNativeForward, stockForwardKernels } from '../src/backend/kernels/convForwardKernels.ts';
+import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes, type ConvShape } from './benchShapes.ts';
 
 const small = (batch: number): ConvShape[] => smallCnnShapes(batch, ` b${batch}`);
 

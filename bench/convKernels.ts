@@ -8,9 +8,9 @@
  * GMAC/s counts the forward convolution's multiply-adds, N·OH·OW·KH·KW·CI·CO, for both.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dFilterGradient, conv2dInputGradient, initBackend } from '../src/backend';
-import { convGradCalls } from '../src/backend/kernels/convGradKernels';
-import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes } from './benchShapes';
+import { conv2dFilterGradient, conv2dInputGradient, initBackend } from '../src/backend/index.ts';
+import { convGradCalls } from '../src/backend/kernels/convGradKernels.ts';
+import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes } from './benchShapes.ts';
 
 
 /** Milliseconds of one synchronous call (wasm kernels run synchronously), its result disposed. */

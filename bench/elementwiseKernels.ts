@@ -12,12 +12,12 @@
  * tfjs ops): median and minimum wall time of each, in one process.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/backend';
-import { batchNormTrainingKernels, reluGradKernelName, reluGradKernels } from '../src/backend/kernels/elementwiseKernels';
-import { buildSmallCnn, JointModel } from '../src/tasks';
-import { jointStep } from './jointStep';
-import { median } from './benchShapes';
-import { batchNormTraining } from '../src/tasks/batchNorm';
+import { initBackend } from '../src/backend/index.ts';
+import { batchNormTrainingKernels, reluGradKernelName, reluGradKernels } from '../src/backend/kernels/elementwiseKernels.ts';
+import { buildSmallCnn, JointModel } from '../src/tasks/index.ts';
+import { jointStep } from './jointStep.ts';
+import { median } from './benchShapes.ts';
+import { batchNormTraining } from '../src/tasks/batchNorm.ts';
 
 
 const time = (f: () => tf.TensorContainer): number => {

@@ -4,8 +4,8 @@
  * ll4al's SGD with momentum, all inside one tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropyPerSample, type JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks';
-import { fillSyntheticPixels } from './syntheticImages';
+import { crossEntropyPerSample, type JointModel, marginRankingLossTensor, SgdMomentum } from '../src/tasks/index.ts';
+import { fillSyntheticPixels } from './syntheticImages.ts';
 
 export interface JointStep {
   /** Runs one step (forward, backward, optimizer update). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { JointModel } from '../src/tasks';
-import { fillSyntheticPixels } from './syntheticImages';
+import type { JointModel } from '../src/tasks/index.ts';
+import { fillSyntheticPixels } from './syntheticImages.ts';
 
 /** Scoring a pool streamed in chunks: speed and memory. */
 export interface PoolFigures {

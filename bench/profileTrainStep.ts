@@ -4,10 +4,10 @@
  * tf.profile. Nested kernels (those ll4al's gradient kernels run) are listed too, so times overlap.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendRequest } from '../src/backend';
-import { buildSmallCnn, JointModel } from '../src/tasks';
-import { jointStep } from './jointStep';
-import { fillSyntheticPixels } from './syntheticImages';
+import { initBackend, type BackendRequest } from '../src/backend/index.ts';
+import { buildSmallCnn, JointModel } from '../src/tasks/index.ts';
+import { jointStep } from './jointStep.ts';
+import { fillSyntheticPixels } from './syntheticImages.ts';
 
 const summarize = (kernels: ReadonlyArray<{ name: string; kernelTimeMs: unknown; inputShapes: unknown }>, top: number): void => {
   const byKernel = new Map<string, { ms: number; n: number }>();

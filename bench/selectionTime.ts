@@ -1,7 +1,7 @@
-import * as E from 'fp-ts/Either';
-import { kCenterGreedy, topK } from '../src/ops';
-import { directKCenterGreedy } from './directKCenter';
-import { fillSyntheticPixels } from './syntheticImages';
+import * as E from 'fp-ts/lib/Either.js';
+import { kCenterGreedy, topK } from '../src/ops/index.ts';
+import { directKCenterGreedy } from './directKCenter.ts';
+import { fillSyntheticPixels } from './syntheticImages.ts';
 
 /** Time of the selection stage over one pool of candidates. */
 export interface SelectionFigures {

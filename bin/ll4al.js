@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so the package needs no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The ll4al command line, as built into dist/ by `npm run build` (run on `npm install`).
+await import('../dist/cli/main.js');

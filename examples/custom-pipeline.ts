@@ -13,12 +13,12 @@
  */
 import { parseArgs } from 'node:util';
 import { last, lastValueFrom, of } from 'rxjs';
-import { initBackend } from '../src/backend';
-import { loadDataset, subsetOf } from '../src/data';
-import { InputError } from '../src/inputError';
-import { deriveSeed, sampleWithoutReplacement } from '../src/ops';
-import { callbackOracle } from '../src/oracles';
-import { memoryJournal } from '../src/store';
+import { initBackend } from '../src/backend/index.ts';
+import { loadDataset, subsetOf } from '../src/data/index.ts';
+import { InputError } from '../src/inputError.ts';
+import { deriveSeed, sampleWithoutReplacement } from '../src/ops/index.ts';
+import { callbackOracle } from '../src/oracles/index.ts';
+import { memoryJournal } from '../src/store/index.ts';
 import {
   byScore,
   createPoolState,
@@ -35,8 +35,8 @@ import {
   takeTopK,
   type PoolState,
   type Selection,
-} from '../src/streams';
-import { createClassificationLearner } from '../src/tasks';
+} from '../src/streams/index.ts';
+import { createClassificationLearner } from '../src/tasks/index.ts';
 
 const { values: flags } = parseArgs({
   options: {

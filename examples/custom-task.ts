@@ -22,12 +22,12 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { initBackend } from '../src/backend';
-import { loadDataset, toBatch } from '../src/data';
-import type { ImageSet } from '../src/data/imageSet';
-import { InputError } from '../src/inputError';
-import { deriveSeed, rankingAccuracy } from '../src/ops';
-import { JointModel, resolveTrainerConfig, SeededInitializers, trainJoint, type JointTask, type TappedNetwork } from '../src/tasks';
+import { initBackend } from '../src/backend/index.ts';
+import { loadDataset, toBatch } from '../src/data/index.ts';
+import type { ImageSet } from '../src/data/imageSet.ts';
+import { InputError } from '../src/inputError.ts';
+import { deriveSeed, rankingAccuracy } from '../src/ops/index.ts';
+import { JointModel, resolveTrainerConfig, SeededInitializers, trainJoint, type JointTask, type TappedNetwork } from '../src/tasks/index.ts';
 
 const { values: flags } = parseArgs({
   options: {

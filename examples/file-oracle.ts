@@ -20,14 +20,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
-import { initBackend } from '../src/backend';
-import { loadDataset, subsetOf } from '../src/data';
-import type { ImageSet } from '../src/data/imageSet';
-import { InputError } from '../src/inputError';
-import { fileOracle, type Oracle } from '../src/oracles';
-import { openFileJournal, readJournal } from '../src/store';
-import { activeLearning } from '../src/streams';
-import { createClassificationLearner } from '../src/tasks';
+import { initBackend } from '../src/backend/index.ts';
+import { loadDataset, subsetOf } from '../src/data/index.ts';
+import type { ImageSet } from '../src/data/imageSet.ts';
+import { InputError } from '../src/inputError.ts';
+import { fileOracle, type Oracle } from '../src/oracles/index.ts';
+import { openFileJournal, readJournal } from '../src/store/index.ts';
+import { activeLearning } from '../src/streams/index.ts';
+import { createClassificationLearner } from '../src/tasks/index.ts';
 
 const { values: flags } = parseArgs({
   options: {

@@ -10,9 +10,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readIdxPair, writeIdx } from '../src/data/idx';
-import { EMBEDDED_DATA_DIR, IDX_FILES } from '../src/data/load';
-import { EMBEDDED_PER_CLASS, embeddedIds } from '../src/data/embeddedSubset';
+import { readIdxPair, writeIdx } from '../src/data/idx.ts';
+import { EMBEDDED_DATA_DIR, IDX_FILES } from '../src/data/load.ts';
+import { EMBEDDED_PER_CLASS, embeddedIds } from '../src/data/embeddedSubset.ts';
 
 const SOURCE_DIR = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
 

@@ -11,13 +11,13 @@
  * - `store`: the run directory, the append-only label journal, results and locks.
  * - `data`, `backend`, `config`, `report`: data sets, tfjs backends, run configs, reports.
  */
-export * from './inputError';
-export * from './ops';
-export * from './data';
-export * from './backend';
-export * from './tasks';
-export * from './streams';
-export * from './oracles';
-export * from './store';
-export * from './config';
-export * from './report';
+export * from './inputError.ts';
+export * from './ops/index.ts';
+export * from './data/index.ts';
+export * from './backend/index.ts';
+export * from './tasks/index.ts';
+export * from './streams/index.ts';
+export * from './oracles/index.ts';
+export * from './store/index.ts';
+export * from './config/index.ts';
+export * from './report/index.ts';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor } from './kernelTensors';
+import { asTensor } from './kernelTensors.ts';
 
 /**
  * Makes a `FusedBatchNorm` kernel for wasm that computes the normalisation as one XNNPACK

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, spatialWindow, type ConvPad } from './convGeometry';
-import { asTensor, pairOf } from './kernelTensors';
-import { nativeFilterGradient } from './kernels/convGradKernels';
+import { convGeometry, spatialWindow, type ConvPad } from './convGeometry.ts';
+import { asTensor, pairOf } from './kernelTensors.ts';
+import { nativeFilterGradient } from './kernels/convGradKernels.ts';
 
 /** Attributes of the Conv2DBackpropFilter kernel; `dilations` is an ll4al extension (default 1). */
 export interface FilterGradientAttrs {

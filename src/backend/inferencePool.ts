@@ -2,8 +2,8 @@ import type { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { BackendRequest } from './initBackend';
-import { spawnWorker } from './spawnWorker';
+import type { BackendRequest } from './initBackend.ts';
+import { spawnWorker } from './spawnWorker.ts';
 
 /** Inference on worker threads, one model copy per thread. */
 export interface InferencePool {

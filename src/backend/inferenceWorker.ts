@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend, type BackendRequest } from './initBackend';
+import { initBackend, type BackendRequest } from './initBackend.ts';
 
 interface WorkerInit {
   readonly backend: BackendRequest;

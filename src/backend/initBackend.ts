@@ -3,8 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // tfjs-layers registers every op's gradient when it loads; ll4al's own gradients override some after it.
 import '@tensorflow/tfjs-layers';
-import { InputError } from '../inputError';
-import { registerWasmKernels } from './registerWasmKernels';
+import { InputError } from '../inputError.ts';
+import { registerWasmKernels } from './registerWasmKernels.ts';
 
 /** A backend the user may ask for: native TensorFlow, embedded wasm, or pure-JS cpu. */
 export type BackendRequest = 'tensorflow' | 'wasm' | 'cpu';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { asTensor } from './kernelTensors';
-import { axisBlock } from './axisBlock';
+import { asTensor } from './kernelTensors.ts';
+import { axisBlock } from './axisBlock.ts';
 
 /**
  * Makes a `Sum` or `Mean` kernel for wasm that avoids wasm's transpose-then-reduce when the

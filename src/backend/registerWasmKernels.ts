@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedBatchNormGradConfig } from './batchNormGradient';
-import { batchNormKernel } from './batchNormKernel';
-import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter';
-import { conv2dBackpropInputKernel } from './conv2dBackpropInput';
-import { explicitSamePaddingKernel } from './explicitSamePadding';
-import { nativeForwardKernel } from './kernels/convForwardKernels';
-import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels';
-import { meanGradConfig, sumGradConfig } from './reductionGradients';
-import { sharedCastKernel, sharedIdentityKernel } from './sharedDataKernels';
-import { blockReductionKernel } from './reductionKernels';
+import { fusedBatchNormGradConfig } from './batchNormGradient.ts';
+import { batchNormKernel } from './batchNormKernel.ts';
+import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.ts';
+import { conv2dBackpropInputKernel } from './conv2dBackpropInput.ts';
+import { explicitSamePaddingKernel } from './explicitSamePadding.ts';
+import { nativeForwardKernel } from './kernels/convForwardKernels.ts';
+import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels.ts';
+import { meanGradConfig, sumGradConfig } from './reductionGradients.ts';
+import { sharedCastKernel, sharedIdentityKernel } from './sharedDataKernels.ts';
+import { blockReductionKernel } from './reductionKernels.ts';
 
 /** A kernel ll4al registers for wasm, made from the stock kernel it replaces (if any). */
 export interface WasmKernelPatch {

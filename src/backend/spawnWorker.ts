@@ -14,6 +14,18 @@ const tsxEsmApiUrl = (): string => {
 };
 
 /**
+ * The Node flags a child process needs to run the module next to `base` the way `base` runs:
+ * none for the built package (`.js`), tsx's loader for sources (`.ts`, a development checkout).
+ * @param base - `import.meta.url` of the calling module
+ */
+export const childLoaderArgs = (base: string): string[] => {
+  if (!base.endsWith('.ts')) return [];
+  const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const manifest = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, unknown> };
+  return ['--import', pathToFileURL(path.join(path.dirname(manifestPath), manifest.exports['.'] as string)).href];
+};
+
+/**
  * Starts a worker thread on the module `name` (without extension) next to `base`, and resolves
  * once it posts its first message (its "ready"). Under tsx (sources run as .ts) the thread
  * registers tsx's loader before importing the module.

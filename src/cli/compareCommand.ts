@@ -12,20 +12,21 @@ import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { childLoaderArgs } from '../backend/spawnWorker.ts';
 import type { Command } from 'commander';
-import * as E from 'fp-ts/Either';
-import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../config/presets';
-import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig';
-import { InputError } from '../inputError';
-import { checkTaskStrategy } from './taskSetup';
-import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags } from './runFlags';
-import { deriveSeed } from '../ops/random';
-import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport';
-import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults';
-import type { ReportFiles } from '../report/comparisonReport';
-import { strategyNames } from '../streams/strategies';
-import { chooseProgressMode, createProgress, type Progress } from './progress';
-import { describeFiles } from './reportCommand';
+import * as E from 'fp-ts/lib/Either.js';
+import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../config/presets.ts';
+import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig.ts';
+import { InputError } from '../inputError.ts';
+import { checkTaskStrategy } from './taskSetup.ts';
+import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags } from './runFlags.ts';
+import { deriveSeed } from '../ops/random.ts';
+import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport.ts';
+import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults.ts';
+import type { ReportFiles } from '../report/comparisonReport.ts';
+import { strategyNames } from '../streams/strategies.ts';
+import { chooseProgressMode, createProgress, type Progress } from './progress.ts';
+import { describeFiles } from './reportCommand.ts';
 
 /** Flags of `ll4al compare` as commander gives them (strings and booleans). */
 export type CompareFlags = Readonly<Record<string, string | boolean | undefined>>;
@@ -117,7 +118,8 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
 /** The id of a run in progress and messages: "learning-loss/trial-2". */
 export const runId = (run: Pick<PlannedRun, 'strategy' | 'trial'>): string => `${run.strategy}/trial-${run.trial}`;
 
-const cliEntry = fileURLToPath(new URL('../../bin/ll4al.js', import.meta.url));
+/** This CLI's entry as a child process runs it: the built main.js, or main.ts through tsx in a checkout. */
+const cliArgs = (): string[] => [...childLoaderArgs(import.meta.url), fileURLToPath(new URL(`./main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url))];
 
 /** The error of a failed child: its last `ll4al: …` line on stderr, else its exit. */
 const childError = (stderr: string, code: number | null, signal: NodeJS.Signals | null): string => {
@@ -145,7 +147,7 @@ class RunFailure extends Error {
  */
 const launch = (configFile: string, run: PlannedRun, progress: Progress): { child: ChildProcess; done: Promise<void> } => {
   const id = runId(run);
-  const args = [cliEntry, 'run', '--config', configFile, '--strategy', run.strategy, '--seed', String(run.seed), '--out', run.dir, '--json'];
+  const args = [...cliArgs(), 'run', '--config', configFile, '--strategy', run.strategy, '--seed', String(run.seed), '--out', run.dir, '--json'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');

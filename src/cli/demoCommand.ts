@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { presets } from '../config/presets';
-import { executeComparison, planComparison, printOutcome, withRunFlags, type CompareFlags } from './compareCommand';
-import { chooseProgressMode, createProgress } from './progress';
+import { presets } from '../config/presets.ts';
+import { executeComparison, planComparison, printOutcome, withRunFlags, type CompareFlags } from './compareCommand.ts';
+import { chooseProgressMode, createProgress } from './progress.ts';
 
 /**
  * The demo's directory when none is given: runs/demo, or runs/demo-2, -3, … when an earlier

@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { initBackend } from '../backend';
-import { JointModel } from '../tasks/jointModel';
-import { LossPredictionModule } from '../tasks/lossPredictionModule';
-import { buildClassificationNetwork, defaultInputOf, parseClassificationModel } from '../tasks/targetNetworks';
+import { initBackend } from '../backend/index.ts';
+import { JointModel } from '../tasks/jointModel.ts';
+import { LossPredictionModule } from '../tasks/lossPredictionModule.ts';
+import { buildClassificationNetwork, defaultInputOf, parseClassificationModel } from '../tasks/targetNetworks.ts';
 
 /** One row of a model summary. */
 export interface LayerSummary {

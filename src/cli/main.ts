@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 const COMMANDS = ['run', 'resume', 'compare', 'report', 'demo', 'inspect'] as const;
 
@@ -22,7 +22,8 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const name of COMMANDS) {
-    const url = new URL(`./${name}Command.ts`, import.meta.url);
+    // Sources run as .ts (tsx, vitest), the package as built .js.
+    const url = new URL(`./${name}Command${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
     if (!existsSync(url)) continue;
     const module = (await import(url.href)) as { register: (p: Command) => void };
     module.register(program);

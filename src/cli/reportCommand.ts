@@ -5,8 +5,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readComparisonResults } from '../report/readComparisonResults';
-import { writeReport, type ReportFiles } from '../report/comparisonReport';
+import { readComparisonResults } from '../report/readComparisonResults.ts';
+import { writeReport, type ReportFiles } from '../report/comparisonReport.ts';
 
 /** Options of `ll4al report`. */
 export interface ReportOptions {

@@ -6,12 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { decodeRunConfig } from '../config/runConfig';
-import { InputError } from '../inputError';
-import { readResults } from '../store/resultsFile';
-import { runPaths } from '../store/runDirectory';
-import { acquireRunLock } from '../store/runLock';
-import { executeRun } from './runCommand';
+import { decodeRunConfig } from '../config/runConfig.ts';
+import { InputError } from '../inputError.ts';
+import { readResults } from '../store/resultsFile.ts';
+import { runPaths } from '../store/runDirectory.ts';
+import { acquireRunLock } from '../store/runLock.ts';
+import { executeRun } from './runCommand.ts';
 
 /**
  * Resumes the run in `dir`.

@@ -7,25 +7,25 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Subscription } from 'rxjs';
-import { initBackend, type BackendRequest } from '../backend/initBackend';
-import { resolveTrainThreads } from '../tasks/trainer';
-import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig';
-import { layerRunInputs, presetNames, resolvePreset } from '../config/presets';
-import { loadDataset, type DatasetSpec } from '../data/load';
-import { InputError } from '../inputError';
-import { deriveSeed } from '../ops/random';
-import { fileOracle } from '../oracles/fileOracle';
-import type { Oracle } from '../oracles/oracle';
-import { simulatedOracle } from '../oracles/simulatedOracle';
-import { openFileJournal, readJournal, repairJournalTail } from '../store/labelJournal';
-import { readResults, writeResults } from '../store/resultsFile';
-import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory';
-import { acquireRunLock } from '../store/runLock';
-import { activeLearning, type RestoredRun } from '../streams/activeLearning';
-import type { AlEvent, CycleRow } from '../streams/events';
-import { strategies, strategyNames } from '../streams/strategies';
-import { checkTaskStrategy, setupTask } from './taskSetup';
-import { readConfigFile, runInputFromFlags } from './runFlags';
+import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
+import { resolveTrainThreads } from '../tasks/trainer.ts';
+import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig.ts';
+import { layerRunInputs, presetNames, resolvePreset } from '../config/presets.ts';
+import { loadDataset, type DatasetSpec } from '../data/load.ts';
+import { InputError } from '../inputError.ts';
+import { deriveSeed } from '../ops/random.ts';
+import { fileOracle } from '../oracles/fileOracle.ts';
+import type { Oracle } from '../oracles/oracle.ts';
+import { simulatedOracle } from '../oracles/simulatedOracle.ts';
+import { openFileJournal, readJournal, repairJournalTail } from '../store/labelJournal.ts';
+import { readResults, writeResults } from '../store/resultsFile.ts';
+import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory.ts';
+import { acquireRunLock } from '../store/runLock.ts';
+import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
+import type { AlEvent, CycleRow } from '../streams/events.ts';
+import { strategies, strategyNames } from '../streams/strategies.ts';
+import { checkTaskStrategy, setupTask } from './taskSetup.ts';
+import { readConfigFile, runInputFromFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {

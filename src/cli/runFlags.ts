@@ -3,7 +3,7 @@
  * flags, how a flag's text becomes a value, and how a `--config FILE.json` is read.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 /** Options as commander gives them (camel-cased names, strings or booleans). */
 export type CommandFlags = Readonly<Record<string, string | boolean | undefined>>;

@@ -4,14 +4,14 @@
  * scale) and detection (its SSD experiment, at CPU scale) share the pipeline, the loss module
  * and the trainer; what differs is here.
  */
-import type { RunConfig } from '../config/runConfig';
-import type { DataSplit } from '../data/imageSet';
-import { InputError } from '../inputError';
-import { deriveSeed } from '../ops/random';
-import { createClassificationLearner } from '../tasks/classification';
-import { detectionTask } from '../tasks/detection';
-import { keypointsTask } from '../tasks/keypoints';
-import type { Learner } from '../tasks/learner';
+import type { RunConfig } from '../config/runConfig.ts';
+import type { DataSplit } from '../data/imageSet.ts';
+import { InputError } from '../inputError.ts';
+import { deriveSeed } from '../ops/random.ts';
+import { createClassificationLearner } from '../tasks/classification.ts';
+import { detectionTask } from '../tasks/detection/index.ts';
+import { keypointsTask } from '../tasks/keypoints/index.ts';
+import type { Learner } from '../tasks/learner.ts';
 
 /** What a run needs of its task. */
 export interface TaskSetup {

@@ -11,5 +11,5 @@ export {
   checkRunConfigAgainstPool,
   flagOf,
   type RunConfigInput,
-} from './runConfig';
-export * from './presets';
+} from './runConfig.ts';
+export * from './presets.ts';

@@ -3,8 +3,8 @@
  * and number of trials) that `--preset NAME` starts from. Precedence, lowest first: the run
  * defaults, the preset, `--config FILE.json`, then the flags.
  */
-import { InputError } from '../inputError';
-import { RunConfig, type RunConfigInput } from './runConfig';
+import { InputError } from '../inputError.ts';
+import { RunConfig, type RunConfigInput } from './runConfig.ts';
 
 /** A preset's run fields: any subset of RunConfig's (the trainer's recipe included). */
 export type PresetRunInput = RunConfigInput;

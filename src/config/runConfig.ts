@@ -5,9 +5,9 @@
  * field and the value.
  */
 import { existsSync, statSync } from 'node:fs';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 interface PositiveIntBrand {
   readonly PositiveInt: unique symbol;

@@ -1,6 +1,6 @@
-import { deriveSeed } from '../ops/random';
-import type { ChannelStats } from './normalize';
-import type { DataSplit, ImageSet } from './imageSet';
+import { deriveSeed } from '../ops/random.ts';
+import type { ChannelStats } from './normalize.ts';
+import type { DataSplit, ImageSet } from './imageSet.ts';
 
 /** What every canvas maker (keypoints, detection) takes besides its own options. */
 export interface CanvasMakerOptions {

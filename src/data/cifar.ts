@@ -6,8 +6,8 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../inputError';
-import { readFileBytes } from './idx';
+import { InputError } from '../inputError.ts';
+import { readFileBytes } from './idx.ts';
 
 /** Image side, channels, pixel bytes and record bytes of CIFAR-10. */
 export const CIFAR_SIDE = 32;

@@ -7,11 +7,11 @@
  * (row i, column j) covers [j, j+1) × [i, i+1), so a box [x1, y1, x2, y2] has x1/y1 the first
  * lit column/row and x2/y2 one past the last.
  */
-import { canvasSplit } from './canvasSplit';
-import { InputError } from '../inputError';
-import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random';
-import type { DataSplit, ImageSet } from './imageSet';
-import { channelStats, type ChannelStats } from './normalize';
+import { canvasSplit } from './canvasSplit.ts';
+import { InputError } from '../inputError.ts';
+import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random.ts';
+import type { DataSplit, ImageSet } from './imageSet.ts';
+import { channelStats, type ChannelStats } from './normalize.ts';
 
 /**
  * Canvases with their boxes. As an ImageSet (normalise and batch it with `toBatch`) whose

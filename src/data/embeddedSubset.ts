@@ -3,8 +3,8 @@
  * training and 200 test items per class, from one fixed seed. scripts/make-embedded-data.ts
  * writes them; a test checks the committed files against a fresh draw.
  */
-import { deriveSeed, Rng } from '../ops/random';
-import { stratifiedIds } from './subset';
+import { deriveSeed, Rng } from '../ops/random.ts';
+import { stratifiedIds } from './subset.ts';
 
 /** The seed every draw of the embedded subset derives from. */
 export const EMBEDDED_SEED = 20190601;

@@ -11,7 +11,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzip, gzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 const gunzipAsync = promisify(gunzip);
 

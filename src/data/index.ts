@@ -1,5 +1,5 @@
 /** Datasets as raw-byte image sets: readers, the embedded default, normalisation and batching. */
-export type { Augmentation, DataSplit, ImageSet } from './imageSet';
+export type { Augmentation, DataSplit, ImageSet } from './imageSet.ts';
 export {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
@@ -14,7 +14,7 @@ export {
   type IdxContent,
   type IdxImageExpectation,
   type IdxImages,
-} from './idx';
+} from './idx.ts';
 export {
   CIFAR10_CLASS_NAMES,
   CIFAR10_META_FILE,
@@ -27,9 +27,9 @@ export {
   readCifarBatch,
   writeCifarBatch,
   type CifarBatch,
-} from './cifar';
-export { channelStats, normalizationTable, toAugmentedBatch, toBatch, type ChannelStats } from './normalize';
-export { stratifiedIds, subsetOf } from './subset';
+} from './cifar.ts';
+export { channelStats, normalizationTable, toAugmentedBatch, toBatch, type ChannelStats } from './normalize.ts';
+export { stratifiedIds, subsetOf } from './subset.ts';
 export {
   DEFAULT_AUGMENTATION,
   EMBEDDED_DATA_DIR,
@@ -41,8 +41,8 @@ export {
   loadDataset,
   type DatasetKind,
   type DatasetSpec,
-} from './load';
-export { EMBEDDED_PER_CLASS, EMBEDDED_SEED, embeddedIds } from './embeddedSubset';
+} from './load.ts';
+export { EMBEDDED_PER_CLASS, EMBEDDED_SEED, embeddedIds } from './embeddedSubset.ts';
 export {
   KEYPOINT_NAMES,
   KEYPOINTS_PER_ITEM,
@@ -51,4 +51,4 @@ export {
   makeKeypointCanvases,
   type KeypointCanvasOptions,
   type KeypointSet,
-} from './keypointCanvas';
+} from './keypointCanvas.ts';

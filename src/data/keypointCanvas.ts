@@ -7,11 +7,11 @@
  * pixel (row i, column j) covers [j, j+1) × [i, i+1), so a box's left/top edges are the first
  * lit column/row and its right/bottom edges one past the last.
  */
-import { canvasSplit } from './canvasSplit';
-import { InputError } from '../inputError';
-import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random';
-import type { DataSplit, ImageSet } from './imageSet';
-import { channelStats, type ChannelStats } from './normalize';
+import { canvasSplit } from './canvasSplit.ts';
+import { InputError } from '../inputError.ts';
+import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random.ts';
+import type { DataSplit, ImageSet } from './imageSet.ts';
+import { channelStats, type ChannelStats } from './normalize.ts';
 
 /** The 5 keypoints of a canvas, in the order of {@link KeypointSet.keypoints}. */
 export const KEYPOINT_NAMES: ReadonlyArray<string> = ['top-left', 'top-right', 'bottom-right', 'bottom-left', 'centre'];

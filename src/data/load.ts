@@ -6,11 +6,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../inputError';
-import { CIFAR10_CLASS_NAMES, CIFAR_CHANNELS, CIFAR_SIDE, readCifar10 } from './cifar';
-import { readIdxPair } from './idx';
-import type { Augmentation, DataSplit, ImageSet } from './imageSet';
-import { channelStats, type ChannelStats } from './normalize';
+import { InputError } from '../inputError.ts';
+import { CIFAR10_CLASS_NAMES, CIFAR_CHANNELS, CIFAR_SIDE, readCifar10 } from './cifar.ts';
+import { readIdxPair } from './idx.ts';
+import type { Augmentation, DataSplit, ImageSet } from './imageSet.ts';
+import { channelStats, type ChannelStats } from './normalize.ts';
 
 /** What to load. `dir` is a folder the user named (`--data DIR`). */
 export type DatasetSpec =

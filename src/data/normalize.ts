@@ -6,7 +6,7 @@
  * channel, so a batch costs one table look-up per byte and no allocation when an output buffer
  * is passed in.
  */
-import type { Augmentation, ImageSet } from './imageSet';
+import type { Augmentation, ImageSet } from './imageSet.ts';
 
 /** Per-channel mean and (population) standard deviation of pixel/255. */
 export interface ChannelStats {

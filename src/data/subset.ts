@@ -2,8 +2,8 @@
  * Picking items out of an image set: a stratified, seeded choice of ids, and the set of the
  * chosen items. The embedded dataset is made this way; a caller may use it to shrink any set.
  */
-import { InputError } from '../inputError';
-import type { ImageSet } from './imageSet';
+import { InputError } from '../inputError.ts';
+import type { ImageSet } from './imageSet.ts';
 
 /**
  * Chooses `perClass` ids of every class at random (a seeded partial Fisher–Yates shuffle per

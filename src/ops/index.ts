@@ -3,17 +3,17 @@
  * in, values out; fp-ts `Either` where a result can be invalid or undefined. These are the
  * definitions the tensor code is tested against.
  */
-export { splitPairs, pairItems, type Pair } from './pairs';
-export { checkPairedValues, finiteValues, orderedValues, type ValuePolicy } from './pairedValues';
+export { splitPairs, pairItems, type Pair } from './pairs.ts';
+export { checkPairedValues, finiteValues, orderedValues, type ValuePolicy } from './pairedValues.ts';
 export {
   rankingIndicator,
   pairRankingLosses,
   marginRankingLoss,
   marginRankingLossGradient,
   mseLoss,
-} from './rankingLoss';
-export { rankingAccuracy, pairedRankingAccuracy } from './rankingAccuracy';
-export { scoreOrd, checkCount, topKBy, topK } from './topK';
+} from './rankingLoss.ts';
+export { rankingAccuracy, pairedRankingAccuracy } from './rankingAccuracy.ts';
+export { scoreOrd, checkCount, topKBy, topK } from './topK.ts';
 export {
   entropy,
   margin,
@@ -23,6 +23,6 @@ export {
   marginScores,
   leastConfidenceScores,
   type ProbabilityScorer,
-} from './uncertainty';
-export { kCenterGreedy, type CoreSetInput } from './kCenterGreedy';
-export { Rng, deriveSeed, sampleWithoutReplacement, randomSubset, shuffle } from './random';
+} from './uncertainty.ts';
+export { kCenterGreedy, type CoreSetInput } from './kCenterGreedy.ts';
+export { Rng, deriveSeed, sampleWithoutReplacement, randomSubset, shuffle } from './random.ts';

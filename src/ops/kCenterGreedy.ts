@@ -1,6 +1,6 @@
-import * as E from 'fp-ts/Either';
-import { checkCount } from './topK';
-import { dotKernel, type DotKernel } from './dotKernel';
+import * as E from 'fp-ts/lib/Either.js';
+import { checkCount } from './topK.ts';
+import { dotKernel, type DotKernel } from './dotKernel.ts';
 
 /** Row-major embeddings (one row per pool item) and the rows already labeled. */
 export interface CoreSetInput {

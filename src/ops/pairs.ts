@@ -1,4 +1,4 @@
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 /** Two batch positions compared by the ranking loss: `[i, j]` with i < j. */
 export type Pair = readonly [i: number, j: number];

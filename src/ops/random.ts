@@ -1,8 +1,8 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
-import { InputError } from '../inputError';
-import { checkCount } from './topK';
+import { InputError } from '../inputError.ts';
+import { checkCount } from './topK.ts';
 
 /**
  * Seeded random numbers. Every random choice of a run flows from one user seed: stages,

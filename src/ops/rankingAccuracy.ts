@@ -1,7 +1,7 @@
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
-import { checkPairedValues, orderedValues } from './pairedValues';
-import { splitPairs } from './pairs';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { checkPairedValues, orderedValues } from './pairedValues.ts';
+import { splitPairs } from './pairs.ts';
 
 /**
  * Tie policy shared by both accuracies: a pair whose TRUE losses are equal has no order to

@@ -1,8 +1,8 @@
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
-import { InputError } from '../inputError';
-import { checkPairedValues, finiteValues } from './pairedValues';
-import { splitPairs } from './pairs';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { InputError } from '../inputError.ts';
+import { checkPairedValues, finiteValues } from './pairedValues.ts';
+import { splitPairs } from './pairs.ts';
 
 /**
  * The sign the paper's ranking loss expects for a pair: +1 when the first true loss is

@@ -1,6 +1,6 @@
-import * as N from 'fp-ts/number';
-import * as ORD from 'fp-ts/Ord';
-import { InputError } from '../inputError';
+import * as N from 'fp-ts/lib/number.js';
+import * as ORD from 'fp-ts/lib/Ord.js';
+import { InputError } from '../inputError.ts';
 
 /**
  * Scores ordered ascending with NaN below every number (below −Infinity too); NaN equals

@@ -1,4 +1,4 @@
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 
 /**
  * Uncertainty scorers from class probabilities. Convention, for every scorer here: HIGHER

@@ -1,5 +1,5 @@
 import { catchError, from, map, mergeMap, of, type Observable, type ObservableInput } from 'rxjs';
-import type { Answer, Oracle, Query } from './oracle';
+import type { Answer, Oracle, Query } from './oracle.ts';
 
 /** Options of {@link callbackOracle}. */
 export interface CallbackOracleOptions {

@@ -1,6 +1,6 @@
 import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { Observable } from 'rxjs';
-import type { Oracle, Query } from './oracle';
+import type { Oracle, Query } from './oracle.ts';
 
 /** Where the file oracle writes queries and reads answers. */
 export interface FileOracleOptions {

@@ -1,4 +1,4 @@
-export { AnswerCodec, type Answer, type Oracle, type Query } from './oracle';
-export { simulatedOracle, type SimulatedOracleOptions } from './simulatedOracle';
-export { fileOracle, type FileOracleOptions } from './fileOracle';
-export { callbackOracle, type CallbackOracleOptions } from './callbackOracle';
+export { AnswerCodec, type Answer, type Oracle, type Query } from './oracle.ts';
+export { simulatedOracle, type SimulatedOracleOptions } from './simulatedOracle.ts';
+export { fileOracle, type FileOracleOptions } from './fileOracle.ts';
+export { callbackOracle, type CallbackOracleOptions } from './callbackOracle.ts';

@@ -1,6 +1,6 @@
 import { concatMap, defer, map, mergeMap, of, timer, type Observable } from 'rxjs';
-import { Rng } from '../ops/random';
-import type { Answer, Oracle, Query } from './oracle';
+import { Rng } from '../ops/random.ts';
+import type { Answer, Oracle, Query } from './oracle.ts';
 
 /** How a simulated annotator behaves. */
 export interface SimulatedOracleOptions {

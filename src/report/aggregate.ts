@@ -3,7 +3,7 @@
  * the sample standard deviation of the test metric and of the loss module's ranking accuracy.
  * Pure functions over plain arrays; no I/O.
  */
-import * as O from 'fp-ts/Option';
+import * as O from 'fp-ts/lib/Option.js';
 
 /** One cycle of one run, reduced to what a comparison aggregates. */
 export interface CyclePoint {

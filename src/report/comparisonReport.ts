@@ -4,13 +4,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
-import { summarize, type SummaryRow } from './aggregate';
-import { storableSummaryRow, toRunCurve, type ComparisonResults, type RunRecord } from './comparisonResults';
-import { runsCsv, summaryCsv } from './csv';
-import { curveSpec, rankingSpec, renderSvg } from './plots';
-import { renderTable } from './table';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { summarize, type SummaryRow } from './aggregate.ts';
+import { storableSummaryRow, toRunCurve, type ComparisonResults, type RunRecord } from './comparisonResults.ts';
+import { runsCsv, summaryCsv } from './csv.ts';
+import { curveSpec, rankingSpec, renderSvg } from './plots.ts';
+import { renderTable } from './table.ts';
 
 /** What a comparison knows besides its runs. */
 export interface ComparisonHeader {

@@ -3,10 +3,10 @@
  * writes and what `report` reads back. A run's cycle rows are kept as the run wrote them,
  * with its metric under the key `metricName` (e.g. `testAccuracy`).
  */
-import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
-import type { CyclePoint, RunCurve, SummaryRow } from './aggregate';
+import type { CyclePoint, RunCurve, SummaryRow } from './aggregate.ts';
 
 const nullableNumber = t.union([t.number, t.null]);
 

@@ -3,8 +3,8 @@
  * trials) and runs.csv (one row per run × cycle). RFC 4180: comma-separated, a header row,
  * fields quoted when they hold a comma, quote or line break; an absent value is an empty field.
  */
-import type { SummaryRow } from './aggregate';
-import type { RunRecord } from './comparisonResults';
+import type { SummaryRow } from './aggregate.ts';
+import type { RunRecord } from './comparisonResults.ts';
 
 type Cell = string | number | null | undefined;
 

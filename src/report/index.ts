@@ -2,11 +2,11 @@
  * Reports of active-learning comparisons: aggregation over trials (mean ± sample std),
  * results.json / CSV files, vega-lite plots rendered to SVG, and the terminal table.
  */
-export * from './aggregate';
-export * from './comparisonResults';
-export * from './comparisonReport';
-export * from './csv';
-export * from './metricDisplay';
-export * from './plots';
-export * from './readComparisonResults';
-export * from './table';
+export * from './aggregate.ts';
+export * from './comparisonResults.ts';
+export * from './comparisonReport.ts';
+export * from './csv.ts';
+export * from './metricDisplay.ts';
+export * from './plots.ts';
+export * from './readComparisonResults.ts';
+export * from './table.ts';

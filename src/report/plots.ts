@@ -5,8 +5,8 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { strategiesOf, type SummaryRow } from './aggregate';
-import { describeMetric, titleWithUnit } from './metricDisplay';
+import { strategiesOf, type SummaryRow } from './aggregate.ts';
+import { describeMetric, titleWithUnit } from './metricDisplay.ts';
 
 const width = 520;
 const height = 320;

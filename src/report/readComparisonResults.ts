@@ -4,12 +4,12 @@
  * naming the file and what is wrong, with the path of the bad field.
  */
 import { readFile } from 'node:fs/promises';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { InputError } from '../inputError';
-import type { SummaryRow } from './aggregate';
-import { summarizeRuns } from './comparisonReport';
-import { ComparisonResults, SingleRunResults, defaultMetricName } from './comparisonResults';
+import { InputError } from '../inputError.ts';
+import type { SummaryRow } from './aggregate.ts';
+import { summarizeRuns } from './comparisonReport.ts';
+import { ComparisonResults, SingleRunResults, defaultMetricName } from './comparisonResults.ts';
 
 // Intersections and unions add their members' indices to an error's context; a reader
 // wants the field path only (runs/0/cycles/2/labeled), as PathReporter's users see it.

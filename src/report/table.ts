@@ -3,8 +3,8 @@
  * column per strategy, each cell the metric's mean ± std over the trials.
  */
 import Table from 'cli-table3';
-import { strategiesOf, type SummaryRow } from './aggregate';
-import { describeMetric, titleWithUnit } from './metricDisplay';
+import { strategiesOf, type SummaryRow } from './aggregate.ts';
+import { describeMetric, titleWithUnit } from './metricDisplay.ts';
 
 const formatLabels = (values: ReadonlyArray<number>): string => {
   const distinct = [...new Set(values.map((v) => Math.round(v)))];

@@ -1,5 +1,5 @@
-export { runPaths, checkpointDir, type RunPaths } from './runDirectory';
-export { acquireRunLock, type RunLock } from './runLock';
+export { runPaths, checkpointDir, type RunPaths } from './runDirectory.ts';
+export { acquireRunLock, type RunLock } from './runLock.ts';
 export {
   memoryJournal,
   openFileJournal,
@@ -10,5 +10,5 @@ export {
   type JournalEntry,
   type LabelJournal,
   type MemoryJournal,
-} from './labelJournal';
-export { readResults, writeResults, type RunResults } from './resultsFile';
+} from './labelJournal.ts';
+export { readResults, writeResults, type RunResults } from './resultsFile.ts';

@@ -5,9 +5,9 @@
  *     {"id":4711,"label":3,"cycle":1,"source":"simulated","time":"2026-11-28T13:40:00.000Z"}
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
-import { isRight } from 'fp-ts/Either';
+import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 /** One accepted label as journaled. `cycle` 0 is the initial random set. */
 export interface JournalEntry<L> {

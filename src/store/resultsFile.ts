@@ -4,10 +4,10 @@
  * the previous or the new version, never a torn one.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { InputError } from '../inputError';
-import type { CycleRow } from '../streams/events';
+import { InputError } from '../inputError.ts';
+import type { CycleRow } from '../streams/events.ts';
 
 /** results.json of `ll4al run`. */
 export interface RunResults {

@@ -2,7 +2,7 @@
  * A lock file that keeps two processes from writing one run directory at once.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 /** A held lock; `release` removes the file (idempotent). */
 export interface RunLock {

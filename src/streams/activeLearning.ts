@@ -1,21 +1,21 @@
 import { concat, defer, EMPTY, from, ignoreElements, map, mergeMap, Observable, of, tap, type OperatorFunction } from 'rxjs';
-import { deriveSeed, sampleWithoutReplacement } from '../ops/random';
-import type { Oracle } from '../oracles/oracle';
-import type { JournalEntry, LabelJournal } from '../store/labelJournal';
-import type { Evaluation, Learner, ScoredBatch } from '../tasks/learner';
-import type { AlEvent, CycleRow, StageSeconds } from './events';
-import { evaluate } from './evaluate';
-import { concatBatches } from './gatherScores';
-import { mergeLabels } from './mergeLabels';
-import { createPoolState, type PoolState } from './poolState';
-import { queryOracle, type QueryOracleOptions } from './queryOracle';
-import { rankBy } from './rankBy';
-import { retrain } from './retrain';
-import { sampleSubset } from './sampleSubset';
-import { scoreInBatches } from './scoreInBatches';
-import { resolveStrategy } from './strategies';
-import type { Ranking, SelectionContext, StrategyInput } from './strategy';
-import { takeTopK, type Selection } from './takeTopK';
+import { deriveSeed, sampleWithoutReplacement } from '../ops/random.ts';
+import type { Oracle } from '../oracles/oracle.ts';
+import type { JournalEntry, LabelJournal } from '../store/labelJournal.ts';
+import type { Evaluation, Learner, ScoredBatch } from '../tasks/learner.ts';
+import type { AlEvent, CycleRow, StageSeconds } from './events.ts';
+import { evaluate } from './evaluate.ts';
+import { concatBatches } from './gatherScores.ts';
+import { mergeLabels } from './mergeLabels.ts';
+import { createPoolState, type PoolState } from './poolState.ts';
+import { queryOracle, type QueryOracleOptions } from './queryOracle.ts';
+import { rankBy } from './rankBy.ts';
+import { retrain } from './retrain.ts';
+import { sampleSubset } from './sampleSubset.ts';
+import { scoreInBatches } from './scoreInBatches.ts';
+import { resolveStrategy } from './strategies.ts';
+import type { Ranking, SelectionContext, StrategyInput } from './strategy.ts';
+import { takeTopK, type Selection } from './takeTopK.ts';
 
 /** Where a run's learner weights are kept between cycles (a run directory's checkpoints/). */
 export interface CheckpointStore {

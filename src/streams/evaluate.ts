@@ -1,5 +1,5 @@
 import { defer, switchMap, type OperatorFunction } from 'rxjs';
-import type { Evaluation, Learner } from '../tasks/learner';
+import type { Evaluation, Learner } from '../tasks/learner.ts';
 
 /**
  * Evaluates the learner on its held-out test set each time a value arrives (e.g. at the end

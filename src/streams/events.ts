@@ -1,4 +1,4 @@
-import type { Evaluation, EpochReport } from '../tasks/learner';
+import type { Evaluation, EpochReport } from '../tasks/learner.ts';
 
 /** Seconds spent in each stage of a cycle. */
 export interface StageSeconds {

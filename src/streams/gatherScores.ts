@@ -1,5 +1,5 @@
 import { map, toArray, type OperatorFunction } from 'rxjs';
-import type { ScoredBatch } from '../tasks/learner';
+import type { ScoredBatch } from '../tasks/learner.ts';
 
 /**
  * Concatenates scored batches into one ScoredBatch (ids, predicted losses, probabilities and

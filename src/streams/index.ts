@@ -1,15 +1,15 @@
-export type { AlEvent, AlEventType, CycleRow, StageSeconds } from './events';
-export { createPoolState, withLabel, unlabeledIds, labeledPairs, type PoolState } from './poolState';
-export { sampleSubset } from './sampleSubset';
-export { scoreInBatches } from './scoreInBatches';
-export { gatherScores, concatBatches } from './gatherScores';
-export { rankBy, toRanking } from './rankBy';
-export { takeTopK, type Selection } from './takeTopK';
-export { queryOracle, type QueryEvent, type QueryOracleOptions } from './queryOracle';
-export { mergeLabels, type Merged, type MergeOptions } from './mergeLabels';
-export { retrain, type RetrainOptions } from './retrain';
-export { evaluate } from './evaluate';
-export type { Ranking, Scorer, Select, SelectionContext, Strategy, StrategyInput, StrategyOperator } from './strategy';
+export type { AlEvent, AlEventType, CycleRow, StageSeconds } from './events.ts';
+export { createPoolState, withLabel, unlabeledIds, labeledPairs, type PoolState } from './poolState.ts';
+export { sampleSubset } from './sampleSubset.ts';
+export { scoreInBatches } from './scoreInBatches.ts';
+export { gatherScores, concatBatches } from './gatherScores.ts';
+export { rankBy, toRanking } from './rankBy.ts';
+export { takeTopK, type Selection } from './takeTopK.ts';
+export { queryOracle, type QueryEvent, type QueryOracleOptions } from './queryOracle.ts';
+export { mergeLabels, type Merged, type MergeOptions } from './mergeLabels.ts';
+export { retrain, type RetrainOptions } from './retrain.ts';
+export { evaluate } from './evaluate.ts';
+export type { Ranking, Scorer, Select, SelectionContext, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 export {
   strategies,
   strategyNames,
@@ -21,5 +21,5 @@ export {
   entropyScorer,
   marginScorer,
   leastConfidenceScorer,
-} from './strategies';
-export { activeLearning, type ActiveLearningConfig, type CheckpointStore, type RestoredRun } from './activeLearning';
+} from './strategies.ts';
+export { activeLearning, type ActiveLearningConfig, type CheckpointStore, type RestoredRun } from './activeLearning.ts';

@@ -1,8 +1,8 @@
 import { concatMap, defer, type OperatorFunction } from 'rxjs';
-import type { LabelJournal } from '../store/labelJournal';
-import type { AlEvent } from './events';
-import { withLabel, type PoolState } from './poolState';
-import type { QueryEvent } from './queryOracle';
+import type { LabelJournal } from '../store/labelJournal.ts';
+import type { AlEvent } from './events.ts';
+import { withLabel, type PoolState } from './poolState.ts';
+import type { QueryEvent } from './queryOracle.ts';
 
 /** An event of the merge, with the pool state after it. */
 export interface Merged<L> {

@@ -1,4 +1,4 @@
-import type { Labeled } from '../tasks/learner';
+import type { Labeled } from '../tasks/learner.ts';
 
 /**
  * The labeled and unlabeled parts of the pool between two stages. Immutable: a stage that

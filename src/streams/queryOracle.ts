@@ -1,8 +1,8 @@
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { asyncScheduler, concatMap, Observable, Subject, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { AnswerCodec, type Oracle, type Query } from '../oracles/oracle';
-import type { Selection } from './takeTopK';
+import { AnswerCodec, type Oracle, type Query } from '../oracles/oracle.ts';
+import type { Selection } from './takeTopK.ts';
 
 /** How queries are asked, retried and given up. */
 export interface QueryOracleOptions<L> {

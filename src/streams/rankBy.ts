@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { ScoredBatch } from '../tasks/learner';
-import type { Ranking, SelectionContext, Strategy } from './strategy';
+import type { ScoredBatch } from '../tasks/learner.ts';
+import type { Ranking, SelectionContext, Strategy } from './strategy.ts';
 
 /**
  * Maps a strategy's candidate positions back to pool ids — the ONE place where ranks over

@@ -1,6 +1,6 @@
 import { Observable, switchMap, type OperatorFunction } from 'rxjs';
-import type { EpochReport, Learner } from '../tasks/learner';
-import { labeledPairs, type PoolState } from './poolState';
+import type { EpochReport, Learner } from '../tasks/learner.ts';
+import { labeledPairs, type PoolState } from './poolState.ts';
 
 /** How to train. */
 export interface RetrainOptions {

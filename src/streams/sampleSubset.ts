@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
-import { randomSubset } from '../ops/random';
-import { unlabeledIds, type PoolState } from './poolState';
+import { randomSubset } from '../ops/random.ts';
+import { unlabeledIds, type PoolState } from './poolState.ts';
 
 /**
  * Draws a random subset M of the unlabeled pool (the paper's 10,000 of 50,000), seeded.

@@ -1,5 +1,5 @@
 import { concatMap, defer, range, type OperatorFunction } from 'rxjs';
-import type { Learner, ScoredBatch } from '../tasks/learner';
+import type { Learner, ScoredBatch } from '../tasks/learner.ts';
 
 /**
  * Scores pool ids in batches, one forward pass each, emitting each batch as soon as it is

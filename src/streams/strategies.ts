@@ -3,13 +3,13 @@
  * more informative, stated once in {@link Scorer}; the selector is top-K (ops/topK: NaN
  * ranks last), k-center greedy (core-set) or a seeded draw (random).
  */
-import * as E from 'fp-ts/Either';
-import { kCenterGreedy } from '../ops/kCenterGreedy';
-import { sampleWithoutReplacement } from '../ops/random';
-import { topK } from '../ops/topK';
-import { entropyScores, leastConfidenceScores, marginScores } from '../ops/uncertainty';
-import type { ScoredBatch } from '../tasks/learner';
-import type { Scorer, Select, Strategy, StrategyInput, StrategyOperator } from './strategy';
+import * as E from 'fp-ts/lib/Either.js';
+import { kCenterGreedy } from '../ops/kCenterGreedy.ts';
+import { sampleWithoutReplacement } from '../ops/random.ts';
+import { topK } from '../ops/topK.ts';
+import { entropyScores, leastConfidenceScores, marginScores } from '../ops/uncertainty.ts';
+import type { ScoredBatch } from '../tasks/learner.ts';
+import type { Scorer, Select, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 
 const orThrow = <A>(either: E.Either<string, A>): A => {
   if (E.isLeft(either)) throw new RangeError(either.left);

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ScoredBatch } from '../tasks/learner';
+import type { ScoredBatch } from '../tasks/learner.ts';
 
 /** What a strategy is told besides the candidates. */
 export interface SelectionContext {

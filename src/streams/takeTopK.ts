@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs';
-import type { Ranking } from './strategy';
+import type { Ranking } from './strategy.ts';
 
 /** The ids a cycle queries, and the next-ranked ones that replace queries that fail for good. */
 export interface Selection {

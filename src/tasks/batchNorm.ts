@@ -4,7 +4,7 @@ import {
   batchNormTrainingGradKernelName,
   batchNormTrainingKernelName,
   nativeBatchNormAvailable,
-} from '../backend/kernels/elementwiseKernels';
+} from '../backend/kernels/elementwiseKernels.ts';
 
 /** What a training-mode batch norm gives back: the output and the batch's statistics. */
 export interface BatchNormTrainingResult<R extends tf.Rank> {

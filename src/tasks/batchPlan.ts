@@ -1,5 +1,5 @@
-import { InputError } from '../inputError';
-import { shuffle } from '../ops/random';
+import { InputError } from '../inputError.ts';
+import { shuffle } from '../ops/random.ts';
 
 /**
  * Cuts a shuffled set of n examples into even mini-batches for the joint objective.

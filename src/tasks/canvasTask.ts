@@ -1,4 +1,4 @@
-import type { Learner } from './learner';
+import type { Learner } from './learner.ts';
 
 /** How many canvases a canvas task (keypoints, detection) makes from its source images. */
 export interface CanvasCounts {

@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as t from 'io-ts';
-import type { InferencePool } from '../backend/inferencePool';
-import type { DataSplit, ImageSet } from '../data/imageSet';
-import { toAugmentedBatch, toBatch } from '../data/normalize';
-import { InputError } from '../inputError';
-import { deriveSeed, type Rng } from '../ops/random';
-import { crossEntropyPerSample } from './crossEntropy';
-import { JointModel } from './jointModel';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
-import { workerModuleUrl } from './gradientWorker';
-import { customLayersUrl } from './customLayers';
-import { inferInBatches, learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from './liveJointModel';
-import { createScoringThreads, resolveScoreThreads } from './scoringThreads';
-import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks';
-import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer';
+import type { InferencePool } from '../backend/inferencePool.ts';
+import type { DataSplit, ImageSet } from '../data/imageSet.ts';
+import { toAugmentedBatch, toBatch } from '../data/normalize.ts';
+import { InputError } from '../inputError.ts';
+import { deriveSeed, type Rng } from '../ops/random.ts';
+import { crossEntropyPerSample } from './crossEntropy.ts';
+import { JointModel } from './jointModel.ts';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner.ts';
+import { workerModuleUrl } from './gradientWorker.ts';
+import { customLayersUrl } from './customLayers.ts';
+import { inferInBatches, learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from './liveJointModel.ts';
+import { createScoringThreads, resolveScoreThreads } from './scoringThreads.ts';
+import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks.ts';
+import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer.ts';
 
 /** Options of {@link createClassificationLearner}. */
 export interface ClassificationLearnerOptions {

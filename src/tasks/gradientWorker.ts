@@ -1,10 +1,10 @@
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { spawnWorker } from '../backend/spawnWorker';
-import type { BackendRequest } from '../backend/initBackend';
-import type { JointModel } from './jointModel';
-import type { TrainerConfig, TrainingBatch } from './trainer';
-import type { WireTensor } from './trainWorker';
+import { spawnWorker } from '../backend/spawnWorker.ts';
+import type { BackendRequest } from '../backend/initBackend.ts';
+import type { JointModel } from './jointModel.ts';
+import type { TrainerConfig, TrainingBatch } from './trainer.ts';
+import type { WireTensor } from './trainWorker.ts';
 
 /** How a task's per-sample loss is found in a worker thread (for `trainThreads` > 1). */
 /**

@@ -3,16 +3,16 @@
  * joint trainer, and learners (classification now; keypoints and detection share the module and
  * trainer through {@link JointModel} and {@link JointTask}).
  */
-import { InputError } from '../inputError';
-import { createClassificationLearner, type ClassificationLearnerOptions } from './classification';
-import type { Learner } from './learner';
-import { createDetectionLearner, type DetectionLearnerOptions } from './detection/detectionLearner';
+import { InputError } from '../inputError.ts';
+import { createClassificationLearner, type ClassificationLearnerOptions } from './classification.ts';
+import type { Learner } from './learner.ts';
+import { createDetectionLearner, type DetectionLearnerOptions } from './detection/detectionLearner.ts';
 
-export type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner';
-export { LossPredictionModule, lossModuleParamCount, type LossPredictionModuleArgs } from './lossPredictionModule';
-export type { TappedNetwork } from './tappedNetwork';
-export { buildSmallCnn, type SmallCnnOptions } from './smallCnn';
-export { buildResNet18, type ResNet18Options } from './resnet18';
+export type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner.ts';
+export { LossPredictionModule, lossModuleParamCount, type LossPredictionModuleArgs } from './lossPredictionModule.ts';
+export type { TappedNetwork } from './tappedNetwork.ts';
+export { buildSmallCnn, type SmallCnnOptions } from './smallCnn.ts';
+export { buildResNet18, type ResNet18Options } from './resnet18.ts';
 export {
   buildClassificationNetwork,
   classificationModels,
@@ -20,14 +20,14 @@ export {
   parseClassificationModel,
   type ClassificationModel,
   type NetworkShape,
-} from './targetNetworks';
-export { SeededInitializers } from './seededInitializers';
-export { JointModel, type ForwardMode, type JointOutputs } from './jointModel';
-export { stopGradient } from './stopGradient';
-export { marginRankingLossTensor, mseLossTensor, lossModuleObjective, type LossObjective } from './rankingLoss';
-export { crossEntropyPerSample } from './crossEntropy';
-export { SgdMomentum } from './sgdMomentum';
-export { planBatches } from './batchPlan';
+} from './targetNetworks.ts';
+export { SeededInitializers } from './seededInitializers.ts';
+export { JointModel, type ForwardMode, type JointOutputs } from './jointModel.ts';
+export { stopGradient } from './stopGradient.ts';
+export { marginRankingLossTensor, mseLossTensor, lossModuleObjective, type LossObjective } from './rankingLoss.ts';
+export { crossEntropyPerSample } from './crossEntropy.ts';
+export { SgdMomentum } from './sgdMomentum.ts';
+export { planBatches } from './batchPlan.ts';
 export {
   defaultTrainerConfig,
   DivergedError,
@@ -38,9 +38,9 @@ export {
   type JointTask,
   type TrainerConfig,
   type TrainingBatch,
-} from './trainer';
-export { classLabelCodec, createClassificationLearner, type ClassificationLearnerOptions } from './classification';
-export { MODEL_JSON, WEIGHTS_BIN, loadModel, loadModelWeights, saveModel } from './modelFiles';
+} from './trainer.ts';
+export { classLabelCodec, createClassificationLearner, type ClassificationLearnerOptions } from './classification.ts';
+export { MODEL_JSON, WEIGHTS_BIN, loadModel, loadModelWeights, saveModel } from './modelFiles.ts';
 
 /** The options of each task's learner, by task name. Keypoints and detection add theirs here. */
 export interface TaskOptions {
@@ -71,5 +71,5 @@ export const createLearner = <K extends TaskName>(task: K, options: TaskOptions[
   if (factory == null) throw new InputError(`task: unknown task '${String(task)}' (expected one of ${Object.keys(factories).join(', ')})`);
   return factory(options);
 };
-export * from './keypoints';
-export * from './detection';
+export * from './keypoints/index.ts';
+export * from './detection/index.ts';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { LossPredictionModule } from './lossPredictionModule';
-import { stopGradient } from './stopGradient';
-import type { TappedNetwork } from './tappedNetwork';
+import { LossPredictionModule } from './lossPredictionModule.ts';
+import { stopGradient } from './stopGradient.ts';
+import type { TappedNetwork } from './tappedNetwork.ts';
 
 /** What one forward pass of target + loss module gives. */
 export interface JointOutputs {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../inputError';
-import type { ImageSet } from '../data/imageSet';
-import { toBatch } from '../data/normalize';
-import type { JointModel, JointOutputs } from './jointModel';
-import { loadModelWeights, saveModel } from './modelFiles';
-import type { Evaluation, Learner } from './learner';
-import { rankingAccuracy } from '../ops/rankingAccuracy';
-import type { ScoringThreads } from './scoringThreads';
+import { InputError } from '../inputError.ts';
+import type { ImageSet } from '../data/imageSet.ts';
+import { toBatch } from '../data/normalize.ts';
+import type { JointModel, JointOutputs } from './jointModel.ts';
+import { loadModelWeights, saveModel } from './modelFiles.ts';
+import type { Evaluation, Learner } from './learner.ts';
+import { rankingAccuracy } from '../ops/rankingAccuracy.ts';
+import type { ScoringThreads } from './scoringThreads.ts';
 
 /**
  * The joint model a learner holds across cycles: warm start (the reference keeps the weights

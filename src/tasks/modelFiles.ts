@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InputError } from '../inputError';
+import { InputError } from '../inputError.ts';
 
 /** File names of a saved model, as tfjs's own file handler names them. */
 export const MODEL_JSON = 'model.json';

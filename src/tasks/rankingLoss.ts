@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stopGradient } from './stopGradient';
+import { stopGradient } from './stopGradient.ts';
 
 /** Which loss trains the loss-prediction module: the paper's ranking loss or its MSE ablation. */
 export type LossObjective = 'ranking' | 'mse';

@@ -1,8 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { batchNorm } from './batchNorm';
-import { SeededInitializers } from './seededInitializers';
-import type { TappedNetwork } from './tappedNetwork';
+import { batchNorm } from './batchNorm.ts';
+import { SeededInitializers } from './seededInitializers.ts';
+import type { TappedNetwork } from './tappedNetwork.ts';
 
 /** Shape and seed of the CIFAR ResNet-18. */
 export interface ResNet18Options {

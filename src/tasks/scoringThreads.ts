@@ -1,10 +1,10 @@
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createInferencePool, type InferencePool } from '../backend/inferencePool';
-import type { BackendRequest } from '../backend/initBackend';
-import { InputError } from '../inputError';
-import { customLayersUrl } from './customLayers';
+import { createInferencePool, type InferencePool } from '../backend/inferencePool.ts';
+import type { BackendRequest } from '../backend/initBackend.ts';
+import { InputError } from '../inputError.ts';
+import { customLayersUrl } from './customLayers.ts';
 
 /** Below this many images per thread, a call is scored on this thread alone. */
 const minImagesPerThread = 64;

@@ -1,5 +1,5 @@
 import { initializers } from '@tensorflow/tfjs-layers';
-import { deriveSeed } from '../ops/random';
+import { deriveSeed } from '../ops/random.ts';
 
 type Initializer = ReturnType<typeof initializers.zeros>;
 

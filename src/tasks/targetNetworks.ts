@@ -1,7 +1,7 @@
-import { InputError } from '../inputError';
-import { buildResNet18 } from './resnet18';
-import { buildSmallCnn } from './smallCnn';
-import type { TappedNetwork } from './tappedNetwork';
+import { InputError } from '../inputError.ts';
+import { buildResNet18 } from './resnet18.ts';
+import { buildSmallCnn } from './smallCnn.ts';
+import type { TappedNetwork } from './tappedNetwork.ts';
 
 /** Names of the classification targets, as the CLI and configs spell them. */
 export const classificationModels = ['small-cnn', 'resnet18-cifar'] as const;

@@ -11,11 +11,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { initBackend, type BackendRequest } from '../backend/initBackend';
-import { JointModel } from './jointModel';
-import type { LossPredictionModule } from './lossPredictionModule';
-import { lossModuleObjective, type LossObjective } from './rankingLoss';
-import type { TrainingBatch } from './trainer';
+import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
+import { JointModel } from './jointModel.ts';
+import type { LossPredictionModule } from './lossPredictionModule.ts';
+import { lossModuleObjective, type LossObjective } from './rankingLoss.ts';
+import type { TrainingBatch } from './trainer.ts';
 
 interface WorkerInit {
   readonly backend: BackendRequest;

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InputError } from '../inputError';
-import type { EpochReport, FitOptions } from './learner';
-import { planBatches } from './batchPlan';
-import type { JointModel } from './jointModel';
-import { lossModuleObjective, type LossObjective } from './rankingLoss';
-import { deriveSeed, Rng } from '../ops/random';
-import { averageGradients, SgdMomentum } from './sgdMomentum';
-import { startGradientWorker, type GradientWorker, type WorkerLoss } from './gradientWorker';
+import { InputError } from '../inputError.ts';
+import type { EpochReport, FitOptions } from './learner.ts';
+import { planBatches } from './batchPlan.ts';
+import type { JointModel } from './jointModel.ts';
+import { lossModuleObjective, type LossObjective } from './rankingLoss.ts';
+import { deriveSeed, Rng } from '../ops/random.ts';
+import { averageGradients, SgdMomentum } from './sgdMomentum.ts';
+import { startGradientWorker, type GradientWorker, type WorkerLoss } from './gradientWorker.ts';
 
 /**
  * The joint training recipe (the paper's CIFAR-10 recipe by default).

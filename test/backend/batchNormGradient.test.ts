@@ -1,8 +1,8 @@
 import { describe, expect, beforeAll } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, registerWasmKernels } from '../../src/backend';
-import { relativeError } from './convCases';
+import { initBackend, registerWasmKernels } from '../../src/backend/index.ts';
+import { relativeError } from './convCases.ts';
 
 // tfjs's own gradients, captured before ll4al replaces them.
 const stock = {

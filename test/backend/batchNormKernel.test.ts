@@ -1,8 +1,8 @@
 import { describe, expect, beforeAll } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend';
-import { relativeError } from './convCases';
+import { initBackend } from '../../src/backend/index.ts';
+import { relativeError } from './convCases.ts';
 
 const caseArb = fc.record({
   shape: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }),

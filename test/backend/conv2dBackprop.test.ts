@@ -1,9 +1,9 @@
 import { describe, expect, beforeAll } from 'vitest';
 import { test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend';
-import { convGradCalls } from '../../src/backend/kernels/convGradKernels';
-import { convCaseArb, inflateFilter, outShapeOf, relativeError, type ConvCase } from './convCases';
+import { initBackend } from '../../src/backend/index.ts';
+import { convGradCalls } from '../../src/backend/kernels/convGradKernels.ts';
+import { convCaseArb, inflateFilter, outShapeOf, relativeError, type ConvCase } from './convCases.ts';
 
 // tfjs treats a seed of 0 as "no seed": offset every seed by one.
 const random = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed + 1);

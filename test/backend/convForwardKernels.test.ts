@@ -2,12 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend';
-import { convGeometry } from '../../src/backend/convGeometry';
-import { convForwardCalls, nativeConvForward, nativeForwardMinPixels, prefersNativeForward } from '../../src/backend/kernels/convForwardKernels';
-import { convForwardWasmBase64 } from '../../src/backend/kernels/convForwardWasm';
-import { hasDataSection } from '../../src/backend/kernels/nativeModule';
-import { relativeError } from './convCases';
+import { initBackend } from '../../src/backend/index.ts';
+import { convGeometry } from '../../src/backend/convGeometry.ts';
+import { convForwardCalls, nativeConvForward, nativeForwardMinPixels, prefersNativeForward } from '../../src/backend/kernels/convForwardKernels.ts';
+import { convForwardWasmBase64 } from '../../src/backend/kernels/convForwardWasm.ts';
+import { hasDataSection } from '../../src/backend/kernels/nativeModule.ts';
+import { relativeError } from './convCases.ts';
 
 /** One forward convolution: shapes, strides, padding (no numeric pad: tfjs mis-sizes it on wasm), bias and activation. */
 interface ForwardCase {

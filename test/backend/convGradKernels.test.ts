@@ -2,11 +2,11 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend';
-import { spawnWorker } from '../../src/backend/spawnWorker';
-import { convGradCalls, hasDataSection } from '../../src/backend/kernels/convGradKernels';
-import { convGradWasmBase64 } from '../../src/backend/kernels/convGradWasm';
-import { outShapeOf, relativeError, type ConvCase } from './convCases';
+import { initBackend } from '../../src/backend/index.ts';
+import { spawnWorker } from '../../src/backend/spawnWorker.ts';
+import { convGradCalls, hasDataSection } from '../../src/backend/kernels/convGradKernels.ts';
+import { convGradWasmBase64 } from '../../src/backend/kernels/convGradWasm.ts';
+import { outShapeOf, relativeError, type ConvCase } from './convCases.ts';
 
 // tfjs treats a seed of 0 as "no seed": offset every seed by one.
 const random = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed + 1);

@@ -5,9 +5,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend';
-import { convGradCalls } from '../../src/backend/kernels/convGradKernels';
-import { outShapeOf, type ConvCase } from './convCases';
+import { initBackend } from '../../src/backend/index.ts';
+import { convGradCalls } from '../../src/backend/kernels/convGradKernels.ts';
+import { outShapeOf, type ConvCase } from './convCases.ts';
 
 interface Job {
   readonly x: Float32Array;

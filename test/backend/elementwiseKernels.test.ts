@@ -1,10 +1,10 @@
 import { describe, expect, beforeAll, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend';
-import { batchNormTrainingKernelName, elementwiseCalls, reluGradKernelName } from '../../src/backend/kernels/elementwiseKernels';
-import { elementwiseWasmBase64 } from '../../src/backend/kernels/elementwiseWasm';
-import { hasDataSection } from '../../src/backend/kernels/nativeModule';
+import { initBackend } from '../../src/backend/index.ts';
+import { batchNormTrainingKernelName, elementwiseCalls, reluGradKernelName } from '../../src/backend/kernels/elementwiseKernels.ts';
+import { elementwiseWasmBase64 } from '../../src/backend/kernels/elementwiseWasm.ts';
+import { hasDataSection } from '../../src/backend/kernels/nativeModule.ts';
 
 /** Values a ReLU sees, with exact zeros (both signs), infinities and NaN mixed in. */
 const special = [0, -0, Infinity, -Infinity, NaN, 1e-38, -1e-38];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { createInferencePool, initBackend } from '../../src/backend';
-import { buildSmallCnn, JointModel } from '../../src/tasks';
+import { createInferencePool, initBackend } from '../../src/backend/index.ts';
+import { buildSmallCnn, JointModel } from '../../src/tasks/index.ts';
 
 describe('createInferencePool', () => {
   it('should give, on 2 worker threads, the outputs of the model on the main thread, leaving no tensor behind', async () => {

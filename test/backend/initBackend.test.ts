@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendName, initBackend, type BackendRequest } from '../../src/backend';
-import { InputError } from '../../src/inputError';
+import { backendName, initBackend, type BackendRequest } from '../../src/backend/index.ts';
+import { InputError } from '../../src/inputError.ts';
 
 describe('initBackend', () => {
   const saved = process.env['LL4AL_BACKEND'];

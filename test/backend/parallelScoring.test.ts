@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { createClassificationLearner } from '../../src/tasks/classification';
-import { tinySplit } from '../tasks/tinySplit';
-import { expectSameScores, maxDifference } from '../support/sameScores';
-import { withWarnings } from '../support/warnings';
+import { initBackend } from '../../src/backend/index.ts';
+import { createClassificationLearner } from '../../src/tasks/classification.ts';
+import { tinySplit } from '../tasks/tinySplit.ts';
+import { expectSameScores, maxDifference } from '../support/sameScores.ts';
+import { withWarnings } from '../support/warnings.ts';
 
 describe('classification scoring on worker threads', () => {
   it('should score as the main thread does, before and after a fit (the threads get the new weights), leaving no tensor behind', async () => {

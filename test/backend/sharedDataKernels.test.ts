@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../src/backend';
+import { initBackend } from '../../src/backend/index.ts';
 
 describe('wasm Identity and same-dtype Cast share the buffer', () => {
   beforeAll(async () => {

@@ -4,14 +4,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as E from 'fp-ts/Either';
-import { planComparison, printOutcome, runId, type ComparisonOutcome } from '../../src/cli/compareCommand';
-import { assembleComparison } from '../../src/report/comparisonReport';
-import { renderTable } from '../../src/report/table';
-import { fixtureHeader, fixtureRuns } from '../report/comparisonFixture';
-import { freeDemoDir } from '../../src/cli/demoCommand';
-import { InputError } from '../../src/inputError';
-import { deriveSeed } from '../../src/ops/random';
+import * as E from 'fp-ts/lib/Either.js';
+import { planComparison, printOutcome, runId, type ComparisonOutcome } from '../../src/cli/compareCommand.ts';
+import { assembleComparison } from '../../src/report/comparisonReport.ts';
+import { renderTable } from '../../src/report/table.ts';
+import { fixtureHeader, fixtureRuns } from '../report/comparisonFixture.ts';
+import { freeDemoDir } from '../../src/cli/demoCommand.ts';
+import { InputError } from '../../src/inputError.ts';
+import { deriveSeed } from '../../src/ops/random.ts';
 
 let dir: string;
 beforeEach(async () => {

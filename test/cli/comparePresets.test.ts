@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { demoSizes, layerRunInputs, presetNames, presets, resolvePreset } from '../../src/config/presets';
-import { decodeRunConfig } from '../../src/config/runConfig';
-import { InputError } from '../../src/inputError';
-import { strategyNames } from '../../src/streams/strategies';
+import { demoSizes, layerRunInputs, presetNames, presets, resolvePreset } from '../../src/config/presets.ts';
+import { decodeRunConfig } from '../../src/config/runConfig.ts';
+import { InputError } from '../../src/inputError.ts';
+import { strategyNames } from '../../src/streams/strategies.ts';
 
 describe('presets', () => {
   it('are paper-cifar10, fmnist and demo', () => {

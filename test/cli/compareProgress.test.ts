@@ -11,7 +11,7 @@ import {
   initialRunState,
   runUnits,
   type RunState,
-} from '../../src/cli/progress';
+} from '../../src/cli/progress.ts';
 
 const fold = (events: ReadonlyArray<unknown>, state: RunState = initialRunState({ cycles: 3, epochs: 4 })): RunState => events.reduce(advanceRun, state);
 

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reportCommand } from '../../src/cli/reportCommand';
-import { InputError } from '../../src/inputError';
-import { fixtureHeader, fixtureRuns } from '../report/comparisonFixture';
+import { reportCommand } from '../../src/cli/reportCommand.ts';
+import { InputError } from '../../src/inputError.ts';
+import { fixtureHeader, fixtureRuns } from '../report/comparisonFixture.ts';
 
 let dir: string;
 beforeEach(async () => {

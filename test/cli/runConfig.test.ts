@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConfigFromFlags } from '../../src/cli/runCommand';
-import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, defaultRunConfig } from '../../src/config/runConfig';
-import { InputError } from '../../src/inputError';
-import { strategyNames } from '../../src/streams/strategies';
+import { runConfigFromFlags } from '../../src/cli/runCommand.ts';
+import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, defaultRunConfig } from '../../src/config/runConfig.ts';
+import { InputError } from '../../src/inputError.ts';
+import { strategyNames } from '../../src/streams/strategies.ts';
 
 describe('run configuration', () => {
   it('should fill the defaults and let given fields override them', () => {

@@ -10,9 +10,9 @@ import {
   readCifar10,
   readCifarBatch,
   writeCifarBatch,
-} from '../../src/data/cifar';
-import { loadDataset } from '../../src/data/load';
-import { InputError } from '../../src/inputError';
+} from '../../src/data/cifar.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { InputError } from '../../src/inputError.ts';
 
 /** The value the tests give to channel c of pixel (y, x) of record r. */
 const valueAt = (r: number, y: number, x: number, c: number): number => (r * 13 + y * 7 + x * 3 + c * 50) % 256;

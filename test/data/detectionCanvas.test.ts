@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canvasBoxes, detectionSplit, makeDetectionCanvases, type DetectionSet } from '../../src/data/detectionCanvas';
-import type { DataSplit, ImageSet } from '../../src/data/imageSet';
-import { loadDataset } from '../../src/data/load';
-import { InputError } from '../../src/inputError';
-import { iou } from '../../src/tasks/detection/boxes';
+import { canvasBoxes, detectionSplit, makeDetectionCanvases, type DetectionSet } from '../../src/data/detectionCanvas.ts';
+import type { DataSplit, ImageSet } from '../../src/data/imageSet.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { InputError } from '../../src/inputError.ts';
+import { iou } from '../../src/tasks/detection/boxes.ts';
 
 let split: DataSplit;
 beforeAll(async () => {

@@ -12,8 +12,8 @@ import {
   readIdxLabels,
   readIdxPair,
   writeIdx,
-} from '../../src/data/idx';
-import { InputError } from '../../src/inputError';
+} from '../../src/data/idx.ts';
+import { InputError } from '../../src/inputError.ts';
 
 let dir: string;
 beforeAll(async () => {

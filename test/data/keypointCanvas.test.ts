@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DataSplit, ImageSet } from '../../src/data/imageSet';
-import { boxDiagonal, keypointSplit, KEYPOINTS_PER_ITEM, makeKeypointCanvases, type KeypointSet } from '../../src/data/keypointCanvas';
-import { loadDataset } from '../../src/data/load';
-import { InputError } from '../../src/inputError';
+import type { DataSplit, ImageSet } from '../../src/data/imageSet.ts';
+import { boxDiagonal, keypointSplit, KEYPOINTS_PER_ITEM, makeKeypointCanvases, type KeypointSet } from '../../src/data/keypointCanvas.ts';
+import { loadDataset } from '../../src/data/load.ts';
+import { InputError } from '../../src/inputError.ts';
 
 let split: DataSplit;
 beforeAll(async () => {

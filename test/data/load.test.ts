@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMBEDDED_PER_CLASS, embeddedIds } from '../../src/data/embeddedSubset';
-import { readIdxPair, writeIdx } from '../../src/data/idx';
-import type { ImageSet } from '../../src/data/imageSet';
-import { EMBEDDED_DATA_DIR, FASHION_MNIST_CLASS_NAMES, labelsOf, loadDataset } from '../../src/data/load';
-import { toBatch } from '../../src/data/normalize';
-import { InputError } from '../../src/inputError';
+import { EMBEDDED_PER_CLASS, embeddedIds } from '../../src/data/embeddedSubset.ts';
+import { readIdxPair, writeIdx } from '../../src/data/idx.ts';
+import type { ImageSet } from '../../src/data/imageSet.ts';
+import { EMBEDDED_DATA_DIR, FASHION_MNIST_CLASS_NAMES, labelsOf, loadDataset } from '../../src/data/load.ts';
+import { toBatch } from '../../src/data/normalize.ts';
+import { InputError } from '../../src/inputError.ts';
 
 const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 const haveDebianData = existsSync(join(DEBIAN_DIR, 'train-images-idx3-ubyte.gz'));

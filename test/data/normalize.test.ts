@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import type { ImageSet } from '../../src/data/imageSet';
-import { channelStats, toAugmentedBatch, toBatch } from '../../src/data/normalize';
-import { Rng } from '../../src/ops/random';
+import type { ImageSet } from '../../src/data/imageSet.ts';
+import { channelStats, toAugmentedBatch, toBatch } from '../../src/data/normalize.ts';
+import { Rng } from '../../src/ops/random.ts';
 
 /** A set of `count` images of h×w×c bytes, pixel bytes from a seed, with its own stats. */
 function makeSet(count: number, height: number, width: number, channels: number, seed: number): ImageSet {

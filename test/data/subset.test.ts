@@ -1,9 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import type { ImageSet } from '../../src/data/imageSet';
-import { stratifiedIds, subsetOf } from '../../src/data/subset';
-import { InputError } from '../../src/inputError';
-import { Rng } from '../../src/ops/random';
+import type { ImageSet } from '../../src/data/imageSet.ts';
+import { stratifiedIds, subsetOf } from '../../src/data/subset.ts';
+import { InputError } from '../../src/inputError.ts';
+import { Rng } from '../../src/ops/random.ts';
 
 const uniform = (seed: number): (() => number) => {
   const rng = new Rng(seed);

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/data';
-import type { DataSplit } from '../../src/data/imageSet';
+import { loadDataset } from '../../src/data/index.ts';
+import type { DataSplit } from '../../src/data/imageSet.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsx = join(root, 'node_modules', '.bin', 'tsx');

@@ -3,10 +3,10 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
-import { fileOracle } from '../../src/oracles/fileOracle';
-import { memoryJournal } from '../../src/store/labelJournal';
-import { activeLearning } from '../../src/streams/activeLearning';
-import { createFakeLearner, fakeTruth } from '../support/fakeLearner';
+import { fileOracle } from '../../src/oracles/fileOracle.ts';
+import { memoryJournal } from '../../src/store/labelJournal.ts';
+import { activeLearning } from '../../src/streams/activeLearning.ts';
+import { createFakeLearner, fakeTruth } from '../support/fakeLearner.ts';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, of, Subject, take, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { callbackOracle } from '../../src/oracles/callbackOracle';
-import { fileOracle } from '../../src/oracles/fileOracle';
-import type { Query } from '../../src/oracles/oracle';
-import { simulatedOracle } from '../../src/oracles/simulatedOracle';
+import { callbackOracle } from '../../src/oracles/callbackOracle.ts';
+import { fileOracle } from '../../src/oracles/fileOracle.ts';
+import type { Query } from '../../src/oracles/oracle.ts';
+import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
 
 const q = (id: number, attempt = 1): Query => ({ id, attempt, cycle: 1 });
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { fc } from '@fast-check/vitest';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 
 /** Unwraps a `Right`, failing the test with the `Left` message otherwise. */
 export const expectRight = <A>(result: E.Either<string, A>): A => {

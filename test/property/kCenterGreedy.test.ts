@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect } from 'vitest';
-import { kCenterGreedy, type CoreSetInput } from '../../src/ops';
-import { expectRight } from './arbitraries';
+import { kCenterGreedy, type CoreSetInput } from '../../src/ops/index.ts';
+import { expectRight } from './arbitraries.ts';
 
 const distance = (x: Float32Array, dim: number, a: number, b: number): number => {
   let sum = 0;

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { pairItems, splitPairs } from '../../src/ops';
+import { pairItems, splitPairs } from '../../src/ops/index.ts';
 
 const batchSize = fc.integer({ min: 0, max: 301 });
 

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { deriveSeed, randomSubset, Rng, sampleWithoutReplacement, shuffle } from '../../src/ops';
+import { deriveSeed, randomSubset, Rng, sampleWithoutReplacement, shuffle } from '../../src/ops/index.ts';
 
 const seedArb = fc.integer({ min: -(2 ** 40), max: 2 ** 40 });
 const sizeArb = fc.integer({ min: 0, max: 300 });

@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect } from 'vitest';
-import { pairedRankingAccuracy, rankingAccuracy, splitPairs } from '../../src/ops';
-import { batchOf, coarseValue, expectRight } from './arbitraries';
+import { pairedRankingAccuracy, rankingAccuracy, splitPairs } from '../../src/ops/index.ts';
+import { batchOf, coarseValue, expectRight } from './arbitraries.ts';
 
 /** The definition, pair by pair: tied true losses left out, a predicted tie counts as wrong. */
 const bruteForce = (

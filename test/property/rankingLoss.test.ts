@@ -6,8 +6,8 @@ import {
   pairRankingLosses,
   rankingIndicator,
   splitPairs,
-} from '../../src/ops';
-import { batchOf, coarseValue, expectRight, gridValue, prediction } from './arbitraries';
+} from '../../src/ops/index.ts';
+import { batchOf, coarseValue, expectRight, gridValue, prediction } from './arbitraries.ts';
 
 const margin = fc.constantFrom(0, 0.5, 1, 2);
 

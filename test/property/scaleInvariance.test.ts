@@ -6,8 +6,8 @@ import {
   pairedRankingAccuracy,
   rankingAccuracy,
   topK,
-} from '../../src/ops';
-import { batchOf, expectRight, gridValue, increasingTransform, positiveScale, prediction } from './arbitraries';
+} from '../../src/ops/index.ts';
+import { batchOf, expectRight, gridValue, increasingTransform, positiveScale, prediction } from './arbitraries.ts';
 
 /**
  * The paper's argument for the ranking loss: it depends only on the ORDER of the true losses,

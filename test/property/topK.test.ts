@@ -1,9 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
-import * as N from 'fp-ts/number';
-import * as ORD from 'fp-ts/Ord';
+import * as N from 'fp-ts/lib/number.js';
+import * as ORD from 'fp-ts/lib/Ord.js';
 import { describe, expect } from 'vitest';
-import { scoreOrd, topK, topKBy } from '../../src/ops';
-import { gridValue } from './arbitraries';
+import { scoreOrd, topK, topKBy } from '../../src/ops/index.ts';
+import { gridValue } from './arbitraries.ts';
 
 const score = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: -5, max: 5 }) },

@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect } from 'vitest';
 import {
   entropy,
@@ -9,8 +9,8 @@ import {
   margin,
   marginScores,
   type ProbabilityScorer,
-} from '../../src/ops';
-import { expectRight } from './arbitraries';
+} from '../../src/ops/index.ts';
+import { expectRight } from './arbitraries.ts';
 
 /** A probability vector of C classes: normalised weights, zeros included (one weight is kept positive). */
 const distributionOf = (classes: number) =>

@@ -1,6 +1,6 @@
-import * as O from 'fp-ts/Option';
+import * as O from 'fp-ts/lib/Option.js';
 import { describe, expect, it } from 'vitest';
-import { moments, strategiesOf, summarize, type RunCurve } from '../../src/report/aggregate';
+import { moments, strategiesOf, summarize, type RunCurve } from '../../src/report/aggregate.ts';
 
 const run = (strategy: string, trial: number, metrics: ReadonlyArray<number>, ranking: ReadonlyArray<number | null> = []): RunCurve => ({
   strategy,

@@ -2,8 +2,8 @@
  * A small comparison, as `compare` would store it: two strategies × two trials × three
  * cycles, with hand-picked accuracies whose means and stds the tests check by hand.
  */
-import type { RunRecord } from '../../src/report/comparisonResults';
-import type { ComparisonHeader } from '../../src/report/comparisonReport';
+import type { RunRecord } from '../../src/report/comparisonResults.ts';
+import type { ComparisonHeader } from '../../src/report/comparisonReport.ts';
 
 const cycles = (accuracies: ReadonlyArray<number>, ranking: ReadonlyArray<number> | null) =>
   accuracies.map((testAccuracy, i) => ({

@@ -1,12 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../../src/report/comparisonReport';
-import { ComparisonResults } from '../../src/report/comparisonResults';
-import { readComparisonResults } from '../../src/report/readComparisonResults';
-import { fixtureHeader, fixtureRuns } from './comparisonFixture';
+import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../../src/report/comparisonReport.ts';
+import { ComparisonResults } from '../../src/report/comparisonResults.ts';
+import { readComparisonResults } from '../../src/report/readComparisonResults.ts';
+import { fixtureHeader, fixtureRuns } from './comparisonFixture.ts';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summaryCsv, toCsv } from '../../src/report/csv';
+import { summaryCsv, toCsv } from '../../src/report/csv.ts';
 
 describe('toCsv', () => {
   it('quotes fields with commas, quotes and line breaks, and leaves absent values empty', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summarize, type RunCurve, type SummaryRow } from '../../src/report/aggregate';
-import { curveSpec, rankingSpec, renderSvg } from '../../src/report/plots';
+import { summarize, type RunCurve, type SummaryRow } from '../../src/report/aggregate.ts';
+import { curveSpec, rankingSpec, renderSvg } from '../../src/report/plots.ts';
 
 const runs: ReadonlyArray<RunCurve> = ['random', 'entropy', 'learning-loss'].flatMap((strategy, s) =>
   [0, 1, 2].map((trial) => ({

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/inputError';
-import { readComparisonResults } from '../../src/report/readComparisonResults';
-import { fixtureHeader, fixtureRuns } from './comparisonFixture';
+import { InputError } from '../../src/inputError.ts';
+import { readComparisonResults } from '../../src/report/readComparisonResults.ts';
+import { fixtureHeader, fixtureRuns } from './comparisonFixture.ts';
 
 let dir: string;
 beforeEach(async () => {

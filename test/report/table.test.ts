@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SummaryRow } from '../../src/report/aggregate';
-import { renderTable } from '../../src/report/table';
+import type { SummaryRow } from '../../src/report/aggregate.ts';
+import { renderTable } from '../../src/report/table.ts';
 
 const row = (strategy: string, cycle: number, mean: number, std: number, n = 2): SummaryRow => ({
   strategy,

@@ -3,8 +3,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import { InputError } from '../../src/inputError';
-import { openFileJournal, readJournal, repairJournalTail } from '../../src/store/labelJournal';
+import { InputError } from '../../src/inputError.ts';
+import { openFileJournal, readJournal, repairJournalTail } from '../../src/store/labelJournal.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../src/inputError';
-import { acquireRunLock } from '../../src/store/runLock';
-import { readResults, writeResults } from '../../src/store/resultsFile';
+import { InputError } from '../../src/inputError.ts';
+import { acquireRunLock } from '../../src/store/runLock.ts';
+import { readResults, writeResults } from '../../src/store/resultsFile.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {

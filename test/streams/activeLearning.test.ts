@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { filter, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
-import { memoryJournal } from '../../src/store/labelJournal';
-import { simulatedOracle } from '../../src/oracles/simulatedOracle';
-import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning';
-import type { AlEvent } from '../../src/streams/events';
-import { strategyNames } from '../../src/streams/strategies';
-import { createFakeLearner, fakeTruth } from '../support/fakeLearner';
+import { memoryJournal } from '../../src/store/labelJournal.ts';
+import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
+import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning.ts';
+import type { AlEvent } from '../../src/streams/events.ts';
+import { strategyNames } from '../../src/streams/strategies.ts';
+import { createFakeLearner, fakeTruth } from '../support/fakeLearner.ts';
 
 const baseConfig = (overrides: Partial<ActiveLearningConfig<number>> = {}) => {
   const learner = createFakeLearner({ poolSize: 1000 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { JournalEntry, LabelJournal } from '../../src/store/labelJournal';
-import type { AlEvent } from '../../src/streams/events';
-import { mergeLabels } from '../../src/streams/mergeLabels';
-import { createPoolState } from '../../src/streams/poolState';
-import type { QueryEvent } from '../../src/streams/queryOracle';
+import type { JournalEntry, LabelJournal } from '../../src/store/labelJournal.ts';
+import type { AlEvent } from '../../src/streams/events.ts';
+import { mergeLabels } from '../../src/streams/mergeLabels.ts';
+import { createPoolState } from '../../src/streams/poolState.ts';
+import type { QueryEvent } from '../../src/streams/queryOracle.ts';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 const now = () => new Date(0);

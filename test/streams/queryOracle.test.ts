@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { map, mergeMap, NEVER, of, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import * as t from 'io-ts';
-import type { Oracle } from '../../src/oracles/oracle';
-import { queryOracle, type QueryEvent } from '../../src/streams/queryOracle';
-import type { Selection } from '../../src/streams/takeTopK';
+import type { Oracle } from '../../src/oracles/oracle.ts';
+import { queryOracle, type QueryEvent } from '../../src/streams/queryOracle.ts';
+import type { Selection } from '../../src/streams/takeTopK.ts';
 
 const labelCodec = new t.Type<number, unknown, unknown>(
   'Class4',

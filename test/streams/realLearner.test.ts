@@ -2,14 +2,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { lastValueFrom, tap, toArray } from 'rxjs';
-import { initBackend } from '../../src/backend';
-import { loadDataset, subsetOf } from '../../src/data';
-import type { DataSplit } from '../../src/data/imageSet';
-import { simulatedOracle } from '../../src/oracles/simulatedOracle';
-import { memoryJournal } from '../../src/store/labelJournal';
-import { activeLearning } from '../../src/streams/activeLearning';
-import type { AlEvent } from '../../src/streams/events';
-import { createClassificationLearner } from '../../src/tasks/classification';
+import { initBackend } from '../../src/backend/index.ts';
+import { loadDataset, subsetOf } from '../../src/data/index.ts';
+import type { DataSplit } from '../../src/data/imageSet.ts';
+import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
+import { memoryJournal } from '../../src/store/labelJournal.ts';
+import { activeLearning } from '../../src/streams/activeLearning.ts';
+import type { AlEvent } from '../../src/streams/events.ts';
+import { createClassificationLearner } from '../../src/tasks/classification.ts';
 
 let data: DataSplit;
 beforeAll(async () => {

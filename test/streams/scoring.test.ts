@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, of, take, toArray } from 'rxjs';
-import { gatherScores } from '../../src/streams/gatherScores';
-import { createPoolState, unlabeledIds } from '../../src/streams/poolState';
-import { retrain } from '../../src/streams/retrain';
-import { sampleSubset } from '../../src/streams/sampleSubset';
-import { scoreInBatches } from '../../src/streams/scoreInBatches';
-import type { Learner, ScoredBatch } from '../../src/tasks/learner';
-import { createFakeLearner } from '../support/fakeLearner';
+import { gatherScores } from '../../src/streams/gatherScores.ts';
+import { createPoolState, unlabeledIds } from '../../src/streams/poolState.ts';
+import { retrain } from '../../src/streams/retrain.ts';
+import { sampleSubset } from '../../src/streams/sampleSubset.ts';
+import { scoreInBatches } from '../../src/streams/scoreInBatches.ts';
+import type { Learner, ScoredBatch } from '../../src/tasks/learner.ts';
+import { createFakeLearner } from '../support/fakeLearner.ts';
 
 describe('sampleSubset', () => {
   it('should draw distinct unlabeled ids, the same for the same seed', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { rankBy } from '../../src/streams/rankBy';
-import { takeTopK } from '../../src/streams/takeTopK';
-import { strategies } from '../../src/streams/strategies';
-import type { Ranking } from '../../src/streams/strategy';
-import type { ScoredBatch } from '../../src/tasks/learner';
+import { rankBy } from '../../src/streams/rankBy.ts';
+import { takeTopK } from '../../src/streams/takeTopK.ts';
+import { strategies } from '../../src/streams/strategies.ts';
+import type { Ranking } from '../../src/streams/strategy.ts';
+import type { ScoredBatch } from '../../src/tasks/learner.ts';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../../src/tasks/learner';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../../src/tasks/learner.ts';
 
 export interface FakeLearner extends Learner<number> {
   /** Every fit's labeled ids, in call order. */

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ScoredBatch } from '../../src/tasks/learner';
+import type { ScoredBatch } from '../../src/tasks/learner.ts';
 
 /** The largest |a[i] − b[i]| (the lengths must agree). */
 export const maxDifference = (a: Float32Array, b: Float32Array): number => {

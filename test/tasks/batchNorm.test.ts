@@ -2,9 +2,9 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend } from '../../src/backend';
-import { BatchNorm, batchNorm, batchNormTraining } from '../../src/tasks/batchNorm';
-import { elementwiseCalls } from '../../src/backend/kernels/elementwiseKernels';
+import { initBackend } from '../../src/backend/index.ts';
+import { BatchNorm, batchNorm, batchNormTraining } from '../../src/tasks/batchNorm.ts';
+import { elementwiseCalls } from '../../src/backend/kernels/elementwiseKernels.ts';
 
 /** Largest |a − b| over the largest |b|, or over 1 when b is smaller (a gradient that is ~0, as ∂L/∂x with two values per channel). */
 const maxRelativeError = (a: ArrayLike<number>, b: ArrayLike<number>): number => {

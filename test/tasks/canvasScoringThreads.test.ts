@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { loadDataset } from '../../src/data';
-import type { DataSplit } from '../../src/data/imageSet';
-import { detectionTask } from '../../src/tasks/detection';
-import { keypointsTask } from '../../src/tasks/keypoints';
-import type { Learner } from '../../src/tasks/learner';
-import { expectSameScores, maxDifference } from '../support/sameScores';
-import { withWarnings } from '../support/warnings';
+import { initBackend } from '../../src/backend/index.ts';
+import { loadDataset } from '../../src/data/index.ts';
+import type { DataSplit } from '../../src/data/imageSet.ts';
+import { detectionTask } from '../../src/tasks/detection/index.ts';
+import { keypointsTask } from '../../src/tasks/keypoints/index.ts';
+import type { Learner } from '../../src/tasks/learner.ts';
+import { expectSameScores, maxDifference } from '../support/sameScores.ts';
+import { withWarnings } from '../support/warnings.ts';
 
 /** Scores with 2 threads equal scores with 1, before and after a fit; no tensor left, no fallback. */
 const checkParallelScoring = async <L>(make: (scoreThreads: number) => { learner: Learner<L>; truth: (id: number) => L }): Promise<void> => {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { loadDataset, subsetOf } from '../../src/data';
-import type { DataSplit } from '../../src/data/imageSet';
-import { randomSubset } from '../../src/ops/random';
-import { createClassificationLearner } from '../../src/tasks/classification';
-import { createLearner, taskNames } from '../../src/tasks';
-import { InputError } from '../../src/inputError';
+import { initBackend } from '../../src/backend/index.ts';
+import { loadDataset, subsetOf } from '../../src/data/index.ts';
+import type { DataSplit } from '../../src/data/imageSet.ts';
+import { randomSubset } from '../../src/ops/random.ts';
+import { createClassificationLearner } from '../../src/tasks/classification.ts';
+import { createLearner, taskNames } from '../../src/tasks/index.ts';
+import { InputError } from '../../src/inputError.ts';
 
 let data: DataSplit;
 

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/inputError';
+import { InputError } from '../../src/inputError.ts';
 import {
   anchorCount,
   decodeBox,
@@ -11,7 +11,7 @@ import {
   makeAnchors,
   matchAnchors,
   type Box,
-} from '../../src/tasks/detection';
+} from '../../src/tasks/detection/index.ts';
 
 /** A box with positive sides inside a 64-pixel canvas. */
 const boxArb = fc

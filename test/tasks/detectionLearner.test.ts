@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { isLeft, isRight } from 'fp-ts/Either';
-import { PathReporter } from 'io-ts/PathReporter';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { loadDataset } from '../../src/data';
-import type { DataSplit } from '../../src/data/imageSet';
-import { InputError } from '../../src/inputError';
-import { randomSubset } from '../../src/ops/random';
-import { buildSsd, detectionLabelCodec, detectionLabelOf, detectionTask, uncertainAnchor, type Detection } from '../../src/tasks/detection';
+import { initBackend } from '../../src/backend/index.ts';
+import { loadDataset } from '../../src/data/index.ts';
+import type { DataSplit } from '../../src/data/imageSet.ts';
+import { InputError } from '../../src/inputError.ts';
+import { randomSubset } from '../../src/ops/random.ts';
+import { buildSsd, detectionLabelCodec, detectionLabelOf, detectionTask, uncertainAnchor, type Detection } from '../../src/tasks/detection/index.ts';
 
 let source: DataSplit;
 

@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { hardNegativeMask, multiboxLossPerSample, smoothL1 } from '../../src/tasks/detection';
+import { initBackend } from '../../src/backend/index.ts';
+import { hardNegativeMask, multiboxLossPerSample, smoothL1 } from '../../src/tasks/detection/index.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -11,7 +11,7 @@ import {
   type Box,
   type GroundTruth,
   type ScoredBox,
-} from '../../src/tasks/detection';
+} from '../../src/tasks/detection/index.ts';
 
 const boxArb = fc
   .tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 2, max: 20 }), fc.integer({ min: 2, max: 20 }))

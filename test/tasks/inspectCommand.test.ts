@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { inspectModel, register } from '../../src/cli/inspectCommand';
-import { InputError } from '../../src/inputError';
+import { initBackend } from '../../src/backend/index.ts';
+import { inspectModel, register } from '../../src/cli/inspectCommand.ts';
+import { InputError } from '../../src/inputError.ts';
 
 beforeAll(async () => {
   await initBackend('cpu');

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from '../../src/tasks/keypoints/heatmaps';
-import { InputError } from '../../src/inputError';
-import { checkHeatmapGeometry } from '../../src/tasks/keypoints';
+import { decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from '../../src/tasks/keypoints/heatmaps.ts';
+import { InputError } from '../../src/inputError.ts';
+import { checkHeatmapGeometry } from '../../src/tasks/keypoints/index.ts';
 
 const coordinate = fc.double({ min: 0, max: 48, noNaN: true, noDefaultInfinity: true });
 const point = fc.tuple(coordinate, coordinate);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/inputError';
-import { pck, pckLength, PCK_LENGTH_OF_DIAGONAL } from '../../src/tasks/keypoints/pck';
+import { InputError } from '../../src/inputError.ts';
+import { pck, pckLength, PCK_LENGTH_OF_DIAGONAL } from '../../src/tasks/keypoints/pck.ts';
 
 describe('PCK', () => {
   it('counts a keypoint within α × length, boundary included', () => {

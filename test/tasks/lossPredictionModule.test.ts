@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { LossPredictionModule, lossModuleParamCount } from '../../src/tasks/lossPredictionModule';
-import { loadModel, saveModel } from '../../src/tasks/modelFiles';
+import { initBackend } from '../../src/backend/index.ts';
+import { LossPredictionModule, lossModuleParamCount } from '../../src/tasks/lossPredictionModule.ts';
+import { loadModel, saveModel } from '../../src/tasks/modelFiles.ts';
 
 beforeAll(async () => {
   await initBackend('cpu');

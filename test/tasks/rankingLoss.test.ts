@@ -1,11 +1,11 @@
 import { fc, test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { marginRankingLoss, marginRankingLossGradient, mseLoss } from '../../src/ops';
-import { marginRankingLossTensor, mseLossTensor } from '../../src/tasks/rankingLoss';
-import { stopGradient } from '../../src/tasks/stopGradient';
+import { initBackend } from '../../src/backend/index.ts';
+import { marginRankingLoss, marginRankingLossGradient, mseLoss } from '../../src/ops/index.ts';
+import { marginRankingLossTensor, mseLossTensor } from '../../src/tasks/rankingLoss.ts';
+import { stopGradient } from '../../src/tasks/stopGradient.ts';
 
 beforeAll(async () => {
   await initBackend('cpu');

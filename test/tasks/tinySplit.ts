@@ -1,5 +1,5 @@
-import type { DataSplit, ImageSet } from '../../src/data/imageSet';
-import { Rng } from '../../src/ops/random';
+import type { DataSplit, ImageSet } from '../../src/data/imageSet.ts';
+import { Rng } from '../../src/ops/random.ts';
 
 /**
  * A tiny synthetic split for fast engine tests: `count` random 8×8×1 images whose class

@@ -1,22 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { loadDataset } from '../../src/data';
-import { createClassificationLearner } from '../../src/tasks/classification';
-import { keypointsTask } from '../../src/tasks/keypoints';
-import { detectionTask } from '../../src/tasks/detection';
-import { crossEntropyPerSample } from '../../src/tasks/crossEntropy';
-import { JointModel } from '../../src/tasks/jointModel';
-import type { Labeled } from '../../src/tasks/learner';
-import { lossModuleObjective } from '../../src/tasks/rankingLoss';
-import { SgdMomentum } from '../../src/tasks/sgdMomentum';
-import { buildSmallCnn } from '../../src/tasks/smallCnn';
-import { resolveTrainerConfig, resolveTrainThreads, trainJoint, type JointTask, type TrainerConfig } from '../../src/tasks/trainer';
+import { initBackend } from '../../src/backend/index.ts';
+import { loadDataset } from '../../src/data/index.ts';
+import { createClassificationLearner } from '../../src/tasks/classification.ts';
+import { keypointsTask } from '../../src/tasks/keypoints/index.ts';
+import { detectionTask } from '../../src/tasks/detection/index.ts';
+import { crossEntropyPerSample } from '../../src/tasks/crossEntropy.ts';
+import { JointModel } from '../../src/tasks/jointModel.ts';
+import type { Labeled } from '../../src/tasks/learner.ts';
+import { lossModuleObjective } from '../../src/tasks/rankingLoss.ts';
+import { SgdMomentum } from '../../src/tasks/sgdMomentum.ts';
+import { buildSmallCnn } from '../../src/tasks/smallCnn.ts';
+import { resolveTrainerConfig, resolveTrainThreads, trainJoint, type JointTask, type TrainerConfig } from '../../src/tasks/trainer.ts';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InputError } from '../../src/inputError';
-import type { TappedNetwork } from '../../src/tasks/tappedNetwork';
-import { tinySplit } from './tinySplit';
-import { withWarnings } from '../support/warnings';
+import { InputError } from '../../src/inputError.ts';
+import type { TappedNetwork } from '../../src/tasks/tappedNetwork.ts';
+import { tinySplit } from './tinySplit.ts';
+import { withWarnings } from '../support/warnings.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');

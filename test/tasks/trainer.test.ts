@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend';
-import { InputError } from '../../src/inputError';
-import { planBatches } from '../../src/tasks/batchPlan';
-import { createClassificationLearner } from '../../src/tasks/classification';
-import type { Labeled } from '../../src/tasks/learner';
-import { SgdMomentum } from '../../src/tasks/sgdMomentum';
-import { featureGradientStoppedAt, learningRateAt, resolveTrainerConfig, type TrainerConfig } from '../../src/tasks/trainer';
-import { tinySplit } from './tinySplit';
+import { initBackend } from '../../src/backend/index.ts';
+import { InputError } from '../../src/inputError.ts';
+import { planBatches } from '../../src/tasks/batchPlan.ts';
+import { createClassificationLearner } from '../../src/tasks/classification.ts';
+import type { Labeled } from '../../src/tasks/learner.ts';
+import { SgdMomentum } from '../../src/tasks/sgdMomentum.ts';
+import { featureGradientStoppedAt, learningRateAt, resolveTrainerConfig, type TrainerConfig } from '../../src/tasks/trainer.ts';
+import { tinySplit } from './tinySplit.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');

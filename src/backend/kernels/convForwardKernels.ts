@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { convGeometry, type ConvGeometry, type ConvPad } from '../convGeometry';
-import { convForwardWasmBase64 } from './convForwardWasm';
-import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule';
+import { convGeometry, type ConvGeometry, type ConvPad } from '../convGeometry.ts';
+import { convForwardWasmBase64 } from './convForwardWasm.ts';
+import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule.ts';
 
 /**
  * The forward convolution of `convForward.c` (WebAssembly SIMD), run in place on the tensors

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ConvGeometry } from '../convGeometry';
-import { convGradWasmBase64 } from './convGradWasm';
-import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule';
+import type { ConvGeometry } from '../convGeometry.ts';
+import { convGradWasmBase64 } from './convGradWasm.ts';
+import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule.ts';
 
-export { hasDataSection } from './nativeModule';
+export { hasDataSection } from './nativeModule.ts';
 
 /**
  * The convolution gradient kernels of `convGrad.c` (WebAssembly SIMD), run in place on the

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { elementwiseWasmBase64 } from './elementwiseWasm';
-import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule';
+import { elementwiseWasmBase64 } from './elementwiseWasm.ts';
+import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule.ts';
 
 /**
  * ll4al's element-wise training kernels: ReLU's gradient (every backend: C on wasm, a loop on

@@ -1,4 +1,4 @@
-import { InputError } from '../../inputError';
+import { InputError } from '../../inputError.ts';
 
 /**
  * Default boxes ("anchors") of a single-shot detector: on each source feature map of

@@ -1,4 +1,4 @@
-import type { Box } from './boxes';
+import type { Box } from './boxes.ts';
 
 /**
  * SSD's box encoding relative to a default box in centre form [acx, acy, aw, ah], with

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
-import { canvasBoxes, type DetectionSet } from '../../data/detectionCanvas';
-import type { GroundTruth } from './matching';
+import { canvasBoxes, type DetectionSet } from '../../data/detectionCanvas.ts';
+import type { GroundTruth } from './matching.ts';
 
 /** The label of a detection canvas: its objects, each a box [x1, y1, x2, y2] in canvas pixels and a class. */
 export type DetectionLabel = ReadonlyArray<GroundTruth>;

@@ -1,25 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canvasBoxes, detectionSplit, type DetectionSet } from '../../data/detectionCanvas';
-import type { DataSplit } from '../../data/imageSet';
-import { toBatch } from '../../data/normalize';
-import { InputError } from '../../inputError';
-import { deriveSeed, type Rng } from '../../ops/random';
-import { JointModel } from '../jointModel';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
-import type { CanvasCounts, TaskSetup } from '../canvasTask';
-import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel';
-import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
-import { anchorCount, defaultAnchorGeometry, makeAnchors, type AnchorGeometry } from './anchors';
-import { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel';
-import { detectionPerSampleLoss } from './detectionLoss';
-import type { InferencePool } from '../../backend/inferencePool';
-import { createScoringThreads, resolveScoreThreads } from '../scoringThreads';
-import { customLayersUrl } from '../customLayers';
-import { workerModuleUrl } from '../gradientWorker';
-import { encodeTargets, type AnchorTargets } from './matching';
-import { meanAveragePrecision } from './meanAveragePrecision';
-import { decodeDetections, defaultDecodeOptions, type DecodeOptions, type Detection } from './nms';
-import { buildSsd } from './ssdNetwork';
+import { canvasBoxes, detectionSplit, type DetectionSet } from '../../data/detectionCanvas.ts';
+import type { DataSplit } from '../../data/imageSet.ts';
+import { toBatch } from '../../data/normalize.ts';
+import { InputError } from '../../inputError.ts';
+import { deriveSeed, type Rng } from '../../ops/random.ts';
+import { JointModel } from '../jointModel.ts';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner.ts';
+import type { CanvasCounts, TaskSetup } from '../canvasTask.ts';
+import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel.ts';
+import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer.ts';
+import { anchorCount, defaultAnchorGeometry, makeAnchors, type AnchorGeometry } from './anchors.ts';
+import { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel.ts';
+import { detectionPerSampleLoss } from './detectionLoss.ts';
+import type { InferencePool } from '../../backend/inferencePool.ts';
+import { createScoringThreads, resolveScoreThreads } from '../scoringThreads.ts';
+import { customLayersUrl } from '../customLayers.ts';
+import { workerModuleUrl } from '../gradientWorker.ts';
+import { encodeTargets, type AnchorTargets } from './matching.ts';
+import { meanAveragePrecision } from './meanAveragePrecision.ts';
+import { decodeDetections, defaultDecodeOptions, type DecodeOptions, type Detection } from './nms.ts';
+import { buildSsd } from './ssdNetwork.ts';
 
 /** Training and test canvases with boxes (what {@link detectionSplit} returns). */
 export interface DetectionData {

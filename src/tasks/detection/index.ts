@@ -3,15 +3,15 @@
  * matching, the multibox loss with hard-negative mining, a small SSD-style detector, NMS, mAP,
  * and the learner.
  */
-export { iou, boxArea, type Box } from './boxes';
-export { anchorCount, anchorsPerCell, checkAnchorGeometry, defaultAnchorGeometry, makeAnchors, type AnchorGeometry, type SourceMap } from './anchors';
-export { BOX_VARIANCES, decodeBox, encodeBox } from './boxCodec';
-export { MATCH_IOU, encodeTargets, matchAnchors, type AnchorTargets, type GroundTruth } from './matching';
-export { NEGATIVES_PER_POSITIVE, detectionPerSampleLoss, hardNegativeMask, multiboxLossPerSample, smoothL1 } from './detectionLoss';
-export { buildSsd, type SsdOptions } from './ssdNetwork';
-export { decodeDetections, defaultDecodeOptions, nonMaxSuppression, type DecodeOptions, type Detection } from './nms';
-export { averagePrecision, meanAveragePrecision, type ScoredBox } from './meanAveragePrecision';
-export { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel';
+export { iou, boxArea, type Box } from './boxes.ts';
+export { anchorCount, anchorsPerCell, checkAnchorGeometry, defaultAnchorGeometry, makeAnchors, type AnchorGeometry, type SourceMap } from './anchors.ts';
+export { BOX_VARIANCES, decodeBox, encodeBox } from './boxCodec.ts';
+export { MATCH_IOU, encodeTargets, matchAnchors, type AnchorTargets, type GroundTruth } from './matching.ts';
+export { NEGATIVES_PER_POSITIVE, detectionPerSampleLoss, hardNegativeMask, multiboxLossPerSample, smoothL1 } from './detectionLoss.ts';
+export { buildSsd, type SsdOptions } from './ssdNetwork.ts';
+export { decodeDetections, defaultDecodeOptions, nonMaxSuppression, type DecodeOptions, type Detection } from './nms.ts';
+export { averagePrecision, meanAveragePrecision, type ScoredBox } from './meanAveragePrecision.ts';
+export { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './detectionLabel.ts';
 export {
   CONFIDENT_SCORE,
   createDetectionLearner,
@@ -22,4 +22,4 @@ export {
   type DetectionLearnerOptions,
   type DetectionTaskOptions,
   type DetectionTaskSetup,
-} from './detectionLearner';
+} from './detectionLearner.ts';

@@ -1,5 +1,5 @@
-import { encodeBox } from './boxCodec';
-import { iouWithCentreForm, type Box } from './boxes';
+import { encodeBox } from './boxCodec.ts';
+import { iouWithCentreForm, type Box } from './boxes.ts';
 
 /** A ground-truth object: its box and its class in [0, classes). */
 export interface GroundTruth {

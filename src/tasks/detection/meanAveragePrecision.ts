@@ -1,5 +1,5 @@
-import { iou, type Box } from './boxes';
-import type { GroundTruth } from './matching';
+import { iou, type Box } from './boxes.ts';
+import type { GroundTruth } from './matching.ts';
 
 /** A scored box of one image, as mAP reads it. */
 export interface ScoredBox {

@@ -1,5 +1,5 @@
-import { decodeBox } from './boxCodec';
-import { iou, type Box } from './boxes';
+import { decodeBox } from './boxCodec.ts';
+import { iou, type Box } from './boxes.ts';
 
 /** A detection: a box, its class in [0, classes) and its score. */
 export interface Detection {

@@ -1,10 +1,10 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { batchNorm } from '../batchNorm';
-import { InputError } from '../../inputError';
-import { SeededInitializers } from '../seededInitializers';
-import type { TappedNetwork } from '../tappedNetwork';
-import { anchorsPerCell, checkAnchorGeometry, defaultAnchorGeometry, type AnchorGeometry } from './anchors';
+import { batchNorm } from '../batchNorm.ts';
+import { InputError } from '../../inputError.ts';
+import { SeededInitializers } from '../seededInitializers.ts';
+import type { TappedNetwork } from '../tappedNetwork.ts';
+import { anchorsPerCell, checkAnchorGeometry, defaultAnchorGeometry, type AnchorGeometry } from './anchors.ts';
 
 /** Shape and seed of the detector. */
 export interface SsdOptions {

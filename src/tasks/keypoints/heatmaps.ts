@@ -10,7 +10,7 @@
  * where one neighbour is missing, the known σ and the one neighbour give the offset (also exact).
  * Layout everywhere: NHWC, [count, gridSize, gridSize, keypoints].
  */
-import { InputError } from '../../inputError';
+import { InputError } from '../../inputError.ts';
 
 /** How heatmaps map onto the canvas. */
 export interface HeatmapGeometry {

@@ -2,11 +2,11 @@
  * The keypoints task (the paper's human-pose experiment at CPU scale): Gaussian heatmaps, a
  * small stacked hourglass, the heatmap loss, PCK, and the learner.
  */
-export { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
-export { heatmapLossPerSample } from './heatmapLoss';
-export { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel';
-export { PCK_LENGTH_OF_DIAGONAL, pck, pckLength } from './pck';
-export { buildStackedHourglass, type StackedHourglassOptions } from './stackedHourglass';
+export { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps.ts';
+export { heatmapLossPerSample } from './heatmapLoss.ts';
+export { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel.ts';
+export { PCK_LENGTH_OF_DIAGONAL, pck, pckLength } from './pck.ts';
+export { buildStackedHourglass, type StackedHourglassOptions } from './stackedHourglass.ts';
 export {
   createKeypointsLearner,
   keypointsTask,
@@ -16,4 +16,4 @@ export {
   type KeypointsLearnerOptions,
   type KeypointsTaskOptions,
   type KeypointsTaskSetup,
-} from './keypointsLearner';
+} from './keypointsLearner.ts';

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { KEYPOINTS_PER_ITEM, type KeypointSet } from '../../data/keypointCanvas';
+import { KEYPOINTS_PER_ITEM, type KeypointSet } from '../../data/keypointCanvas.ts';
 
 /** The label of a keypoints item: 5 points [x, y] in canvas pixels (box corners clockwise from top-left, centre). */
 export type Keypoints = ReadonlyArray<readonly [number, number]>;

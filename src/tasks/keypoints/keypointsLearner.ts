@@ -1,23 +1,23 @@
-import type { InferencePool } from '../../backend/inferencePool';
-import { createScoringThreads, resolveScoreThreads } from '../scoringThreads';
-import { customLayersUrl } from '../customLayers';
+import type { InferencePool } from '../../backend/inferencePool.ts';
+import { createScoringThreads, resolveScoreThreads } from '../scoringThreads.ts';
+import { customLayersUrl } from '../customLayers.ts';
 import * as tf from '@tensorflow/tfjs-core';
-import { KEYPOINTS_PER_ITEM, keypointSplit, type KeypointSet } from '../../data/keypointCanvas';
-import type { DataSplit } from '../../data/imageSet';
-import { toBatch } from '../../data/normalize';
-import { InputError } from '../../inputError';
-import { deriveSeed } from '../../ops/random';
-import { JointModel } from '../jointModel';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner';
-import { workerModuleUrl } from '../gradientWorker';
-import type { CanvasCounts, TaskSetup } from '../canvasTask';
-import { inferInBatches, learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel';
-import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer';
-import { heatmapLossPerSample } from './heatmapLoss';
-import { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps';
-import { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel';
-import { pck, pckLength } from './pck';
-import { buildStackedHourglass } from './stackedHourglass';
+import { KEYPOINTS_PER_ITEM, keypointSplit, type KeypointSet } from '../../data/keypointCanvas.ts';
+import type { DataSplit } from '../../data/imageSet.ts';
+import { toBatch } from '../../data/normalize.ts';
+import { InputError } from '../../inputError.ts';
+import { deriveSeed } from '../../ops/random.ts';
+import { JointModel } from '../jointModel.ts';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../learner.ts';
+import { workerModuleUrl } from '../gradientWorker.ts';
+import type { CanvasCounts, TaskSetup } from '../canvasTask.ts';
+import { inferInBatches, learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from '../liveJointModel.ts';
+import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from '../trainer.ts';
+import { heatmapLossPerSample } from './heatmapLoss.ts';
+import { checkHeatmapGeometry, decodeHeatmaps, defaultHeatmapGeometry, encodeHeatmaps, heatmapSize, type HeatmapGeometry } from './heatmaps.ts';
+import { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel.ts';
+import { pck, pckLength } from './pck.ts';
+import { buildStackedHourglass } from './stackedHourglass.ts';
 
 /** Training and test canvases with keypoints (what {@link keypointSplit} returns). */
 export interface KeypointData {

@@ -7,8 +7,8 @@
  * accept a guess of the box centre for every corner (half the diagonal away) and tell nothing;
  * a quarter of it plays the role of the head size in MPII's PCKh.
  */
-import { boxDiagonal, KEYPOINTS_PER_ITEM, type KeypointSet } from '../../data/keypointCanvas';
-import { InputError } from '../../inputError';
+import { boxDiagonal, KEYPOINTS_PER_ITEM, type KeypointSet } from '../../data/keypointCanvas.ts';
+import { InputError } from '../../inputError.ts';
 
 /** The fraction of the box diagonal used as PCK's normalising length. */
 export const PCK_LENGTH_OF_DIAGONAL = 0.25;

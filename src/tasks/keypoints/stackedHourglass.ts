@@ -1,9 +1,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { batchNorm } from '../batchNorm';
-import { InputError } from '../../inputError';
-import { SeededInitializers } from '../seededInitializers';
-import type { TappedNetwork } from '../tappedNetwork';
+import { batchNorm } from '../batchNorm.ts';
+import { InputError } from '../../inputError.ts';
+import { SeededInitializers } from '../seededInitializers.ts';
+import type { TappedNetwork } from '../tappedNetwork.ts';
 
 /** Shape and seed of the stacked hourglass. */
 export interface StackedHourglassOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../../src/inputError';
-import { deriveSeed, randomSubset, Rng, sampleWithoutReplacement, shuffle } from '../../../src/ops';
+import { InputError } from '../../../src/inputError.ts';
+import { deriveSeed, randomSubset, Rng, sampleWithoutReplacement, shuffle } from '../../../src/ops/index.ts';
 
 describe('seeded random numbers (by hand)', () => {
   it('keeps the draws of seed 42 stable across versions (a run must replay from its seed)', () => {

@@ -1,6 +1,6 @@
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../../src/inputError';
+import { InputError } from '../../../src/inputError.ts';
 import {
   marginRankingLoss,
   marginRankingLossGradient,
@@ -9,7 +9,7 @@ import {
   pairRankingLosses,
   rankingIndicator,
   splitPairs,
-} from '../../../src/ops';
+} from '../../../src/ops/index.ts';
 
 const right = <A>(e: E.Either<string, A>): A => {
   if (E.isLeft(e)) throw new Error(e.left);

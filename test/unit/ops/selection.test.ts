@@ -1,6 +1,6 @@
-import * as E from 'fp-ts/Either';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../../src/inputError';
+import { InputError } from '../../../src/inputError.ts';
 import {
   entropy,
   entropyScores,
@@ -12,7 +12,7 @@ import {
   pairedRankingAccuracy,
   rankingAccuracy,
   topK,
-} from '../../../src/ops';
+} from '../../../src/ops/index.ts';
 
 describe('rankingAccuracy (by hand)', () => {
   it('counts the pairs ordered alike', () => {
