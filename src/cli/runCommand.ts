@@ -23,8 +23,8 @@ import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory.ts
 import { acquireRunLock } from '../store/runLock.ts';
 import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
-import { strategies, strategyNames } from '../streams/strategies.ts';
-import { checkTaskStrategy, setupTask } from './taskSetup.ts';
+import { strategyNames } from '../streams/strategies.ts';
+import { checkRunStrategy, setupTask } from './taskSetup.ts';
 import { readConfigFile, runInputFromFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
@@ -105,9 +105,8 @@ export const executeRun = async (
   const data = await loadDataset(dataSpec(config));
   checkRunConfigAgainstPool(config, data.train.count);
   onChecked();
-  const strategy = strategies[config.strategy]!;
   // The same initial weights for every strategy of one seed (a paired comparison).
-  const { learner, truth } = setupTask(config, data, strategy.lossObjective ?? 'ranking');
+  const { learner, truth } = setupTask(config, data);
   let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
   try {
     let restored: RestoredRun<unknown> | undefined;
@@ -143,7 +142,7 @@ export const executeRun = async (
       });
     const events = activeLearning<unknown>({
       learner,
-      strategy,
+      strategy: config.strategy,
       oracle,
       oracleName: config.oracle,
       journal,
@@ -230,7 +229,7 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
   const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
   checkRunConfig(config, strategyNames);
-  checkTaskStrategy(config.task, config.strategy);
+  checkRunStrategy(config);
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
   }
