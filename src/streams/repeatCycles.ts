@@ -46,6 +46,7 @@ export const repeatCycles =
             of<Step<L>>(start).pipe(cycle(next)),
           );
         },
-        1,
+        // Unbounded: every step is emitted as it comes (a bound would hold a cycle's events back
+        // until it completes). Only a cycle's last step, its state, starts the next cycle.
       ),
     );

@@ -4,11 +4,11 @@ import { memoryJournal } from '../../src/store/labelJournal.ts';
 import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
 import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning.ts';
 import type { AlEvent } from '../../src/streams/events.ts';
-import { strategyNames } from '../../src/streams/strategies.ts';
-import { createFakeLearner, fakeTruth } from '../support/fakeLearner.ts';
+import { strategyNames, strategyProtocols } from '../../src/streams/strategies.ts';
+import { createFakeLearner, fakeTruth, type FakeLearnerOptions } from '../support/fakeLearner.ts';
 
-const baseConfig = (overrides: Partial<ActiveLearningConfig<number>> = {}) => {
-  const learner = createFakeLearner({ poolSize: 1000 });
+const baseConfig = (overrides: Partial<ActiveLearningConfig<number>> = {}, learnerOptions: Partial<FakeLearnerOptions> = {}) => {
+  const learner = createFakeLearner({ poolSize: 1000, ...learnerOptions });
   const journal = memoryJournal<number>();
   const config: ActiveLearningConfig<number> = {
     learner,
@@ -69,7 +69,7 @@ describe('activeLearning', () => {
   });
 
   it.each(strategyNames)('runs strategy %s to the full label count', async (strategy) => {
-    const { journal, config } = baseConfig({ strategy, cycles: 2 });
+    const { journal, config } = baseConfig({ strategy, cycles: 2 }, { lossObjective: strategyProtocols[strategy]?.lossObjective ?? 'ranking' });
     await run(config);
     expect(new Set(journal.entries.map((e) => e.id)).size).toBe(90);
   });
