@@ -50,7 +50,7 @@ export const tapNetwork = (network: NetworkWithTaps, name = network.model.name):
     embedding = input;
   }
   if (embedding.shape.length !== 2) {
-    throw new InputError(`embedding of network ${name}: expected a rank-2 output [batch, features], got shape [${embedding.shape.join(', ')}]; name a rank-2 layer as embedding`);
+    throw new InputError(`embedding of network ${name}: expected a rank-2 output [batch, features], got shape [${embedding.shape.map((d) => d ?? 'batch').join(', ')}]; name a rank-2 layer as embedding`);
   }
   const taps = network.taps.map((tap) => outputOf(model, tap, 'tap'));
   const seen = new Set<SymbolicTensor>();
