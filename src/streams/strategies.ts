@@ -39,15 +39,16 @@ export const outputRows = (candidates: ScoredBatch, name: Capability, reader: st
  * Use it to build a score-based strategy of your own: `byScore('my-score', (c) => …, ['probabilities'])`.
  * @param name the strategy's name
  * @param scorer one score per candidate, higher = more informative
- * @param requires the optional score outputs the scorer reads (default none: l̂ only)
+ * @param requires the optional score outputs the scorer reads ([] for l̂ only); absent: every
+ *   output the learner provides is computed, and nothing is checked before the run
  * @returns the strategy
  */
-export const byScore = (name: string, scorer: Scorer, requires: ReadonlyArray<Capability> = []): Strategy => ({
+export const byScore = (name: string, scorer: Scorer, requires?: ReadonlyArray<Capability>): Strategy => ({
   name,
   scorer,
   select: (candidates, { count }) => topK(count)(scorer(candidates)),
   needsLabeledScores: false,
-  requires,
+  ...(requires === undefined ? {} : { requires }),
 });
 
 /** The loss module's predicted loss l̂ (Learning Loss). */
@@ -104,7 +105,7 @@ export const strategies: Readonly<Record<string, Strategy>> = {
   margin: byScore('margin', marginScorer, ['probabilities']),
   'least-confidence': byScore('least-confidence', leastConfidenceScorer, ['probabilities']),
   'core-set': coreSetStrategy,
-  'learning-loss': byScore('learning-loss', predictedLossScorer),
+  'learning-loss': byScore('learning-loss', predictedLossScorer, []),
 };
 
 /**
