@@ -6,7 +6,7 @@
  * (CI runs the suite on two Node versions).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,19 @@ describe('the packed package in a plain Node project', () => {
     expect(out.workers).toBeGreaterThanOrEqual(2); // a training worker and at least one scoring worker
     expect(out.warnings.filter((w) => /main thread only/.test(w))).toEqual([]);
     expect(out.topK).toEqual([1, 2]);
+  });
+
+  it("runs the README's library example as written", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const block = /<!-- readme-example[^>]*-->\n```js\n([\s\S]*?)\n```/.exec(readme);
+    expect(block).not.toBeNull();
+    writeFileSync(join(scratch, 'readme.mjs'), block![1]);
+    const result = spawnSync(process.execPath, ['readme.mjs'], { cwd: scratch, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    const printed = result.stdout.trim().split('\n');
+    expect(printed).toHaveLength(2);
+    expect(printed[0]).toMatch(/^100 labels: accuracy 0\.\d{3}$/);
+    expect(printed[1]).toMatch(/^200 labels: accuracy 0\.\d{3}$/);
   });
 
   it('type-checks a TypeScript consumer with moduleResolution nodenext', () => {
