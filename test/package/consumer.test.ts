@@ -18,8 +18,9 @@ const npm = (args: string[], cwd: string): string =>
 let tarball = '';
 
 beforeAll(() => {
-  // `npm pack` runs `prepare` (the build), so the tarball holds a fresh dist/.
-  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], repoRoot)) as Array<{ filename: string }>;
+  // dist/ was built by the global setup (test/support/buildPackage.ts); packing without scripts
+  // keeps `prepare` from rebuilding it while other test files read it.
+  const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], repoRoot)) as Array<{ filename: string }>;
   tarball = join(scratch, packed[0].filename);
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   for (const f of ['app.mjs', 'typed.ts', 'misuse.ts', 'tsconfig.json', 'tsconfig.misuse.json']) copyFileSync(join(import.meta.dirname, 'consumer', f), join(scratch, f));
