@@ -1,4 +1,4 @@
-import { concat, EMPTY, ignoreElements, map, of, pipe, tap, type OperatorFunction } from 'rxjs';
+import { concat, defer, EMPTY, ignoreElements, map, of, pipe, tap, type OperatorFunction } from 'rxjs';
 import { deriveSeed } from '../ops/random.ts';
 import type { Learner, ScoredBatch } from '../tasks/learner.ts';
 import { outputsFor } from './checkStrategy.ts';
@@ -26,7 +26,7 @@ export interface SelectOptions {
   readonly reserve?: number;
 }
 
-const budgetOf = (options: SelectOptions, cycle: number): number => (typeof options.budget === 'number' ? options.budget : options.budget(cycle));
+const budgetOf = (options: Pick<SelectOptions, 'budget'>, cycle: number): number => (typeof options.budget === 'number' ? options.budget : options.budget(cycle));
 
 /**
  * Scores a random subset of the unlabeled pool in batches (emitting `batchScored`), and the
@@ -63,8 +63,8 @@ export const scoreCandidates = <L>(learner: Pick<Learner<L>, 'score' | 'provides
             ignoreElements(),
           )
         : EMPTY,
-      of(0).pipe(
-        map(() =>
+      defer(() =>
+        of(
           stateStep({
             ...state,
             tally: { ...state.tally, queried: k },
@@ -91,7 +91,7 @@ export const rankCandidates = <L>(strategy: StrategyInput | string, options: Pic
     const all = state.candidates;
     if (all === undefined) return of(stateStep(state));
     const k = state.tally.queried;
-    const reserve = options.reserve ?? budgetOf({ ...options, subset: 0 }, state.cycle);
+    const reserve = options.reserve ?? budgetOf(options, state.cycle);
     const context: SelectionContext = {
       count: Math.min(all.ids.length, k + reserve),
       seed: deriveSeed(options.seed, 'select', state.cycle),

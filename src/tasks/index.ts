@@ -1,7 +1,8 @@
 /**
  * Tasks: target networks with feature taps, the loss-prediction module, the ranking loss, the
- * joint trainer, and learners (classification now; keypoints and detection share the module and
- * trainer through {@link JointModel} and {@link JointTask}).
+ * joint objective and trainer, and tasks as specs ({@link defineTask}) of one generic joint
+ * learner ({@link createJointLearner}) — classification, keypoints and detection are three such
+ * specs; a user's own task is a fourth.
  */
 import { InputError } from '../inputError.ts';
 import { createClassificationLearner, type ClassificationLearnerOptions } from './classification.ts';
