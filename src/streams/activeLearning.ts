@@ -3,7 +3,8 @@ import type { Oracle } from '../oracles/oracle.ts';
 import type { JournalEntry, LabelJournal } from '../store/labelJournal.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { checkStrategy } from './checkStrategy.ts';
-import { startCycle, toEvents, type CycleState, type Stage } from './cycleState.ts';
+import { startCycle, type CycleState, type Stage } from './cycleState.ts';
+import { toEvents } from './toEvents.ts';
 import { drawInitial } from './drawInitial.ts';
 import type { AlEvent, CycleRow } from './events.ts';
 import { finishCycle } from './finishCycle.ts';
@@ -13,9 +14,10 @@ import type { QueryOracleOptions } from './queryOracle.ts';
 import { repeatCycles } from './repeatCycles.ts';
 import { selectQueries } from './selectQueries.ts';
 import type { StrategyInput } from './strategy.ts';
-import { trainAndEvaluate, type CheckpointStore } from './trainAndEvaluate.ts';
+import type { CheckpointStore } from './saveCheckpoint.ts';
+import { trainAndEvaluate } from './trainAndEvaluate.ts';
 
-export type { CheckpointStore } from './trainAndEvaluate.ts';
+export type { CheckpointStore } from './saveCheckpoint.ts';
 
 /** What a resumed run starts from: its journal and its finished cycles. */
 export interface RestoredRun<L> {

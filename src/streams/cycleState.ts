@@ -1,4 +1,4 @@
-import { concatMap, filter, of, type Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { Evaluation, ScoredBatch } from '../tasks/learner.ts';
 import type { AlEvent, StageSeconds } from './events.ts';
 import type { PoolState } from './poolState.ts';
@@ -74,20 +74,3 @@ export const startCycle = <L>(cycle: number, pool: PoolState<L>, training: PoolS
 
 /** A state as a step. */
 export const stateStep = <L>(state: CycleState<L>): StateStep<L> => ({ type: 'state', state });
-
-/**
- * Makes a stage from what it does to one state: events pass through untouched; each state is
- * replaced by the steps `project` returns (which end with the new state).
- * @param project a state → its events and the next state
- * @returns the stage
- */
-export const onState =
-  <L>(project: (state: CycleState<L>) => Observable<Step<L>>): Stage<L> =>
-  (source) =>
-    source.pipe(concatMap((step) => (step.type === 'state' ? project(step.state) : of(step))));
-
-/** Keeps the events of a run, dropping the states between stages. */
-export const toEvents =
-  <L>(): OperatorFunction<Step<L>, AlEvent<L>> =>
-  (source) =>
-    source.pipe(filter((step): step is AlEvent<L> => step.type !== 'state'));

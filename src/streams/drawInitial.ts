@@ -1,6 +1,7 @@
 import { of } from 'rxjs';
 import { deriveSeed, sampleWithoutReplacement } from '../ops/random.ts';
-import { onState, stateStep, type Stage } from './cycleState.ts';
+import { stateStep, type Stage } from './cycleState.ts';
+import { onState } from './onState.ts';
 
 /** The initial random set. */
 export interface InitialOptions {

@@ -1,6 +1,7 @@
 import { from } from 'rxjs';
 import { InputError } from '../inputError.ts';
-import { onState, stateStep, type Stage, type Step } from './cycleState.ts';
+import { stateStep, type Stage, type Step } from './cycleState.ts';
+import { onState } from './onState.ts';
 import type { CycleRow } from './events.ts';
 
 /**
