@@ -19,10 +19,11 @@ export type LearnerCapabilities = Pick<Learner<unknown>, 'task' | 'provides' | '
  */
 export const checkStrategy = (input: StrategyInput | string, learner: LearnerCapabilities): Strategy | StrategyOperator => {
   const strategy = resolveStrategy(input);
-  const missing = (strategy.requires ?? []).filter((c) => !learner.provides.includes(c));
+  const provides = learner.provides ?? [];
+  const missing = (strategy.requires ?? []).filter((c) => !provides.includes(c));
   if (missing.length > 0) {
     throw new InputError(
-      `strategy ${strategy.name} requires ${missing.join(' and ')}, which the ${learner.task} learner does not provide (it provides: ${learner.provides.join(', ') || 'only ids and l̂'})`,
+      `strategy ${strategy.name} requires ${missing.join(' and ')}, which the ${learner.task} learner does not provide (it provides: ${provides.join(', ') || 'only ids and l̂'})`,
     );
   }
   const protocol = typeof input === 'string' ? strategyProtocols[input] : undefined;
