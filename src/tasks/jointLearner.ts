@@ -11,7 +11,7 @@ import { loadPerSampleLoss, type LossSource } from './lossSource.ts';
 import { embeddingOutput } from './scoreOutputs.ts';
 import { createScoringThreads, resolveScoreThreads } from './scoringThreads.ts';
 import { isTappedNetwork, tapNetwork } from './tapNetwork.ts';
-import type { MetricBatch, ScoreOutput, TaskSpec } from './taskSpec.ts';
+import { defineTask, type MetricBatch, type ScoreOutput, type TaskSpec } from './taskSpec.ts';
 import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } from './trainer.ts';
 
 /** How the library runs a task: seed, trainer overrides, batch sizes, threads. */
@@ -69,12 +69,13 @@ const assemble = (name: Capability, n: number, parts: ReadonlyArray<Part>): Scor
  * await learner.fit(labeled, { epochs: 2, seed: 1 });
  * const { ids, predictedLoss, probabilities } = await learner.score(ids, { outputs: ['probabilities'] });
  * ```
- * @param spec - the task (see {@link defineTask})
+ * @param task - the task's spec (see {@link defineTask}; checked again here)
  * @param options - seed, trainer overrides, scoring batch size and threads, loss-module width
  * @returns the pipeline's Learner
  * @throws InputError for bad options, or trainThreads 2 with a loss given as a function
  */
-export const createJointLearner = <L>(spec: TaskSpec<L>, options: JointLearnerOptions): Learner<L> => {
+export const createJointLearner = <L>(task: TaskSpec<L>, options: JointLearnerOptions): Learner<L> => {
+  const spec = defineTask(task); // checked here too, for a spec written as a plain object
   const { seed } = options;
   const owner = `${spec.name} learner`;
   const config = resolveTrainerConfig({ ...spec.trainer, ...options.trainer });
