@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { InputError } from '../inputError.ts';
+import { parseRedisUrl } from '../remote/redisUrl.ts';
 
 interface PositiveIntBrand {
   readonly PositiveInt: unique symbol;
@@ -107,6 +108,14 @@ export const RunConfig = t.type(
     oracleRetries: NonNegativeInt,
     oracleBackoffMs: NonNegativeNumber,
     scoreBatchSize: PositiveInt,
+    /** Redis URL (redis:// or rediss://) of the scoring workers (`ll4al worker`); null scores on this machine. */
+    scoreWorkers: t.union([t.string, t.null]),
+    /** Pool ids per scoring job sent to the workers. */
+    scoreShardSize: PositiveInt,
+    /** No live worker (or a shard no worker can serve): score here with a warning ('local') or stop ('fail'). */
+    scoreFallback: t.keyof({ local: null, fail: null }, 'ScoreFallback'),
+    /** How long the run waits for a live worker before it falls back. */
+    scoreWorkerWaitMs: NonNegativeNumber,
   },
   'RunConfig',
 );
@@ -137,6 +146,10 @@ export const defaultRunConfig: RunConfigInput = {
   oracleRetries: 3,
   oracleBackoffMs: 50,
   scoreBatchSize: 256,
+  scoreWorkers: null,
+  scoreShardSize: 1024,
+  scoreFallback: 'local',
+  scoreWorkerWaitMs: 10_000,
 };
 
 /** The flag of each field, for messages (`--oracle-delay-ms`). */
@@ -208,6 +221,7 @@ export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<stri
   if (config.subset < config.budget) {
     throw new InputError(`subset ${config.subset} (--subset) is smaller than the budget ${config.budget} (--budget)`);
   }
+  if (config.scoreWorkers !== null) parseRedisUrl(config.scoreWorkers, '--score-workers');
   if (config.data !== 'embedded') {
     if (!existsSync(config.data)) throw new InputError(`data directory ${show(config.data)} (--data) does not exist`);
     if (!statSync(config.data).isDirectory()) throw new InputError(`data ${show(config.data)} (--data) is not a directory`);
