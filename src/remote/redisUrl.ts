@@ -5,6 +5,7 @@
  * server with its own certificate authority from `LL4AL_REDIS_CA`.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { InputError } from '../inputError.ts';
 
 /** The environment variable a Redis password may come from. */
@@ -61,7 +62,8 @@ export const parseRedisUrl = (url: string, flag: string, env: NodeJS.ProcessEnv 
         throw new InputError(`${REDIS_CA_ENV}=${caFile}: cannot read the CA file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       }
     }
-    tls = { ...(ca === undefined ? {} : { ca }), servername: host };
+    // SNI takes host names only; a certificate for an IP address is checked against the IP
+    tls = { ...(ca === undefined ? {} : { ca }), ...(isIP(host) === 0 ? { servername: host } : {}) };
   }
   return {
     host,
