@@ -19,9 +19,9 @@ export const Int32ArrayFromBase64 = new t.Type<Int32Array, string, unknown>(
   'Int32ArrayFromBase64',
   (u): u is Int32Array => u instanceof Int32Array,
   (u, c) => {
-    if (typeof u !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(u)) return t.failure(u, c, 'expected base64 of Int32 ids');
+    if (typeof u !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(u)) return t.failure(u, c, 'base64 of Int32 ids');
     const bytes = Buffer.from(u, 'base64');
-    if (bytes.length % 4 !== 0) return t.failure(u, c, `expected a multiple of 4 bytes, got ${bytes.length}`);
+    if (bytes.length % 4 !== 0) return t.failure(u, c, `a multiple of 4 bytes, got ${bytes.length}`);
     const ids = new Int32Array(bytes.length / 4);
     Buffer.from(ids.buffer).set(bytes);
     return t.success(ids);
