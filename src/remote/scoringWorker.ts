@@ -119,7 +119,7 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
     return slot.learner;
   };
 
-  const serve = async (job: ScoreJob, slot: Slot, jobId: string): Promise<ScoreJobResult> => {
+  const serve = async (job: ScoreJob, slot: Slot, jobId: string): Promise<{ result: ScoreJobResult; scoreSeconds: number }> => {
     if (job.learner.config.backend !== 'auto' && job.learner.config.backend !== backend) {
       throw new InputError(`the run scores on the ${job.learner.config.backend} backend, this worker on ${backend}: start it with --backend ${job.learner.config.backend}`);
     }
@@ -131,11 +131,13 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
       await loadModelBlob(learner, bytes);
       slot.hash = job.modelHash;
     }
+    const scoring = performance.now();
     const scored = await lastValueFrom(of(job.ids).pipe(scoreInBatches(learner, job.learner.config.scoreBatchSize), gatherScores()));
+    const scoreSeconds = (performance.now() - scoring) / 1000;
     const bytes = encodeShardScores(shardScoresOf(scored, job.outputs));
     const key = scoresKey(queue, jobId);
     await redis.set(key, bytes, 'EX', job.resultTtlSeconds);
-    return { key, rows: scored.ids.length, bytes: bytes.length } as ScoreJobResult;
+    return { result: { key, rows: scored.ids.length, bytes: bytes.length } as ScoreJobResult, scoreSeconds };
   };
 
   const worker = new Worker<unknown, ScoreJobResult>(
@@ -152,9 +154,9 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
       const start = performance.now();
       log(`job ${jobId} started (${decoded.right.ids.length} ids)`);
       try {
-        const result = await serve(decoded.right, slot, jobId);
+        const { result, scoreSeconds } = await serve(decoded.right, slot, jobId);
         finished++;
-        log(`job ${jobId} finished (${result.rows} rows, ${result.bytes} bytes, ${((performance.now() - start) / 1000).toFixed(2)} s)`);
+        log(`job ${jobId} finished (${result.rows} rows, ${result.bytes} bytes, ${((performance.now() - start) / 1000).toFixed(3)} s, scoring ${scoreSeconds.toFixed(3)} s)`);
         return result;
       } catch (error) {
         const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
