@@ -12,12 +12,16 @@
  * bytes of l̂ (plus the 4-byte id) per image. Local scoring uses the learner's default threads
  * (the machine's cores on wasm); k workers get cores/k threads each, so both use every core.
  *
+ * Each mode runs in a process of its own (the main process of that mode: data, learner, the
+ * scores it gathers), so its RSS before the passes and its peak are its own.
+ *
  * Overhead = (wall time of the pass − Σ workers' scoring seconds / k) / (Σ scoring seconds / k):
  * publishing the weights, queueing, Redis round trips, encoding and decoding, idle workers.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { initBackend } from '../src/backend/initBackend.ts';
 import { setupTask } from '../src/cli/taskSetup.ts';
@@ -97,79 +101,99 @@ const scoringSeconds = (workers: ReadonlyArray<CliProcess>, run: string): { seco
   return { seconds, jobs };
 };
 
-const main = async (): Promise<void> => {
+/** One mode's figures, in a process of its own (so each peak RSS is that mode's alone). */
+const child = async (mode: string, dir: string, redisUrl: string): Promise<void> => {
   const backend = await initBackend('wasm');
+  const config = decodeRunConfig({ data: dir, dataKind: 'fashion-mnist', seed: 1, scoreBatchSize: 256 });
+  const data = await loadDataset({ kind: 'fashion-mnist', dir });
+  const learner = setupTask(config, data, 'ranking').learner;
+  const spec = { config, lossObjective: 'ranking', poolSize: data.train.count, dataName: data.name } as LearnerSpec;
+  const idsOf = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
+  const report = (row: Record<string, string | number>): void => void process.stdout.write(`${JSON.stringify(row)}\n`);
+  const startMB = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
+  if (mode === 'local') {
+    // warm the scoring threads
+    await lastValueFrom(of(idsOf(2048)).pipe(scoreInBatches(learner, 256), gatherScores()));
+    const baseline = startMB();
+    for (const n of sizes) {
+      const r = await peakRss(() => lastValueFrom(of(idsOf(n)).pipe(scoreInBatches(learner, 256), gatherScores())));
+      report({ mode: `local × ${cores} threads (${backend.name})`, pool: n, seconds: +r.seconds.toFixed(2), imgPerSec: Math.round(n / r.seconds), overhead: '-', baselineRssMB: baseline, peakRssMB: r.peakMB });
+    }
+  } else {
+    const k = Number(mode);
+    const threads = Math.max(1, Math.floor(cores / k));
+    const queue = await connectShardQueue({ redis: parseRedisUrl(redisUrl, 'bench') });
+    const workers = Array.from({ length: k }, (_, w) =>
+      startCli(['worker', '--redis', redisUrl, '--name', `bench-${k}-${w}`, '--score-threads', String(threads), '--backend', 'wasm']),
+    );
+    try {
+      await Promise.all(workers.map((w) => w.waitFor(/scoring jobs of/)));
+      const pass = async (n: number, run: string) =>
+        lastValueFrom(
+          of(idsOf(n)).pipe(
+            scoreOnWorkers(
+              { queue, learner, spec, run, outputs: ['predictedLoss'], shardSize, localBatchSize: 256, fallback: 'fail', workerWaitMs: 60_000 },
+              { cycle: 1, part: 'subset' },
+            ),
+            toArray(),
+          ),
+        );
+      // warm-up: every worker loads the data, builds the learner and fetches the weights
+      await pass(shardSize * k * 2, `warm-${k}`);
+      const baseline = startMB();
+      for (const n of sizes) {
+        const run = `bench-${k}-${n}`;
+        const r = await peakRss(async () => inIdOrder(idsOf(n))(concatBatches(await pass(n, run))));
+        const scored = scoringSeconds(workers, run);
+        const perWorker = scored.seconds / k;
+        report({
+          mode: `${k} worker${k > 1 ? 's' : ''} × ${threads} thread${threads > 1 ? 's' : ''}`,
+          pool: n,
+          seconds: +r.seconds.toFixed(2),
+          imgPerSec: Math.round(n / r.seconds),
+          overhead: +((r.seconds - perWorker) / perWorker).toFixed(3),
+          baselineRssMB: baseline,
+          peakRssMB: r.peakMB,
+          jobs: scored.jobs,
+        });
+      }
+    } finally {
+      await Promise.all(workers.map(stopProcess));
+      await queue.close();
+    }
+  }
+  learner.dispose();
+};
+
+const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'll4al-bench-pool-'));
   const rows: Array<Record<string, string | number>> = [];
   const redis = await startTestRedis();
   try {
     await writePool(dir, pool);
-    const config = decodeRunConfig({ data: dir, dataKind: 'fashion-mnist', seed: 1, scoreBatchSize: 256 });
-    const data = await loadDataset({ kind: 'fashion-mnist', dir });
-    const learner = setupTask(config, data, 'ranking').learner;
-    const spec = { config, lossObjective: 'ranking', poolSize: data.train.count, dataName: data.name } as LearnerSpec;
-    const idsOf = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
-    process.stderr.write(`pool of ${pool} in ${dir}; backend ${backend.name}; ${cores} cores; shards of ${shardSize}\n`);
-
-    // warm the local threads
-    await lastValueFrom(of(idsOf(2048)).pipe(scoreInBatches(learner, 256), gatherScores()));
-    for (const n of sizes) {
-      const r = await peakRss(() => lastValueFrom(of(idsOf(n)).pipe(scoreInBatches(learner, 256), gatherScores())));
-      rows.push({ mode: 'local', pool: n, seconds: +r.seconds.toFixed(2), imgPerSec: Math.round(n / r.seconds), overhead: '-', peakRssMB: r.peakMB });
-      process.stderr.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
-    }
-
-    const queue = await connectShardQueue({ redis: parseRedisUrl(redis.url, 'bench') });
-    for (const k of workerCounts) {
-      const threads = Math.max(1, Math.floor(cores / k));
-      const workers = Array.from({ length: k }, (_, w) =>
-        startCli(['worker', '--redis', redis.url, '--name', `bench-${k}-${w}`, '--score-threads', String(threads), '--backend', 'wasm']),
-      );
-      try {
-        await Promise.all(workers.map((w) => w.waitFor(/scoring jobs of/)));
-        const pass = async (n: number, run: string) =>
-          lastValueFrom(
-            of(idsOf(n)).pipe(
-              scoreOnWorkers(
-                { queue, learner, spec, run, outputs: ['predictedLoss'], shardSize, localBatchSize: 256, fallback: 'fail', workerWaitMs: 30_000 },
-                { cycle: 1, part: 'subset' },
-              ),
-              toArray(),
-            ),
-          );
-        // warm-up: every worker loads the data, builds the learner and fetches the weights
-        await pass(shardSize * k * 2, `warm-${k}`);
-        for (const n of sizes) {
-          const run = `bench-${k}-${n}`;
-          const r = await peakRss(async () => inIdOrder(idsOf(n))(concatBatches(await pass(n, run))));
-          const scored = scoringSeconds(workers, run);
-          const perWorker = scored.seconds / k;
-          rows.push({
-            mode: `${k} worker${k > 1 ? 's' : ''} × ${threads} thread${threads > 1 ? 's' : ''}`,
-            pool: n,
-            seconds: +r.seconds.toFixed(2),
-            imgPerSec: Math.round(n / r.seconds),
-            overhead: +((r.seconds - perWorker) / perWorker).toFixed(3),
-            peakRssMB: r.peakMB,
-          });
-          process.stderr.write(`${JSON.stringify(rows[rows.length - 1])} (${scored.jobs} jobs)\n`);
+    process.stderr.write(`pool of ${pool} in ${dir}; ${cores} cores; shards of ${shardSize}\n`);
+    for (const mode of ['local', ...workerCounts.map(String)]) {
+      const run = startCli([], {}, [fileURLToPath(import.meta.url), '--child', mode, '--dir', dir, '--redis', redis.url, '--pool', String(pool), '--sizes', sizes.join(','), '--shard', String(shardSize)]);
+      const code = await run.exited;
+      for (const line of run.lines) {
+        if (line.startsWith('{')) {
+          rows.push(JSON.parse(line) as Record<string, string | number>);
+          process.stderr.write(`${line}\n`);
         }
-      } finally {
-        await Promise.all(workers.map(stopProcess));
       }
+      if (code !== 0) throw new Error(`mode ${mode} exited with ${code}: ${run.lines.slice(-3).join(' | ')}`);
     }
-    await queue.close();
-    learner.dispose();
   } finally {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`\nbench/remoteScoring.ts — ${os.cpus()[0]?.model ?? 'cpu'}, ${cores} cores, wasm, pool ${pool}, shards of ${shardSize}\n`);
-  process.stdout.write('| mode | pool | seconds | img/s | overhead | main peak RSS MB |\n|---|---|---|---|---|---|\n');
-  for (const r of rows) process.stdout.write(`| ${r.mode} | ${r.pool} | ${r.seconds} | ${r.imgPerSec} | ${r.overhead} | ${r.peakRssMB} |\n`);
+  process.stdout.write(`\nbench/remoteScoring.ts — ${os.cpus()[0]?.model ?? 'cpu'}, ${cores} cores, wasm, pool ${pool}, shards of ${shardSize}; each mode in its own process\n`);
+  process.stdout.write('| mode | pool | seconds | img/s | overhead | main RSS before → peak, MB |\n|---|---|---|---|---|---|\n');
+  for (const r of rows) process.stdout.write(`| ${r.mode} | ${r.pool} | ${r.seconds} | ${r.imgPerSec} | ${r.overhead} | ${r.baselineRssMB} → ${r.peakRssMB} |\n`);
 };
 
-main().catch((error: unknown) => {
+const childMode = arg('child', '');
+(childMode === '' ? main() : child(childMode, arg('dir', ''), arg('redis', '')).then(() => process.exit(0))).catch((error: unknown) => {
   process.stderr.write(`bench/remoteScoring: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -56,6 +56,8 @@ export const connectShardQueue = async (options: ShardQueueOptions): Promise<Sha
   const events = new QueueEvents(name, { connection });
   const redis = createRedis(options.redis);
   queue.on('error', () => undefined);
+  // each awaited job (BullMQ's waitUntilFinished) holds a 'closing' listener until it finishes
+  queue.setMaxListeners(0);
   events.on('error', () => undefined);
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
 

@@ -22,12 +22,13 @@ export interface CliProcess {
 }
 
 /**
- * Starts `ll4al ARGS` from the sources.
+ * Starts `ll4al ARGS` from the sources (or another script of the checkout, through tsx).
  * @param args the command and its flags
  * @param env extra environment
+ * @param script the script and its arguments instead of `src/cli/main.ts ARGS`
  */
-export const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}): CliProcess => {
-  const child = spawn(process.execPath, [...loader, main, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LL4AL_DEBUG: '', ...env } });
+export const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}, script?: ReadonlyArray<string>): CliProcess => {
+  const child = spawn(process.execPath, [...loader, ...(script ?? [main, ...args])], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LL4AL_DEBUG: '', ...env } });
   const lines: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   const onLine = (line: string): void => {
