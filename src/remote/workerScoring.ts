@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../config/runConfig.ts';
 import type { DataSplit } from '../data/imageSet.ts';
 import { scoreOnWorkers } from '../streams/scoreOnWorkers.ts';
@@ -78,8 +79,11 @@ export const connectWorkerScoring = async (
   const redis = parseRedisUrl(config.scoreWorkers, '--score-workers');
   await checkRedis(redis, '--score-workers');
   const queue = await connectShardQueue({ redis });
+  // the backend the run actually scores on: a worker on another one refuses (its ranking would differ)
+  const running = tf.getBackend();
+  const backend = running === 'wasm' || running === 'cpu' || running === 'tensorflow' ? running : config.backend;
   const spec = {
-    config: { ...config, scoreWorkers: null },
+    config: { ...config, scoreWorkers: null, backend },
     lossObjective: context.lossObjective,
     poolSize: context.data.train.count,
     dataName: context.data.name,

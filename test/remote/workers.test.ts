@@ -221,6 +221,19 @@ describe.skipIf(skipWithoutRedis())('scoring on BullMQ workers', () => {
       }
     });
 
+    it('should fail a job of a run on another backend (its ranking would differ)', async () => {
+      const learner = learnerOf();
+      try {
+        const onCpu = decodeRunConfig({ ...config, backend: 'cpu' });
+        const error = await lastValueFrom(of(idsOf(100, 9)).pipe(scoreOnWorkers(options(queue, learner, { spec: specOf(onCpu), run: 'other-backend' }), { cycle: 1, part: 'subset' }))).catch((e: Error) => e);
+        expect((error as Error).message).toBe(
+          'shard 0 of cycle 1 (subset) failed on the workers: the run scores on the cpu backend, this worker on wasm: start it with --backend cpu (--score-fallback fail)',
+        );
+      } finally {
+        learner.dispose();
+      }
+    });
+
     it('should fail a job whose weights are no longer in Redis', async () => {
       const job: ScoreJob = {
         version: 1,
