@@ -1,7 +1,8 @@
 /**
- * `ll4al run --score-workers` with an `ll4al worker`, killed (SIGKILL) while its shards are out,
- * then `ll4al resume`: the cycle is scored again through the worker and no label is lost or
- * asked twice. Both are child processes from the sources, against a redis-server of the test's own.
+ * The CLI with scoring workers, as child processes from the sources against a redis-server of
+ * the test's own: `ll4al run --score-workers` killed (SIGKILL) while its shards are out, then
+ * `ll4al resume` (the cycle is scored again through the worker, no label is lost or asked
+ * twice); `ll4al compare --score-workers` (every run of the comparison scores on the worker).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ const journalIds = (dir: string): number[] =>
         })
     : [];
 
-describe.skipIf(skipWithoutRedis())('ll4al run --score-workers, killed and resumed', () => {
+describe.skipIf(skipWithoutRedis())('the CLI with scoring workers', () => {
   let redis: TestRedis;
   beforeAll(async () => {
     requireRedisServer();
@@ -66,6 +67,29 @@ describe.skipIf(skipWithoutRedis())('ll4al run --score-workers, killed and resum
       // every shard of cycle 1 was finished by the worker (some for the killed run, the rest for the resumed one)
       const shards = new Set(worker.lines.filter((l) => /^job \S+\.c1\.subset\.\S+ finished/.test(l)).map((l) => l.split(' ')[1]!.replace(/^.*\.s/, '')));
       expect(shards.size).toBe(12);
+    } finally {
+      await stopProcess(worker);
+    }
+  });
+
+  it('should score every run of a comparison on the workers (ll4al compare --score-workers)', async () => {
+    const worker = await startWorkerProcess(redis.url, 'w2');
+    const out = join(work, 'compare');
+    try {
+      const compare = startCli([
+        'compare', '--strategies', 'random,learning-loss', '--trials', '1', '--parallel', '1', '--cycles', '2', '--initial', '20', '--budget', '20',
+        '--subset', '600', '--epochs', '1', '--out', out, '--quiet', '--score-workers', redis.url, '--score-shard-size', '300', '--score-fallback', 'fail',
+      ]);
+      expect(await compare.exited).toBe(0);
+      const runs = new Set(worker.lines.filter((l) => /^job \S+ finished/.test(l)).map((l) => l.split(' ')[1]!.split('.')[0]!));
+      // trial-1 of each strategy: two run ids, two shards each
+      expect(runs.size).toBe(2);
+      expect(worker.lines.filter((l) => /^job \S+\.c1\.subset\.\S+ finished/.test(l))).toHaveLength(4);
+      for (const strategy of ['random', 'learning-loss']) {
+        const results = JSON.parse(readFileSync(join(out, strategy, 'trial-1', 'results.json'), 'utf8')) as { finished: boolean; config: { scoreWorkers: string } };
+        expect(results.finished).toBe(true);
+        expect(results.config.scoreWorkers).toBe(redis.url);
+      }
     } finally {
       await stopProcess(worker);
     }
