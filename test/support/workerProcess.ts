@@ -3,13 +3,11 @@
  * their output lines kept for the test to wait on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { childLoaderArgs } from '../../src/backend/spawnWorker.ts';
+import { cliArgs, repoRoot } from './cli.ts';
 
-export const repoRoot = join(import.meta.dirname, '..', '..');
-const main = join(repoRoot, 'src', 'cli', 'main.ts');
-const loader = childLoaderArgs(new URL('../../src/cli/main.ts', import.meta.url).href);
+/** tsx's loader flags (cliArgs without the entry). */
+const loader = cliArgs.slice(0, -1);
 
 export interface CliProcess {
   readonly child: ChildProcess;
@@ -28,7 +26,7 @@ export interface CliProcess {
  * @param script the script and its arguments instead of `src/cli/main.ts ARGS`
  */
 export const startCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}, script?: ReadonlyArray<string>): CliProcess => {
-  const child = spawn(process.execPath, [...loader, ...(script ?? [main, ...args])], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LL4AL_DEBUG: '', ...env } });
+  const child = spawn(process.execPath, script === undefined ? [...cliArgs, ...args] : [...loader, ...script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LL4AL_DEBUG: '', ...env } });
   const lines: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   const onLine = (line: string): void => {
