@@ -10,14 +10,14 @@ import * as t from 'io-ts';
 import { InputError } from '../inputError.ts';
 import { parseRedisUrl } from '../remote/redisUrl.ts';
 
-interface PositiveIntBrand {
+export interface PositiveIntBrand {
   readonly PositiveInt: unique symbol;
 }
 /** An integer ≥ 1. */
 export const PositiveInt = t.brand(t.number, (n): n is t.Branded<number, PositiveIntBrand> => Number.isInteger(n) && n >= 1, 'PositiveInt');
 export type PositiveInt = t.TypeOf<typeof PositiveInt>;
 
-interface NonNegativeIntBrand {
+export interface NonNegativeIntBrand {
   readonly NonNegativeInt: unique symbol;
 }
 /** An integer ≥ 0. */
@@ -28,7 +28,7 @@ export const NonNegativeInt = t.brand(
 );
 export type NonNegativeInt = t.TypeOf<typeof NonNegativeInt>;
 
-interface NonNegativeNumberBrand {
+export interface NonNegativeNumberBrand {
   readonly NonNegativeNumber: unique symbol;
 }
 /** A finite number ≥ 0. */
@@ -39,7 +39,7 @@ export const NonNegativeNumber = t.brand(
 );
 export type NonNegativeNumber = t.TypeOf<typeof NonNegativeNumber>;
 
-interface ProbabilityBrand {
+export interface ProbabilityBrand {
   readonly Probability: unique symbol;
 }
 /** A failure probability in [0, 1): 1 would never answer. */
@@ -113,7 +113,7 @@ export const RunConfig = t.type(
     /** Pool ids per scoring job sent to the workers. */
     scoreShardSize: PositiveInt,
     /** No live worker (or a shard no worker can serve): score here with a warning ('local') or stop ('fail'). */
-    scoreFallback: t.keyof({ local: null, fail: null }, 'ScoreFallback'),
+    scoreFallback: t.keyof({ local: null, fail: null }, 'local | fail'),
     /** How long the run waits for a live worker before it falls back. */
     scoreWorkerWaitMs: NonNegativeNumber,
   },
