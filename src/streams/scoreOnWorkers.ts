@@ -1,4 +1,5 @@
 import {
+  catchError,
   concatMap,
   defer,
   EMPTY,
@@ -14,6 +15,7 @@ import {
   takeWhile,
   tap,
   throwError,
+  timeout,
   type OperatorFunction,
 } from 'rxjs';
 import { learnerModelBlob } from '../remote/modelBlob.ts';
@@ -63,7 +65,7 @@ const LOST: unique symbol = Symbol('no live worker');
  *
  * Use it as the `scoreStage` of `activeLearning` (the pipeline puts the rows back in the
  * subset's order, so the ranking is the local one). When no worker is connected for
- * `workerWaitMs` — at the start or in the middle of a pass — the remaining shards are scored
+ * `workerWaitMs` — at the start or in the middle of a pass, or Redis stops answering — the remaining shards are scored
  * here with a warning (`fallback: 'local'`) or the pass fails with one line (`'fail'`); a shard
  * a worker could not serve is handled the same way, with the worker's reason.
  *
@@ -83,6 +85,7 @@ export const scoreOnWorkers =
     const { queue, learner, shardSize, fallback, workerWaitMs } = options;
     if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`scoreOnWorkers: shardSize must be a positive integer, got ${shardSize}`);
     const pollMs = options.pollMs ?? 250;
+    const answerMs = Math.max(1000, 4 * pollMs);
     const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
     const where = `cycle ${request.cycle} (${request.part})`;
 
@@ -93,7 +96,13 @@ export const scoreOnWorkers =
       defer(() => {
         let since: number | null = null;
         return interval(pollMs).pipe(
-          concatMap(() => from(queue.liveWorkers())),
+          // a count that does not come within answerMs (Redis gone) is 0 live workers
+          concatMap(() =>
+            from(queue.liveWorkers()).pipe(
+              timeout({ first: answerMs, with: () => of(0) }),
+              catchError(() => of(0)),
+            ),
+          ),
           filter((live) => {
             if (live > 0) since = null;
             else since ??= performance.now() - pollMs;
@@ -105,56 +114,66 @@ export const scoreOnWorkers =
       });
 
     const pass = (ids: Int32Array): Observable<ScoredBatch> =>
-      defer(async () => {
-        const blob = await learnerModelBlob(learner);
-        await queue.publishModel(blob.hash, blob.bytes);
-        return blob.hash;
-      }).pipe(
-        mergeMap((hash) => {
-          const shards = Array.from({ length: Math.ceil(ids.length / shardSize) }, (_, s) => ids.slice(s * shardSize, (s + 1) * shardSize));
-          const jobs: ScoreJob[] = shards.map((shardIds, shard) => ({
-            version: 1,
-            run: options.run,
-            cycle: request.cycle as ScoreJob['cycle'],
-            part: request.part,
-            shard: shard as ScoreJob['shard'],
-            modelHash: hash,
-            learner: options.spec,
-            ids: shardIds,
-            outputs: [...options.outputs],
-            resultTtlSeconds: (options.resultTtlSeconds ?? 3600) as ScoreJob['resultTtlSeconds'],
-          }));
-          const counted = new Set<number>();
-          const left = (): number[] => shards.map((_, s) => s).filter((s) => !counted.has(s));
-          const here = (which: ReadonlyArray<number>): Observable<{ shard: number; batch: ScoredBatch }> =>
-            from(which).pipe(concatMap((shard) => scoreHere(shards[shard]!).pipe(map((batch) => ({ shard, batch })))));
-          const handle = (event: ShardOutcome | typeof LOST): Observable<{ shard: number; batch: ScoredBatch }> => {
-            if (event === LOST) {
-              const message = `no live scoring worker on ${queue.display} for ${workerWaitMs} ms during ${where}`;
-              if (fallback === 'fail') return throwError(() => new Error(`${message} (--score-fallback fail)`));
-              const remaining = left();
-              warn(`${message}: scoring its ${remaining.length} remaining shard(s) here (--score-fallback local)`);
-              return defer(() => queue.withdraw(remaining.map((s) => scoreJobId(jobs[s]!)))).pipe(mergeMap(() => here(remaining)));
-            }
-            if ('failed' in event) {
-              if (counted.has(event.shard)) return EMPTY;
-              const message = `shard ${event.shard} of ${where} failed on the workers: ${event.failed}`;
-              if (fallback === 'fail') return throwError(() => new Error(`${message} (--score-fallback fail)`));
-              warn(`${message}; scoring it here (--score-fallback local)`);
-              return here([event.shard]);
-            }
-            return of({ shard: event.shard, batch: scoredBatchOf(event.scores) });
-          };
-          return merge(queue.submit(jobs), noWorker()).pipe(
-            concatMap(handle),
-            // a shard finished twice (a stalled job that was finished after all, a fallback racing a late worker) counts once
-            filter(({ shard }) => !counted.has(shard)),
-            tap(({ shard }) => counted.add(shard)),
-            takeWhile(() => counted.size < shards.length, true),
-            map(({ batch }) => batch),
-          );
-        }),
-      );
+      defer(() => {
+        const shards = Array.from({ length: Math.ceil(ids.length / shardSize) }, (_, s) => ids.slice(s * shardSize, (s + 1) * shardSize));
+        let jobs: ScoreJob[] = []; // once the weights are published
+        const counted = new Set<number>();
+        const left = (): number[] => shards.map((_, s) => s).filter((s) => !counted.has(s));
+        const here = (which: ReadonlyArray<number>): Observable<{ shard: number; batch: ScoredBatch }> =>
+          from(which).pipe(concatMap((shard) => scoreHere(shards[shard]!).pipe(map((batch) => ({ shard, batch })))));
+        const submitted = defer(async () => {
+          const blob = await learnerModelBlob(learner);
+          await queue.publishModel(blob.hash, blob.bytes);
+          return blob.hash;
+        }).pipe(
+          mergeMap((hash) => {
+            jobs = shards.map((shardIds, shard) => ({
+              version: 1,
+              run: options.run,
+              cycle: request.cycle as ScoreJob['cycle'],
+              part: request.part,
+              shard: shard as ScoreJob['shard'],
+              modelHash: hash,
+              learner: options.spec,
+              ids: shardIds,
+              outputs: [...options.outputs],
+              resultTtlSeconds: (options.resultTtlSeconds ?? 3600) as ScoreJob['resultTtlSeconds'],
+            }));
+            return queue.submit(jobs);
+          }),
+        );
+        const handle = (event: ShardOutcome | typeof LOST): Observable<{ shard: number; batch: ScoredBatch }> => {
+          if (event === LOST) {
+            const message = `no live scoring worker on ${queue.display} for ${workerWaitMs} ms during ${where}`;
+            if (fallback === 'fail') return throwError(() => new Error(`${message} (--score-fallback fail)`));
+            const remaining = left();
+            warn(`${message}: scoring its ${remaining.length} remaining shard(s) here (--score-fallback local)`);
+            // best effort: a Redis that does not answer must not hold up scoring here
+            const withdraw = defer(() => queue.withdraw(remaining.filter((s) => jobs[s] !== undefined).map((s) => scoreJobId(jobs[s]!)))).pipe(
+              timeout({ first: answerMs, with: () => of(undefined) }),
+              catchError(() => of(undefined)),
+            );
+            return withdraw.pipe(mergeMap(() => here(remaining)));
+          }
+          if ('failed' in event) {
+            if (counted.has(event.shard)) return EMPTY;
+            const message = `shard ${event.shard} of ${where} failed on the workers: ${event.failed}`;
+            if (fallback === 'fail') return throwError(() => new Error(`${message} (--score-fallback fail)`));
+            warn(`${message}; scoring it here (--score-fallback local)`);
+            return here([event.shard]);
+          }
+          return of({ shard: event.shard, batch: scoredBatchOf(event.scores) });
+        };
+        // the watchdog runs from the start: a Redis that stops answering (even while the weights are published) counts as no worker
+        return merge(submitted, noWorker()).pipe(
+          concatMap(handle),
+          // a shard finished twice (a stalled job that was finished after all, a fallback racing a late worker) counts once
+          filter(({ shard }) => !counted.has(shard)),
+          tap(({ shard }) => counted.add(shard)),
+          takeWhile(() => counted.size < shards.length, true),
+          map(({ batch }) => batch),
+        );
+      });
 
     return source.pipe(concatMap((ids) => (ids.length === 0 ? EMPTY : pass(ids))));
   };

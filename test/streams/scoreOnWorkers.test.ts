@@ -95,6 +95,19 @@ describe('scoreOnWorkers', () => {
     expect(seen.withdrawn).toHaveLength(4);
   });
 
+  it('should score everything here when Redis stops answering, even while the weights are being published (fallback local)', async () => {
+    const { queue } = fakeQueue(() => NEVER, 1);
+    queue.publishModel = () => new Promise(() => undefined); // never answers
+    queue.liveWorkers = () => new Promise(() => undefined);
+    queue.withdraw = () => new Promise(() => undefined);
+    const warnings: string[] = [];
+    const batches = await lastValueFrom(
+      of(ids).pipe(scoreOnWorkers(options(queue, { fallback: 'local', pollMs: 10, workerWaitMs: 100, onWarning: (m) => warnings.push(m) }), { cycle: 1, part: 'subset' }), toArray()),
+    );
+    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids)));
+    expect(warnings).toEqual(['no live scoring worker on redis://fake:1 for 100 ms during cycle 1 (subset): scoring its 5 remaining shard(s) here (--score-fallback local)']);
+  });
+
   it('should emit nothing and ask nothing for no ids', async () => {
     const { queue, seen } = fakeQueue(() => EMPTY);
     expect(await lastValueFrom(of(new Int32Array(0)).pipe(scoreOnWorkers(options(queue), { cycle: 1, part: 'subset' }), toArray()))).toEqual([]);
