@@ -269,7 +269,7 @@ describe.skipIf(skipWithoutRedis())('scoring on BullMQ workers', () => {
     });
   });
 
-  it('should use a Redis with a password, given in the URL or in LL4AL_REDIS_PASSWORD, and refuse a wrong one in one line', async () => {
+  it('should use a Redis with a password, given in the URL or in LL4AL_REDIS_PASSWORD, and refuse a wrong one in one line (a worker of concurrency 2)', async () => {
     const secured = await startTestRedis({ password: 's3cret' });
     const withPassword = secured.url.replace('redis://', 'redis://:s3cret@');
     const learner = learnerOf();
@@ -283,12 +283,18 @@ describe.skipIf(skipWithoutRedis())('scoring on BullMQ workers', () => {
       expect((wrong as Error).message).toMatch(/WRONGPASS/);
       await checkRedis(parseRedisUrl(secured.url, '--redis', { LL4AL_REDIS_PASSWORD: 's3cret' }), '--redis');
 
-      worker = await startScoringWorker({ redis: parseRedisUrl(withPassword, '--redis'), scoreThreads: 1 });
+      const log: string[] = [];
+      worker = await startScoringWorker({ redis: parseRedisUrl(withPassword, '--redis'), scoreThreads: 1, concurrency: 2, log: (l) => log.push(l) });
       queue = await connectShardQueue({ redis: parseRedisUrl(secured.url, '--score-workers', { LL4AL_REDIS_PASSWORD: 's3cret' }) });
       const ids = idsOf(400, 5);
       const batches = await lastValueFrom(of(ids).pipe(scoreOnWorkers(options(queue, learner, { run: 'password' }), { cycle: 1, part: 'subset' }), toArray()));
       expect(batches).toHaveLength(2);
       expect(Array.from(inIdOrder(ids)(concatBatches(batches)).predictedLoss)).toEqual(Array.from((await scoreLocally(learner, ids)).predictedLoss));
+      // --concurrency 2: both shards were taken before either finished (each slot has its own learner)
+      const started = log.map((l, i) => (/ started /.test(l) ? i : -1)).filter((i) => i >= 0);
+      const firstFinished = log.findIndex((l) => / finished /.test(l));
+      expect(started).toHaveLength(2);
+      expect(started[1]).toBeLessThan(firstFinished);
     } finally {
       await queue?.close();
       await worker?.close();
