@@ -30,6 +30,8 @@ export interface ShardQueue {
   readonly display: string;
   /** Stores weights under their hash with the expiry (again: the expiry restarts). */
   publishModel(hash: string, bytes: Buffer): Promise<void>;
+  /** Restarts the expiry of published weights (a pass longer than the expiry keeps them). */
+  keepModel(hash: string): Promise<void>;
   /** Workers connected to the queue now. */
   liveWorkers(): Promise<number>;
   /**
@@ -86,6 +88,9 @@ export const connectShardQueue = async (options: ShardQueueOptions): Promise<Sha
     display: options.redis.display,
     publishModel: async (hash, bytes) => {
       await redis.set(modelKey(name, hash), bytes, 'EX', ttl);
+    },
+    keepModel: async (hash) => {
+      await redis.expire(modelKey(name, hash), ttl);
     },
     liveWorkers: () => queue.getWorkersCount(),
     submit: (jobs) =>

@@ -5,6 +5,7 @@ import {
   EMPTY,
   filter,
   from,
+  ignoreElements,
   interval,
   map,
   merge,
@@ -86,6 +87,7 @@ export const scoreOnWorkers =
     if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`scoreOnWorkers: shardSize must be a positive integer, got ${shardSize}`);
     const pollMs = options.pollMs ?? 250;
     const answerMs = Math.max(1000, 4 * pollMs);
+    const keepModelMs = 60_000;
     const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
     const where = `cycle ${request.cycle} (${request.part})`;
 
@@ -139,7 +141,12 @@ export const scoreOnWorkers =
               outputs: [...options.outputs],
               resultTtlSeconds: (options.resultTtlSeconds ?? 3600) as ScoreJob['resultTtlSeconds'],
             }));
-            return queue.submit(jobs);
+            // the weights outlive a pass longer than their expiry
+            const keep = interval(keepModelMs).pipe(
+              concatMap(() => defer(() => queue.keepModel(hash)).pipe(catchError(() => EMPTY))),
+              ignoreElements(),
+            );
+            return merge(queue.submit(jobs), keep);
           }),
         );
         const handle = (event: ShardOutcome | typeof LOST): Observable<{ shard: number; batch: ScoredBatch }> => {

@@ -21,6 +21,7 @@ const fakeQueue = (answer: (jobs: ReadonlyArray<ScoreJob>) => Observable<ShardOu
   const queue: ShardQueue = {
     display: 'redis://fake:1',
     publishModel: async (hash) => void seen.published.push(hash),
+    keepModel: async () => undefined,
     liveWorkers: async () => live,
     submit: (jobs) => {
       seen.submitted.push(...jobs);
