@@ -57,6 +57,10 @@ export interface WorkerScoringOptions {
 }
 
 const LOST: unique symbol = Symbol('no live worker');
+/** The queue failed as a whole (not one shard). */
+interface Broken {
+  readonly broken: string;
+}
 
 /**
  * Scores ids on BullMQ workers (`ll4al worker`): publishes the learner's weights under their
@@ -148,8 +152,17 @@ export const scoreOnWorkers =
             );
             return merge(queue.submit(jobs), keep);
           }),
+          // Redis refusing the weights or the jobs (out of memory, a lost connection): what is left falls back
+          catchError((error: unknown) => of<Broken>({ broken: (error instanceof Error ? error.message : String(error)).split('\n')[0]! })),
         );
-        const handle = (event: ShardOutcome | typeof LOST): Observable<{ shard: number; batch: ScoredBatch }> => {
+        const handle = (event: ShardOutcome | Broken | typeof LOST): Observable<{ shard: number; batch: ScoredBatch }> => {
+          if (event !== LOST && 'broken' in event) {
+            const message = `scoring on the workers of ${queue.display} failed during ${where}: ${event.broken}`;
+            if (fallback === 'fail') return throwError(() => new Error(`${message} (--score-fallback fail)`));
+            const remaining = left();
+            warn(`${message}; scoring its ${remaining.length} remaining shard(s) here (--score-fallback local)`);
+            return here(remaining);
+          }
           if (event === LOST) {
             const message = `no live scoring worker on ${queue.display} for ${workerWaitMs} ms during ${where}`;
             if (fallback === 'fail') return throwError(() => new Error(`${message} (--score-fallback fail)`));

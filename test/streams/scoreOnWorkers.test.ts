@@ -109,6 +109,23 @@ describe('scoreOnWorkers', () => {
     expect(warnings).toEqual(['no live scoring worker on redis://fake:1 for 100 ms during cycle 1 (subset): scoring its 5 remaining shard(s) here (--score-fallback local)']);
   });
 
+  it('should fall back, or stop in one line, when Redis refuses the jobs', async () => {
+    const refusing = () => {
+      const { queue } = fakeQueue(() => new Observable<ShardOutcome>((sub) => sub.error(new Error('OOM command not allowed when used memory > maxmemory.\nmore'))));
+      return queue;
+    };
+    const warnings: string[] = [];
+    const batches = await lastValueFrom(
+      of(ids).pipe(scoreOnWorkers(options(refusing(), { fallback: 'local', onWarning: (m) => warnings.push(m) }), { cycle: 1, part: 'subset' }), toArray()),
+    );
+    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids)));
+    expect(warnings).toEqual([
+      'scoring on the workers of redis://fake:1 failed during cycle 1 (subset): OOM command not allowed when used memory > maxmemory.; scoring its 5 remaining shard(s) here (--score-fallback local)',
+    ]);
+    const error = await lastValueFrom(of(ids).pipe(scoreOnWorkers(options(refusing()), { cycle: 1, part: 'subset' }))).catch((e: Error) => e);
+    expect((error as Error).message).toBe('scoring on the workers of redis://fake:1 failed during cycle 1 (subset): OOM command not allowed when used memory > maxmemory. (--score-fallback fail)');
+  });
+
   it('should emit nothing and ask nothing for no ids', async () => {
     const { queue, seen } = fakeQueue(() => EMPTY);
     expect(await lastValueFrom(of(new Int32Array(0)).pipe(scoreOnWorkers(options(queue), { cycle: 1, part: 'subset' }), toArray()))).toEqual([]);
