@@ -66,11 +66,19 @@ export const checkRunStrategy = (config: Pick<RunConfig, 'task' | 'strategy' | '
  * strategy of a trial starts from the same weights: a paired comparison).
  * @param config the run configuration (task, model, trainer overrides, seed)
  * @param data the loaded image data
+ * @param lossObjective the loss objective the caller expects (a scoring worker's job says it);
+ *   absent: {@link runLossObjective} of the config. One that disagrees with the config is refused.
+ * @param scoreThreads threads per scoring call (default: the learner's, see resolveScoreThreads);
+ *   a scoring worker running several shards at once gives each a share of the cores
  * @returns the learner (its loss module trains with {@link runLossObjective}) and the simulated oracle's truth
+ * @throws InputError when `lossObjective` is not the config's
  */
-export const setupTask = (config: RunConfig, data: DataSplit): TaskSetup => {
+export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: LossObjective = runLossObjective(config), scoreThreads?: number): TaskSetup => {
   const seed = deriveSeed(config.seed, 'learner');
-  const lossObjective = runLossObjective(config);
+  if (lossObjective !== runLossObjective(config)) {
+    throw new InputError(`loss objective '${lossObjective}' disagrees with the run's strategy ${config.strategy} and trainer (they give '${runLossObjective(config)}')`);
+  }
+  const threads = scoreThreads === undefined ? {} : { scoreThreads };
   switch (config.task) {
     case 'classification': {
       const learner = createClassificationLearner({
@@ -79,15 +87,16 @@ export const setupTask = (config: RunConfig, data: DataSplit): TaskSetup => {
         trainer: { batchSize: CLI_CLASSIFICATION_BATCH_SIZE, ...config.trainer, lossObjective },
         seed,
         scoreBatchSize: config.scoreBatchSize,
+        ...threads,
       });
       return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id] };
     }
     case 'keypoints': {
-      const { learner, truth } = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+      const { learner, truth } = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
       return { learner: learner as Learner<unknown>, truth };
     }
     case 'detection': {
-      const { learner, truth } = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+      const { learner, truth } = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
       return { learner: learner as Learner<unknown>, truth };
     }
   }

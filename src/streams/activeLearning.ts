@@ -15,6 +15,7 @@ import { repeatCycles } from './repeatCycles.ts';
 import { selectQueries } from './selectQueries.ts';
 import type { StrategyInput } from './strategy.ts';
 import type { CheckpointStore } from './saveCheckpoint.ts';
+import type { ScoreStage } from './scoreStage.ts';
 import { trainAndEvaluate } from './trainAndEvaluate.ts';
 
 export type { CheckpointStore } from './saveCheckpoint.ts';
@@ -49,6 +50,11 @@ export interface ActiveLearningConfig<L> {
   readonly seed: number;
   /** Ids per forward pass when scoring (default 256). */
   readonly scoreBatchSize?: number;
+  /**
+   * The scoring stage (default: {@link localScoring} with the learner and scoreBatchSize);
+   * `scoreOnWorkers` scores on BullMQ workers. Its batches may come in any order.
+   */
+  readonly scoreStage?: ScoreStage;
   /** Ranked candidates kept in reserve for queries given up (default: the budget). */
   readonly reserve?: number;
   /** Timeouts, retries and backoff of the oracle. */
@@ -123,7 +129,14 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
         trainAndEvaluate<L>(learner, { epochs, seed, checkpoints: config.checkpoints, restore }),
         c < cycles
           ? pipe(
-              selectQueries<L>(learner, strategy, { budget: (n) => budget - restoredIn(n), subset, seed, scoreBatchSize: config.scoreBatchSize, reserve: config.reserve ?? budget }),
+              selectQueries<L>(learner, strategy, {
+                budget: (n) => budget - restoredIn(n),
+                subset,
+                seed,
+                scoreBatchSize: config.scoreBatchSize,
+                reserve: config.reserve ?? budget,
+                scoreStage: config.scoreStage,
+              }),
               label,
             )
           : (steps) => steps,

@@ -38,6 +38,38 @@ export const concatBatches = (batches: ReadonlyArray<ScoredBatch>): ScoredBatch 
 };
 
 /**
+ * The rows of `batch` in the order of `ids`: the scoring stage may deliver batches in any
+ * order (shards finish when they finish), the ranking must not depend on it (top-K breaks ties
+ * by position, random and core-set pick positions). A row whose id appears again is a shard
+ * counted twice: the first copy is kept.
+ * @param ids the ids in the order the pass was asked for (the subset's draw order)
+ * @returns `batch => batch` with exactly the rows of `ids`, in that order
+ * @throws RangeError naming an id that has no row
+ */
+export const inIdOrder =
+  (ids: Int32Array) =>
+  (batch: ScoredBatch): ScoredBatch => {
+    const rowOf = new Map<number, number>();
+    for (let r = batch.ids.length - 1; r >= 0; r--) rowOf.set(batch.ids[r]!, r);
+    const n = ids.length;
+    const rows = Int32Array.from(ids, (id) => {
+      const r = rowOf.get(id);
+      if (r === undefined) throw new RangeError(`scoring returned no row for pool id ${id}`);
+      return r;
+    });
+    const out: { -readonly [K in keyof ScoredBatch]: ScoredBatch[K] } = { ids: Int32Array.from(ids), predictedLoss: Float32Array.from(rows, (r) => batch.predictedLoss[r]!) };
+    for (const name of capabilities) {
+      const from = batch[name];
+      if (from === undefined) continue;
+      const { width } = from;
+      const values = new Float32Array(n * width);
+      rows.forEach((r, k) => values.set(from.values.subarray(r * width, (r + 1) * width), k * width));
+      out[name] = { values, width };
+    }
+    return out;
+  };
+
+/**
  * Gathers the batches of a scoring pass into one ScoredBatch of all candidates, emitted when
  * the pass completes (an empty pass gives an empty batch).
  *

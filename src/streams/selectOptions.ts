@@ -1,3 +1,5 @@
+import type { ScoreStage } from './scoreStage.ts';
+
 /** How a cycle chooses its queries. */
 export interface SelectOptions {
   /** Labels to query this cycle (a function of the cycle: a resumed cycle asks only for what it lacks). */
@@ -10,6 +12,11 @@ export interface SelectOptions {
   readonly scoreBatchSize?: number;
   /** Ranked candidates kept in reserve for queries given up (default: the budget). */
   readonly reserve?: number;
+  /**
+   * How ids are scored (default: {@link localScoring} with the learner and scoreBatchSize);
+   * `scoreOnWorkers` scores on BullMQ workers. Its batches may come in any order.
+   */
+  readonly scoreStage?: ScoreStage;
 }
 
 /** The cycle's budget. */

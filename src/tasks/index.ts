@@ -11,7 +11,7 @@ import { createDetectionLearner, type DetectionLearnerOptions } from './detectio
 
 import type { Capability } from './learner.ts';
 
-export { capabilities, type Capability, type EpochReport, type Evaluation, type FitOptions, type Labeled, type Learner, type ModelStore, type ScoredBatch, type ScoreOutputs, type ScoreRequest, type ScoreRows } from './learner.ts';
+export { capabilities, type Capability, type EpochReport, type Evaluation, type FitOptions, type Labeled, type Learner, type ModelStore, type ScoredBatch, type ScoreOutputs, type ScoreOptions, type ScoreRows } from './learner.ts';
 export { createJointLearner, type JointLearnerOptions } from './jointLearner.ts';
 export { defineTask, imageInputs, testImages, type Augment, type BatchOutputs, type InputSet, type MetricBatch, type ScoreOutput, type TaskMetric, type TaskSpec, type TestSet } from './taskSpec.ts';
 export { tapNetwork, type NetworkWithTaps } from './tapNetwork.ts';

@@ -5,7 +5,7 @@ import { deriveSeed, type Rng } from '../ops/random.ts';
 import { customLayersUrl } from './customLayers.ts';
 import { JointModel } from './jointModel.ts';
 import type { PerSampleLoss } from './jointObjective.ts';
-import { capabilities, type Capability, type EpochReport, type Evaluation, type FitOptions, type Labeled, type Learner, type ScoredBatch, type ScoreRequest, type ScoreRows } from './learner.ts';
+import { capabilities, type Capability, type EpochReport, type Evaluation, type FitOptions, type Labeled, type Learner, type ScoredBatch, type ScoreOptions, type ScoreRows } from './learner.ts';
 import { learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from './liveJointModel.ts';
 import { loadPerSampleLoss, type LossSource } from './lossSource.ts';
 import { embeddingOutput } from './scoreOutputs.ts';
@@ -145,7 +145,7 @@ export const createJointLearner = <L>(task: TaskSpec<L>, options: JointLearnerOp
       return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
-    async score(ids: Int32Array, request: ScoreRequest = {}): Promise<ScoredBatch> {
+    async score(ids: Int32Array, request: ScoreOptions = {}): Promise<ScoredBatch> {
       checkIds(ids, 'score');
       const wanted = [...new Set(request.outputs ?? [])];
       for (const name of wanted) {

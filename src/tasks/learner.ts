@@ -44,7 +44,7 @@ export const capabilities: ReadonlyArray<Capability> = ['probabilities', 'embedd
 
 /**
  * Per-sample outputs of scoring a batch of pool ids: always the ids and l̂, and the optional
- * outputs that were asked for (see {@link ScoreRequest}) — no more. Local scoring, scoring on
+ * outputs that were asked for (see {@link ScoreOptions}) — no more. Local scoring, scoring on
  * worker threads and remote scoring all give this one type.
  */
 export interface ScoredBatch extends Partial<ScoreOutputs> {
@@ -55,7 +55,7 @@ export interface ScoredBatch extends Partial<ScoreOutputs> {
 }
 
 /** What a scoring call should compute besides ids and l̂. */
-export interface ScoreRequest {
+export interface ScoreOptions {
   /** Optional outputs to compute (each must be in the learner's `provides`); none by default. */
   readonly outputs?: ReadonlyArray<Capability>;
 }
@@ -108,7 +108,7 @@ export interface Learner<L> {
   /** Train target and loss module on the labeled set (warm start or re-initialisation is the learner's config). */
   fit(labeled: ReadonlyArray<Labeled<L>>, options: FitOptions): Promise<ReadonlyArray<EpochReport>>;
   /** Score one batch of pool ids (callers chunk the pool; one call = one forward pass per batch). */
-  score(ids: Int32Array, request?: ScoreRequest): Promise<ScoredBatch>;
+  score(ids: Int32Array, request?: ScoreOptions): Promise<ScoredBatch>;
   /** Evaluate on the held-out test set. */
   evaluate(): Promise<Evaluation>;
   /** Save / load target and loss-module weights: to a directory, or through a tfjs IO handler. */

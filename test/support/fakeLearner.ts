@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import type { Capability, EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreRequest } from '../../src/tasks/learner.ts';
+import type { Capability, EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreOptions } from '../../src/tasks/learner.ts';
 import type { LossObjective } from '../../src/tasks/rankingLoss.ts';
 
 export interface FakeLearner extends Learner<number> {
@@ -84,7 +84,7 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
       lastLabeled = labeled.length;
       return reports;
     },
-    async score(ids: Int32Array, request: ScoreRequest = {}): Promise<ScoredBatch> {
+    async score(ids: Int32Array, request: ScoreOptions = {}): Promise<ScoredBatch> {
       await tick(options.scoreMs);
       learner.scored.push(Array.from(ids));
       const wanted = request.outputs ?? [];
