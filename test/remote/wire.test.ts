@@ -24,11 +24,12 @@ const batchArb = fc.integer({ min: 0, max: 40 }).chain((n) =>
   }),
 );
 
+/** The rows of a batch (an output's width only where it has rows: zero batches carry no outputs). */
 const rowsOf = (b: ScoredBatch) => ({
   ids: Array.from(b.ids),
   l: Array.from(b.predictedLoss),
-  p: b.probabilities && [b.probabilities.width, Array.from(b.probabilities.values)],
-  e: b.embeddings && [b.embeddings.width, Array.from(b.embeddings.values)],
+  p: b.ids.length > 0 ? b.probabilities && [b.probabilities.width, Array.from(b.probabilities.values)] : undefined,
+  e: b.ids.length > 0 ? b.embeddings && [b.embeddings.width, Array.from(b.embeddings.values)] : undefined,
 });
 
 describe('scores on the wire', () => {
