@@ -3,6 +3,7 @@ import { fusedBatchNormGradConfig } from './batchNormGradient.ts';
 import { batchNormKernel } from './batchNormKernel.ts';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.ts';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput.ts';
+import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwiseConvGradients.ts';
 import { explicitSamePaddingKernel } from './explicitSamePadding.ts';
 import { nativeForwardKernel } from './kernels/convForwardKernels.ts';
 import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels.ts';
@@ -27,6 +28,8 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
   { kernelName: 'FusedConv2D', make: (stock) => nativeForwardKernel(explicitSamePaddingKernel(needsStock('FusedConv2D', stock)), true) },
   { kernelName: 'Conv2DBackpropFilter', make: () => conv2dBackpropFilterKernel },
   { kernelName: 'Conv2DBackpropInput', make: () => conv2dBackpropInputKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', make: () => depthwiseBackpropInputKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: () => depthwiseBackpropFilterKernel },
   { kernelName: 'Sum', make: (stock) => blockReductionKernel(false, needsStock('Sum', stock)) },
   { kernelName: 'Mean', make: (stock) => blockReductionKernel(true, needsStock('Mean', stock)) },
   { kernelName: 'FusedBatchNorm', make: (stock) => batchNormKernel(needsStock('FusedBatchNorm', stock)) },
