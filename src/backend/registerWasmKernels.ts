@@ -4,6 +4,11 @@ import { batchNormKernel } from './batchNormKernel.ts';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.ts';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput.ts';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwiseConvGradients.ts';
+import { cpuReferenceKernel } from './cpuReferenceKernel.ts';
+import { maxPoolGradKernel } from './maxPoolGradient.ts';
+import { comparisonGradConfigs, conv3dBackpropInputGradConfig } from './missingGradients.ts';
+import { resizeBilinearGradKernel, resizeNearestGradKernel } from './resizeGradients.ts';
+import { unsortedSegmentSumKernel } from './unsortedSegmentSum.ts';
 import { explicitSamePaddingKernel } from './explicitSamePadding.ts';
 import { nativeForwardKernel } from './kernels/convForwardKernels.ts';
 import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels.ts';
@@ -30,11 +35,25 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
   { kernelName: 'Conv2DBackpropInput', make: () => conv2dBackpropInputKernel },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', make: () => depthwiseBackpropInputKernel },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: () => depthwiseBackpropFilterKernel },
+  { kernelName: 'MaxPoolGrad', make: () => maxPoolGradKernel },
+  { kernelName: 'ResizeNearestNeighborGrad', make: () => resizeNearestGradKernel },
+  { kernelName: 'ResizeBilinearGrad', make: () => resizeBilinearGradKernel },
+  { kernelName: 'UnsortedSegmentSum', make: () => unsortedSegmentSumKernel },
+  ...['MaxPool3D', 'MaxPool3DGrad', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2'].map((kernelName) => ({ kernelName, make: () => cpuReferenceKernel(kernelName) })),
   { kernelName: 'Sum', make: (stock) => blockReductionKernel(false, needsStock('Sum', stock)) },
   { kernelName: 'Mean', make: (stock) => blockReductionKernel(true, needsStock('Mean', stock)) },
   { kernelName: 'FusedBatchNorm', make: (stock) => batchNormKernel(needsStock('FusedBatchNorm', stock)) },
   { kernelName: 'Identity', make: () => sharedIdentityKernel },
   { kernelName: 'Cast', make: (stock) => sharedCastKernel(needsStock('Cast', stock)) },
+];
+
+/**
+ * The kernels ll4al replaces in tfjs-backend-cpu: the resize gradients, wrong there for a batch
+ * over 1 (nearest) or for non-square images (bilinear).
+ */
+export const cpuKernels: ReadonlyArray<WasmKernelPatch> = [
+  { kernelName: 'ResizeNearestNeighborGrad', make: () => resizeNearestGradKernel },
+  { kernelName: 'ResizeBilinearGrad', make: () => resizeBilinearGradKernel },
 ];
 
 /**
@@ -48,7 +67,14 @@ export const addedKernels: ReadonlyArray<tf.KernelConfig> = [...reluGradKernels,
  * wasm). Relu's runs ll4al's ReLU-gradient kernel where the backend has it (wasm, cpu) and
  * tfjs's formula elsewhere.
  */
-export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig, reluGradConfig];
+export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [
+  fusedBatchNormGradConfig,
+  meanGradConfig,
+  sumGradConfig,
+  reluGradConfig,
+  conv3dBackpropInputGradConfig,
+  ...comparisonGradConfigs,
+];
 
 let registered = false;
 
@@ -65,8 +91,12 @@ let registered = false;
  * axes as average pooling, batch norm as a depthwise
  * 1×1 convolution, gradients for batch norm, Sum and Mean that broadcast instead of
  * tiling, and (in C, `kernels/elementwise.c`) ReLU's gradient in one pass (cpu gets a loop)
- * and training-mode batch norm with its gradient. Called by `initBackend` when it picks
- * wasm; calling it again does nothing.
+ * and training-mode batch norm with its gradient. For the layers a user's network may hold
+ * (docs/layers.md): the depthwise-convolution gradients wasm lacks and `UnsortedSegmentSum`
+ * (embeddings), TypeScript forms of the gradient kernels wasm gets wrong (`MaxPoolGrad`, the
+ * resize gradients — replaced on cpu too), the cpu backend's kernel for the 3-D ones
+ * (`cpuReferenceKernel.ts`), and the gradients tfjs lacks for every backend (conv3dTranspose,
+ * comparisons). Called by `initBackend` when it picks wasm; calling it again does nothing.
  *
  * @returns The names of the kernels registered for wasm.
  */
@@ -76,6 +106,11 @@ export const registerWasmKernels = (): ReadonlyArray<string> => {
       const stock = tf.getKernel(kernelName, 'wasm');
       if (stock !== undefined) tf.unregisterKernel(kernelName, 'wasm');
       tf.registerKernel({ ...(stock ?? {}), kernelName, backendName: 'wasm', kernelFunc: make(stock?.kernelFunc) });
+    }
+    for (const { kernelName, make } of cpuKernels) {
+      const stock = tf.getKernel(kernelName, 'cpu');
+      if (stock !== undefined) tf.unregisterKernel(kernelName, 'cpu');
+      tf.registerKernel({ ...(stock ?? {}), kernelName, backendName: 'cpu', kernelFunc: make(stock?.kernelFunc) });
     }
     for (const config of addedKernels) {
       if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
