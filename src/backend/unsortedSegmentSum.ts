@@ -15,7 +15,8 @@ export const unsortedSegmentSumKernel: tf.KernelFunc = ({ inputs, attrs }) =>
     const rows = ids.size;
     const rest = x.shape.slice(ids.rank);
     const features = rest.reduce((p, d) => p * d, 1);
-    const oneHot = tf.oneHot(tf.cast(tf.reshape(ids, [rows]), 'int32'), numSegments);
+    // [rows, numSegments]: row i is 1 at ids[i] (tf.oneHot refuses a depth of 1).
+    const oneHot = tf.equal(tf.reshape(tf.cast(ids, 'int32'), [rows, 1]), tf.reshape(tf.range(0, numSegments, 1, 'int32'), [1, numSegments]));
     const values = tf.reshape(tf.cast(x, 'float32'), [rows, features]);
     const sums = tf.reshape(tf.matMul(tf.cast(oneHot, 'float32'), values, true, false), [numSegments, ...rest]);
     return x.dtype === 'float32' ? sums : tf.cast(sums, x.dtype);
