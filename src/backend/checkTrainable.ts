@@ -76,6 +76,23 @@ const trialInputs = (layer: tfl.layers.Layer, options: Required<CheckTrainableOp
   });
 };
 
+/** What this module reads of tfjs's engine state (`Engine.state`). */
+interface TapeState {
+  activeTape: Array<{ saved?: tf.Tensor[] }> | null;
+  gradientDepth: number;
+}
+
+/**
+ * tfjs 4.22's `tf.variableGrads` leaves its tape, and the tensors the tape saved for the
+ * backward pass, behind when a gradient throws; this disposes them (outside nested gradients).
+ */
+const dropStaleTape = (): void => {
+  const state = (tf.engine() as unknown as { state: TapeState }).state;
+  if (state.gradientDepth !== 0 || state.activeTape === null) return;
+  for (const node of state.activeTape) tf.dispose(node.saved ?? []);
+  state.activeTape = null;
+};
+
 /** One training-mode step of a layer alone: forward, and the gradients a network would need. */
 const trialStep = (visit: LayerVisit, inputs: ReadonlyArray<tf.Tensor>): void => {
   const weights = visit.layer.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -85,7 +102,8 @@ const trialStep = (visit: LayerVisit, inputs: ReadonlyArray<tf.Tensor>): void =>
   try {
     tf.tidy(() => {
       const run = (): tf.Scalar => {
-        const out = visit.layer.apply(fed.length === 1 ? (fed[0] as tf.Tensor) : fed, { training: true }) as tf.Tensor | tf.Tensor[];
+        // As a model's executor calls it: the inputs as a list, even one.
+        const out = visit.layer.apply([...fed], { training: true }) as tf.Tensor | tf.Tensor[];
         const outs = (Array.isArray(out) ? out : [out]).filter((o) => o.dtype === 'float32');
         return outs.length === 0 ? tf.scalar(0) : (tf.addN(outs.map((o) => tf.sum(tf.square(o)))) as tf.Scalar);
       };
@@ -93,6 +111,9 @@ const trialStep = (visit: LayerVisit, inputs: ReadonlyArray<tf.Tensor>): void =>
       if (variables.length === 0) run();
       else tf.variableGrads(run, variables);
     });
+  } catch (error) {
+    dropStaleTape();
+    throw error;
   } finally {
     for (const v of inputVariables) v.dispose();
   }
