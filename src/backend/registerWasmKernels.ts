@@ -6,8 +6,8 @@ import { conv2dBackpropInputKernel } from './conv2dBackpropInput.ts';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwiseConvGradients.ts';
 import { cpuReferenceKernel } from './cpuReferenceKernel.ts';
 import { maxPoolGradKernel } from './maxPoolGradient.ts';
-import { comparisonGradConfigs, conv3dBackpropInputGradConfig } from './missingGradients.ts';
 import { resizeBilinearGradKernel, resizeNearestGradKernel } from './resizeGradients.ts';
+import { registerTrainingRepairs } from './registerTrainingRepairs.ts';
 import { unsortedSegmentSumKernel } from './unsortedSegmentSum.ts';
 import { explicitSamePaddingKernel } from './explicitSamePadding.ts';
 import { nativeForwardKernel } from './kernels/convForwardKernels.ts';
@@ -48,15 +48,6 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
 ];
 
 /**
- * The kernels ll4al replaces in tfjs-backend-cpu: the resize gradients, wrong there for a batch
- * over 1 (nearest) or for non-square images (bilinear).
- */
-export const cpuKernels: ReadonlyArray<WasmKernelPatch> = [
-  { kernelName: 'ResizeNearestNeighborGrad', make: () => resizeNearestGradKernel },
-  { kernelName: 'ResizeBilinearGrad', make: () => resizeBilinearGradKernel },
-];
-
-/**
  * Kernels ll4al adds under its own names (`kernels/elementwiseKernels.ts`): ReLU's gradient for
  * wasm and cpu, and training-mode batch norm and its gradient for wasm (`batchNormTraining`).
  */
@@ -72,8 +63,6 @@ export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [
   meanGradConfig,
   sumGradConfig,
   reluGradConfig,
-  conv3dBackpropInputGradConfig,
-  ...comparisonGradConfigs,
 ];
 
 let registered = false;
@@ -94,9 +83,8 @@ let registered = false;
  * and training-mode batch norm with its gradient. For the layers a user's network may hold
  * (docs/layers.md): the depthwise-convolution gradients wasm lacks and `UnsortedSegmentSum`
  * (embeddings), TypeScript forms of the gradient kernels wasm gets wrong (`MaxPoolGrad`, the
- * resize gradients — replaced on cpu too), the cpu backend's kernel for the 3-D ones
- * (`cpuReferenceKernel.ts`), and the gradients tfjs lacks for every backend (conv3dTranspose,
- * comparisons). Called by `initBackend` when it picks wasm; calling it again does nothing.
+ * resize gradients), the cpu backend's kernel for the 3-D ones (`cpuReferenceKernel.ts`),
+ * and {@link registerTrainingRepairs}. Called by `initBackend` when it picks wasm; calling it again does nothing.
  *
  * @returns The names of the kernels registered for wasm.
  */
@@ -107,15 +95,11 @@ export const registerWasmKernels = (): ReadonlyArray<string> => {
       if (stock !== undefined) tf.unregisterKernel(kernelName, 'wasm');
       tf.registerKernel({ ...(stock ?? {}), kernelName, backendName: 'wasm', kernelFunc: make(stock?.kernelFunc) });
     }
-    for (const { kernelName, make } of cpuKernels) {
-      const stock = tf.getKernel(kernelName, 'cpu');
-      if (stock !== undefined) tf.unregisterKernel(kernelName, 'cpu');
-      tf.registerKernel({ ...(stock ?? {}), kernelName, backendName: 'cpu', kernelFunc: make(stock?.kernelFunc) });
-    }
     for (const config of addedKernels) {
       if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
     }
     for (const config of gradientOverrides) tf.registerGradient(config);
+    registerTrainingRepairs();
     registered = true;
   }
   return [...wasmKernels.map((k) => k.kernelName), ...addedKernels.filter((k) => k.backendName === 'wasm').map((k) => k.kernelName)];
