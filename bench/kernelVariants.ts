@@ -5,7 +5,8 @@
  * has it) — for the forward convolution and both gradients. Needs an engine with relaxed SIMD
  * (Node 22+; on Node 20 only the plain build runs and the bench says so). The builds alternate
  * (the machine is shared and noisy); medians of N runs (default 7) after three warm-up runs each.
- * GMAC/s = N·OH·OW·KH·KW·CI·CO / time. Prints the machine it ran on.
+ * GMAC/s = N·OH·OW·KH·KW·CI·CO / time. Then one whole training step of the small CNN + loss
+ * module (batch 128) in each build, alternating. Prints the machine it ran on.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +14,9 @@ import { initBackend } from '../src/backend/index.ts';
 import { convGeometry } from '../src/backend/convGeometry.ts';
 import { convForwardCalls, nativeConvForward } from '../src/backend/kernels/convForwardKernels.ts';
 import { kernelVariantCalls, loadedKernelVariants, relaxedSimdSupported, useKernelVariant, type KernelVariant } from '../src/backend/kernels/kernelVariant.ts';
+import { buildSmallCnn, JointModel } from '../src/tasks/index.ts';
 import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes } from './benchShapes.ts';
+import { jointStep } from './jointStep.ts';
 
 /** CPU model and SIMD flags from /proc/cpuinfo (Linux), else 'unknown'. */
 const machine = (): string => {
@@ -79,6 +82,24 @@ const main = async (): Promise<void> => {
       );
     }
     tf.dispose([x, dy, filter]);
+  }
+  if (variants.length === 2) {
+    // A whole training step of the small CNN + loss module (batch 128), builds alternating.
+    const model = JointModel.create(buildSmallCnn({ seed: 1 }), { seed: 2 });
+    const { step, dispose } = jointStep(model, 128);
+    const stepIn = (variant: KernelVariant) => (): number => {
+      useKernelVariant(variant);
+      const t0 = performance.now();
+      step();
+      return performance.now() - t0;
+    };
+    for (let w = 0; w < 3; w++) for (const v of variants) stepIn(v)();
+    const [plain, relaxed] = interleavedTimes(stepIn('simd'), stepIn('relaxed-simd'), reps);
+    const pMs = median(plain);
+    const rMs = median(relaxed);
+    console.log(`training step, small CNN + loss module, batch 128: simd ${pMs.toFixed(1)} ms (${(128000 / pMs).toFixed(0)} img/s), relaxed ${rMs.toFixed(1)} ms (${(128000 / rMs).toFixed(0)} img/s): ${(pMs / rMs).toFixed(2)}×`);
+    dispose();
+    model.dispose();
   }
   useKernelVariant('auto');
   if (ratios.length > 0) {
