@@ -13,6 +13,11 @@ import {
   useKernelVariant,
   type KernelVariant,
 } from '../../src/backend/kernels/kernelVariant.ts';
+import { convForwardRelaxedWasmBase64 } from '../../src/backend/kernels/convForwardRelaxedWasm.ts';
+import { convForwardWasmBase64 } from '../../src/backend/kernels/convForwardWasm.ts';
+import { convGradRelaxedWasmBase64 } from '../../src/backend/kernels/convGradRelaxedWasm.ts';
+import { convGradWasmBase64 } from '../../src/backend/kernels/convGradWasm.ts';
+import { hasDataSection } from '../../src/backend/kernels/nativeModule.ts';
 import { InputError } from '../../src/inputError.ts';
 import { relativeError } from './convCases.ts';
 
@@ -26,6 +31,9 @@ const tolerance = 1e-4;
 
 // tfjs treats a seed of 0 as "no seed": offset every seed by one.
 const random = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed + 1);
+
+// The project's type libraries do not declare the WebAssembly API.
+const wasmValidate = (bytes: Uint8Array): boolean => (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes);
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 const relaxedExpected = nodeMajor >= 22 || process.execArgv.includes('--experimental-wasm-relaxed-simd');
@@ -70,6 +78,23 @@ describe('the two builds of the C convolution kernels (relaxed SIMD and plain SI
   it(`should detect relaxed SIMD exactly where the engine has it (Node ${process.versions.node}: ${relaxedExpected})`, () => {
     expect(relaxedSimdSupported()).toBe(relaxedExpected);
     expect(preferredKernelVariant()).toBe(relaxedExpected ? 'relaxed-simd' : 'simd');
+  });
+
+  it('should ship relaxed builds that use f32x4.relaxed_madd (0xfd 0x105) and, like the plain ones, own no data and validate only as relaxed SIMD', () => {
+    const bytesOf = (base64: string) => Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+    const holdsRelaxedMadd = (bytes: Uint8Array) => bytes.some((b, i) => b === 0xfd && bytes[i + 1] === 0x85 && bytes[i + 2] === 0x02);
+    for (const [plain, relaxed] of [
+      [convForwardWasmBase64, convForwardRelaxedWasmBase64],
+      [convGradWasmBase64, convGradRelaxedWasmBase64],
+    ] as const) {
+      const p = bytesOf(plain);
+      const r = bytesOf(relaxed);
+      expect(hasDataSection(p)).toBe(false);
+      expect(hasDataSection(r)).toBe(false);
+      expect(holdsRelaxedMadd(r)).toBe(true);
+      expect(wasmValidate(p)).toBe(true);
+      expect(wasmValidate(r)).toBe(relaxedExpected);
+    }
   });
 
   it('should take LL4AL_WASM_KERNELS=simd, and refuse an unknown variant in one line', () => {
