@@ -8,7 +8,6 @@
  * GMAC/s = N·OH·OW·KH·KW·CI·CO / time. Then one whole training step of the small CNN + loss
  * module (batch 128) in each build, alternating. Prints the machine it ran on.
  */
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.ts';
 import { convGeometry } from '../src/backend/convGeometry.ts';
@@ -17,27 +16,14 @@ import { kernelVariantCalls, loadedKernelVariants, relaxedSimdSupported, useKern
 import { buildSmallCnn, JointModel } from '../src/tasks/index.ts';
 import { argValue, interleavedTimes, median, resnet18Shapes, smallCnnShapes } from './benchShapes.ts';
 import { jointStep } from './jointStep.ts';
-
-/** CPU model and SIMD flags from /proc/cpuinfo (Linux), else 'unknown'. */
-const machine = (): string => {
-  try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const model = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? 'unknown CPU';
-    const flags = new Set((/flags\s*:\s*(.*)/.exec(info)?.[1] ?? '').split(' '));
-    const simd = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'].filter((f) => flags.has(f));
-    const cores = (info.match(/^processor\s*:/gm) ?? []).length;
-    return `${model}, ${cores} cores, ${simd.join(' ')}`;
-  } catch {
-    return 'unknown machine';
-  }
-};
+import { describeMachine, machineLine } from './machine.ts';
 
 const main = async (): Promise<void> => {
   await initBackend('wasm');
   const reps = Number(argValue('--reps') ?? 7);
   const only = argValue('--only');
   const shapes = [...(only === 'resnet' ? [] : smallCnnShapes(128)), ...(only === 'small' ? [] : resnet18Shapes)];
-  console.log(`${machine()}; Node ${process.versions.node}; relaxed SIMD ${relaxedSimdSupported() ? 'available' : 'NOT available (plain build only)'}`);
+  console.log(`${machineLine(describeMachine())}${relaxedSimdSupported() ? '' : ' (plain build only)'}`);
   const variants: KernelVariant[] = relaxedSimdSupported() ? ['simd', 'relaxed-simd'] : ['simd'];
   console.log(`wasm C kernels, median of ${reps} (builds alternating); GMAC/s = forward multiply-adds / time`);
   console.log(`${'shape'.padEnd(13)} ${'kernel'.padEnd(7)} ${'simd ms'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'relaxed'.padStart(8)} ${'GMAC/s'.padStart(7)} ${'speed-up'.padStart(8)}`);
