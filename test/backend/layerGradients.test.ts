@@ -79,4 +79,32 @@ describe('every tfjs-layers layer of a vision network trains on wasm as on cpu',
       expect(tf.memory().numTensors).toBe(before);
     },
   );
+
+  it('should fit a MobileNet-like network (depthwise-separable blocks, batch norm, ReLU6, upsampling, max pooling) with model.fit on wasm: the loss falls', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const input = tfl.input({ shape: [12, 12, 3] });
+    let x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input) as tfl.SymbolicTensor;
+    x = tfl.layers.batchNormalization({}).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.reLU({ maxValue: 6 }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.conv2d({ filters: 12, kernelSize: 1, activation: 'relu' }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.upSampling2d({ size: [2, 2] }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.separableConv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 4, activation: 'softmax' }).apply(x) as tfl.SymbolicTensor });
+    const optimizer = tf.train.adam(0.05);
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+    const xs = tf.randomNormal([16, 12, 12, 3], 0, 1, 'float32', 3);
+    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 4), 'int32'), 4));
+    const history = await model.fit(xs, ys, { epochs: 12, batchSize: 8, shuffle: false, verbose: 0 });
+    const losses = history.history['loss'] as number[];
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[losses.length - 1]).toBeLessThan(0.7 * (losses[0] as number));
+    tf.dispose([xs, ys]);
+    optimizer.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
