@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { checkTrainableOnBackend, findUntrainableLayers, initBackend } from '../../src/backend/index.ts';
 import { InputError } from '../../src/inputError.ts';
 import { untrainableCases } from './layerCases.ts';
+import { buildResNet18, buildSmallCnn, buildSsd, buildStackedHourglass, JointModel } from '../../src/tasks/index.ts';
 
 /** A MobileNet-like block: stem convolution, depthwise-separable blocks, batch norm, ReLU6, pooling, classifier. */
 const mobileNetLike = (): tfl.LayersModel => {
@@ -125,5 +126,18 @@ describe('checkTrainableOnBackend: the preflight check before training', () => {
     const found = findUntrainableLayers(model);
     expect(found.map((u) => [u.layer, u.className])).toEqual([['backbone/atrous', 'Conv2D']]);
     model.dispose();
+  });
+
+  it.each([
+    ['small CNN', () => buildSmallCnn({ seed: 1 })],
+    ['ResNet-18 (CIFAR)', () => buildResNet18({ height: 32, width: 32, channels: 3, seed: 1 })],
+    ['stacked hourglass', () => buildStackedHourglass({ seed: 1 })],
+    ['SSD', () => buildSsd({ seed: 1 })],
+  ] as const)("should pass ll4al's own %s with its loss-prediction module on wasm, leaving no tensor behind", (_name, build) => {
+    const joint = JointModel.create(build(), { seed: 2 });
+    const tensors = tf.memory().numTensors;
+    expect(findUntrainableLayers(joint.inference)).toEqual([]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    joint.dispose();
   });
 });
