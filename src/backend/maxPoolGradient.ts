@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { spatialWindow } from './convGeometry.ts';
-import { insertZeros } from './conv2dBackpropInput.ts';
 import { asTensor } from './kernelTensors.ts';
 
 /** Attributes of the MaxPoolGrad kernel. */
@@ -18,9 +17,9 @@ export interface MaxPoolGradAttrs {
  *
  * Window tap (i, j) of every window is one strided slice of the input, framed with −∞ where
  * padding is; a tap takes the gradient where it equals the pooled output and no earlier tap
- * did. Non-overlapping windows (stride = window) take the taps as rank-4 slices of a reshaped
- * frame and put their gradients back by concatenation; overlapping ones take strided slices and
- * add each tap's gradient, spread back by the stride.
+ * did. The frame is split into stride phases so that every tap is a plain slice; each tap's
+ * gradient is added into its phase (shifted by whole blocks where windows overlap), and the
+ * phases are interleaved back by concatenation.
  *
  * @param dy - The gradient of the pooled output, [batch, outHeight, outWidth, channels].
  * @param x - The pooling's input, [batch, height, width, channels].
@@ -41,9 +40,12 @@ export const maxPoolInputGradient = (dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tens
     const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
     const { top, left } = info.padInfo;
     const [b, h, w, c] = x.shape;
-    const frameHeight = (oh - 1) * sh + kh;
-    const frameWidth = (ow - 1) * sw + kw;
-    // The input in the frame that every window covers (padding is ≥ 0), −∞ outside it.
+    // The frame every window covers, in whole stride blocks: hs × ws blocks of sh × sw pixels.
+    const hs = Math.ceil(((oh - 1) * sh + kh) / sh);
+    const ws = Math.ceil(((ow - 1) * sw + kw) / sw);
+    const frameHeight = hs * sh;
+    const frameWidth = ws * sw;
+    // The input in that frame (padding is ≥ 0), −∞ outside it.
     const inner = tf.slice(x, [0, 0, 0, 0], [b, Math.min(h, frameHeight - top), Math.min(w, frameWidth - left), c]);
     const padding: Array<[number, number]> = [
       [0, 0],
@@ -52,46 +54,37 @@ export const maxPoolInputGradient = (dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tens
       [0, 0],
     ];
     const frame = padding.every(([p, q]) => p === 0 && q === 0) ? inner : tf.pad(inner, padding, Number.NEGATIVE_INFINITY);
-    const nonOverlapping = sh === kh && sw === kw;
-    // Non-overlapping windows: the frame as [b·oh, kh, ow, kw·c], where tap (i, j) of every window
-    // is one rank-4 slice; overlapping ones take strided slices. (On wasm a rank-4 Slice is about
-    // 5× faster than a StridedSlice, and a rank-5 Slice or a rank-6 Transpose far slower.)
-    const blocks = nonOverlapping ? tf.reshape(frame, [b * oh, kh, ow, kw * c]) : frame;
-    const tapOf = (i: number, j: number): tf.Tensor =>
-      nonOverlapping
-        ? tf.reshape(tf.slice(blocks, [0, i, 0, j * c], [b * oh, 1, ow, c]), [b, oh, ow, c])
-        : tf.stridedSlice(frame, [0, i, j, 0], [b, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, c], [1, sh, sw, 1]);
+    // Tap (i, j) = (qi·sh + ri, qj·sw + rj) of every window is block (qi, qj) of phase (ri, rj):
+    // rows by a slice of the frame as [b, hs, sh, ws·sw·c], then columns by a slice of that as
+    // [b·oh, ws, sw, c] — rank-4 slices only (on wasm a StridedSlice is about 5× slower, a
+    // rank-5 Slice or a rank-6 Transpose far slower).
+    const rowsView = tf.reshape(frame, [b, hs, sh, ws * sw * c]);
+    const tapOf = (qi: number, ri: number, qj: number, rj: number): tf.Tensor => {
+      const rows = tf.reshape(tf.slice(rowsView, [0, qi, ri, 0], [b, oh, 1, ws * sw * c]), [b * oh, ws, sw, c]);
+      return tf.reshape(tf.slice(rows, [0, qj, rj, 0], [b * oh, ow, 1, c]), [b, oh, ow, c]);
+    };
     let free: tf.Tensor = tf.ones(y.shape, 'bool');
-    const taps: tf.Tensor4D[] = [];
+    const phases = new Map<number, tf.Tensor4D[]>();
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        const hit = tf.logicalAnd(tf.equal(tapOf(i, j), y), free);
+        const [qi, ri, qj, rj] = [Math.floor(i / sh), i % sh, Math.floor(j / sw), j % sw];
+        const hit = tf.logicalAnd(tf.equal(tapOf(qi, ri, qj, rj), y), free);
         free = tf.logicalAnd(free, tf.logicalNot(hit));
-        taps.push(tf.where(hit, dy, tf.zerosLike(dy)) as tf.Tensor4D);
+        const g = tf.where(hit, dy, tf.zerosLike(dy)) as tf.Tensor4D;
+        // Into its phase, shifted by whole blocks.
+        const shifted = qi === 0 && qj === 0 && hs === oh && ws === ow ? g : (tf.pad(g, [[0, 0], [qi, hs - oh - qi], [qj, ws - ow - qj], [0, 0]]) as tf.Tensor4D);
+        phases.set(ri * sw + rj, [...(phases.get(ri * sw + rj) ?? []), shifted]);
       }
     }
-    let framed: tf.Tensor4D;
-    if (nonOverlapping) {
-      // Back into [b·oh, kh, ow, kw·c] by rank-4 concatenations, then the frame.
-      const rows = Array.from({ length: kh }, (_, i) =>
-        tf.concat(taps.slice(i * kw, (i + 1) * kw).map((g) => tf.reshape(g, [b * oh, 1, ow, c])), 3),
-      );
-      framed = tf.reshape(tf.concat(rows, 1), [b, frameHeight, frameWidth, c]) as tf.Tensor4D;
-    } else {
-      const spreadHeight = (oh - 1) * sh + 1;
-      const spreadWidth = (ow - 1) * sw + 1;
-      const placed = taps.map((g, k) => {
-        const i = Math.floor(k / kw);
-        const j = k % kw;
-        return tf.pad(insertZeros(g, sh, sw), [
-          [0, 0],
-          [i, frameHeight - i - spreadHeight],
-          [j, frameWidth - j - spreadWidth],
-          [0, 0],
-        ]) as tf.Tensor4D;
-      });
-      framed = tf.addN(placed);
-    }
+    // The phases interleaved back into [b·hs, sh, ws, sw·c] by rank-4 concatenations, then the frame.
+    const phaseOf = (ri: number, rj: number): tf.Tensor4D => {
+      const parts = phases.get(ri * sw + rj);
+      const sum = parts === undefined ? (tf.zeros([b, hs, ws, c]) as tf.Tensor4D) : parts.length === 1 ? (parts[0] as tf.Tensor4D) : tf.addN(parts);
+      return tf.reshape(sum, [b * hs, 1, ws, c]) as tf.Tensor4D;
+    };
+    const joined = (parts: tf.Tensor4D[], axis: number): tf.Tensor4D => (parts.length === 1 ? (parts[0] as tf.Tensor4D) : tf.concat(parts, axis));
+    const rowPhases = Array.from({ length: sh }, (_, ri) => joined(Array.from({ length: sw }, (_, rj) => phaseOf(ri, rj)), 3));
+    const framed = tf.reshape(joined(rowPhases, 1), [b, frameHeight, frameWidth, c]) as tf.Tensor4D;
     return spatialWindow(framed, top, left, h, w);
   });
 
