@@ -78,6 +78,26 @@ describe('checkTrainableOnBackend: the preflight check before training', () => {
     expect(tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm')).toBeDefined();
   });
 
+  it('should check a tf.sequential model the same way', () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, name: 'seq_stem' }),
+        tfl.layers.depthwiseConv2d({ kernelSize: 3, name: 'seq_dw' }),
+        tfl.layers.flatten({}),
+        tfl.layers.dense({ units: 2 }),
+      ],
+    });
+    expect(findUntrainableLayers(model)).toEqual([]);
+    const kernel = tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm');
+    tf.unregisterKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm');
+    try {
+      expect(findUntrainableLayers(model).map((u) => [u.layer, u.kernel])).toEqual([['seq_dw', 'DepthwiseConv2dNativeBackpropFilter']]);
+    } finally {
+      tf.registerKernel(kernel as tf.KernelConfig);
+      model.dispose();
+    }
+  });
+
   it('should not flag a depthwise layer that needs no input gradient and has no weights to train', () => {
     const input = tfl.input({ shape: [8, 8, 3] });
     const frozen = tfl.layers.depthwiseConv2d({ kernelSize: 3, trainable: false, name: 'frozen_dw' }).apply(input) as tfl.SymbolicTensor;
