@@ -7,11 +7,11 @@
 import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../inputError.ts';
 import { decodeImages, type DecodeOptions } from './cachedImages.ts';
-import type { BadImage, ImageCache } from './imageCache.ts';
 import { readImageFolder } from './imageFolder.ts';
 import { checkNoDuplicates, resolveClasses, type ImageEntry } from './imageList.ts';
 import { isManifestPath, readImageManifest } from './imageManifest.ts';
-import { NO_LABEL, type Augmentation, type DataSplit, type StoredImageSet } from './imageSet.ts';
+import { NO_LABEL, type Augmentation, type StoredImageSet } from './imageSet.ts';
+import type { UserData } from './userData.ts';
 
 /** How to read the user's classification data. */
 export interface UserImageOptions extends DecodeOptions {
@@ -21,28 +21,8 @@ export interface UserImageOptions extends DecodeOptions {
   readonly augmentation?: Augmentation;
 }
 
-/** The user's data, decoded and ready for a learner, with what the CLI and the oracles need to know of it. */
-export interface UserImageData {
-  readonly name: string;
-  /** The pool (train) and the test set, on disk. `train.labels` holds {@link NO_LABEL} for unlabeled items. */
-  readonly split: DataSplit<StoredImageSet>;
-  readonly classNames: ReadonlyArray<string>;
-  /** The image file of each pool item (what a person is shown), by pool id. */
-  readonly poolFiles: ReadonlyArray<string>;
-  /** Each pool item's file as the user names it (relative to the data folder or manifest). */
-  readonly poolNames: ReadonlyArray<string>;
-  /** The labels the data already has, as [pool id, class]. */
-  readonly given: ReadonlyArray<readonly [number, number]>;
-  /** Pool items without a label. */
-  readonly unlabeled: number;
-  /** Original width and height of pool item k at 2k, 2k+1. */
-  readonly originalSizes: Uint32Array;
-  readonly cache: ImageCache;
-  /** Files left out with --skip-bad-images. */
-  readonly skipped: ReadonlyArray<BadImage>;
-  /** Closes the cache file. */
-  close(): void;
-}
+/** The user's classification data: the pool's `labels` hold {@link NO_LABEL} for unlabeled items. */
+export type UserImageData = UserData<StoredImageSet, number>;
 
 /**
  * Reads a folder or manifest for classification (see the module comment).
@@ -96,6 +76,7 @@ export const loadUserImages = async (data: string, options: UserImageOptions): P
   const kept = Array.from(decoded.pool.kept, (k) => poolEntries[k]!);
   return {
     name,
+    source: resolve(data),
     split: { name, train, test },
     classNames,
     poolFiles: kept.map((e) => e.path),
