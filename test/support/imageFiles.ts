@@ -56,3 +56,49 @@ export const writeImageFolder = async (
   }
   return names;
 };
+
+/** One image entry of a COCO file the tests write. */
+interface CocoFixtureImage {
+  readonly id: number;
+  readonly file_name: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Writes detection canvases (src/data/detectionCanvas.ts, drawn from real Fashion-MNIST items)
+ * as PNG files `images/canvas-NNNNN.png`, enlarged `scale` times, with a COCO `instances` file
+ * of their boxes (in the enlarged pixels). Canvases in `unlabeledIds` are written without
+ * annotations (the unlabeled pool).
+ * @param set the canvases
+ * @param dir the folder (the COCO file goes in it, images under images/)
+ * @param file the COCO file's name
+ * @param scale how many times each canvas is enlarged (the boxes with it)
+ * @param unlabeledIds canvases written without annotations
+ * @returns the COCO file's path and its content
+ */
+export const writeCocoDetection = async (
+  set: import('../../src/data/detectionCanvas.ts').DetectionSet,
+  dir: string,
+  file: string,
+  scale = 2,
+  unlabeledIds: ReadonlySet<number> = new Set(),
+): Promise<{ readonly path: string; readonly coco: { images: CocoFixtureImage[]; annotations: object[]; categories: object[] } }> => {
+  const images: CocoFixtureImage[] = [];
+  const annotations: object[] = [];
+  for (let k = 0; k < set.count; k++) {
+    const fileName = `images/${file.replace(/\.json$/, '')}-${String(k).padStart(5, '0')}.png`;
+    await writeItemImage(set, k, join(dir, fileName), scale);
+    images.push({ id: 100 + k, file_name: fileName, width: set.width * scale, height: set.height * scale });
+    if (unlabeledIds.has(k)) continue;
+    for (let b = set.boxStart[k]!; b < set.boxStart[k + 1]!; b++) {
+      const [x1, y1, x2, y2] = [set.boxes[4 * b]! * scale, set.boxes[4 * b + 1]! * scale, set.boxes[4 * b + 2]! * scale, set.boxes[4 * b + 3]! * scale];
+      annotations.push({ id: annotations.length + 1, image_id: 100 + k, category_id: set.boxClasses[b]! + 1, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
+    }
+  }
+  const categories = (set.classNames ?? Array.from({ length: set.classes }, (_, c) => String(c))).map((name, c) => ({ id: c + 1, name, supercategory: 'fashion' }));
+  const coco = { images, annotations, categories };
+  const path = join(dir, file);
+  writeFileSync(path, JSON.stringify(coco));
+  return { path, coco };
+};
