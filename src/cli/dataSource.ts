@@ -12,7 +12,7 @@ import { defaultAnchorGeometry } from '../tasks/detection/anchors.ts';
 import { IDX_FILES, loadDataset, type DatasetSpec } from '../data/load.ts';
 import type { ImageSource } from '../data/imageSet.ts';
 import { isManifestPath } from '../data/imageManifest.ts';
-import { loadCocoDetection } from '../data/userCoco.ts';
+import { loadCocoDetection, loadCocoKeypoints } from '../data/userCoco.ts';
 import type { UserData } from '../data/userData.ts';
 import { loadUserImages } from '../data/userImages.ts';
 import { InputError } from '../inputError.ts';
@@ -20,6 +20,8 @@ import { deriveSeed } from '../ops/random.ts';
 import { createClassificationLearner } from '../tasks/classification.ts';
 import { createDetectionLearner } from '../tasks/detection/detectionLearner.ts';
 import { detectionLabelOf } from '../tasks/detection/detectionLabel.ts';
+import { createKeypointsLearner } from '../tasks/keypoints/keypointsLearner.ts';
+import { keypointsOf } from '../tasks/keypoints/keypointLabel.ts';
 import type { Learner } from '../tasks/learner.ts';
 import type { CocoData } from '../data/cocoFile.ts';
 import type { JournalEntry } from '../store/labelJournal.ts';
@@ -54,8 +56,8 @@ export const chooseData = (config: RunConfig): DataChoice => {
   if (choice.kind === 'images' && config.task !== 'classification') {
     throw new InputError(`--data ${path}: an image folder or manifest is classification data; the ${config.task} task reads a COCO file (--data FILE.json)`);
   }
-  if (choice.kind === 'coco' && config.task !== 'detection') {
-    throw new InputError(`--data ${path}: a COCO file is read by --task detection, not by the ${config.task} task`);
+  if (choice.kind === 'coco' && config.task === 'classification') {
+    throw new InputError(`--data ${path}: a COCO file is read by --task detection (instances) or --task keypoints (person_keypoints), not by classification (use an image folder or a manifest)`);
   }
   if (choice.kind !== 'coco' && config.testData !== null) throw new InputError(`--test-data applies to a COCO file (--data FILE.json); an image folder has its test/ folder, a manifest its split column`);
   return choice;
@@ -174,12 +176,31 @@ export const openRunData = async (config: RunConfig, options: { readonly progres
         close: user.close,
       };
     }
-    if (!(size % 32 === 0)) throw new InputError(`--image-size ${size}: the detection network takes a multiple of 32 (its source maps are the input side / 8, / 16, / 32)`);
-    const user = await loadCocoDetection(choice.path, {
+    const cocoOptions = {
       ...decode,
       ...(config.testData === null ? {} : { testFile: config.testData }),
       ...(config.images === null ? {} : { images: config.images }),
-    });
+    };
+    if (config.task === 'keypoints') {
+      if (!(size % 16 === 0)) throw new InputError(`--image-size ${size}: the keypoints network (a stacked hourglass) takes a multiple of 16`);
+      const user = await loadCocoKeypoints(choice.path, cocoOptions);
+      return {
+        choice,
+        poolSize: user.split.train.count,
+        testCount: user.split.test.count,
+        given: user.given,
+        unlabeled: user.unlabeled,
+        notes: [...describeUser(user, config, size), `keypoints: ${user.split.train.keypointNames!.join(', ')}`],
+        user,
+        setup: (lossObjective) => {
+          const learner = createKeypointsLearner({ data: user.split, seed, trainer: { ...trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+          return { learner: learner as Learner<unknown>, truth: (id) => keypointsOf(user.split.train, id) };
+        },
+        close: user.close,
+      };
+    }
+    if (!(size % 32 === 0)) throw new InputError(`--image-size ${size}: the detection network takes a multiple of 32 (its source maps are the input side / 8, / 16, / 32)`);
+    const user = await loadCocoDetection(choice.path, cocoOptions);
     const ratio = size / defaultAnchorGeometry.side;
     const geometry = { ...defaultAnchorGeometry, side: size, maps: defaultAnchorGeometry.maps.map((m) => ({ ...m, size: m.size * ratio })) };
     return {
@@ -239,7 +260,9 @@ export const writePoolFile = (dir: string, config: RunConfig, data: Pick<RunData
   const user = data.user;
   if (user === undefined) return;
   const coco = 'coco' in user ? (user as unknown as { coco: CocoData }).coco : undefined;
+  const train = user.split.train as { keypointNames?: ReadonlyArray<string> };
   writePoolIndex(dir, {
+    ...(train.keypointNames === undefined ? {} : { keypointNames: [...train.keypointNames] }),
     task: config.task,
     source: user.source,
     imageSize: user.split.train.height,

@@ -33,7 +33,7 @@ export const exportLabels = (dir: string, format: string): { readonly text: stri
   const classNames = pool === undefined && task === 'classification' ? classNamesOf((config.dataKind ?? 'fashion-mnist') as 'fashion-mnist') : undefined;
   const context = { task, ...(pool === undefined ? {} : { pool }), ...(classNames === undefined ? {} : { classNames }) };
   if (format === 'coco') {
-    if (task !== 'detection') throw new InputError(`--format coco writes boxes: it is for detection runs, and ${dir} is a ${task} run (use csv or jsonl)`);
+    if (task === 'classification') throw new InputError(`--format coco writes boxes or keypoints: it is for detection and keypoints runs, and ${dir} is a classification run (use csv or jsonl)`);
     if (pool === undefined) throw new InputError(`--format coco needs the image files of the pool, and ${dir} ran on ll4al's own canvases (use csv or jsonl)`);
     return { text: `${JSON.stringify(labelsAsCoco(entries, pool), null, 1)}\n`, count: entries.length };
   }
@@ -47,7 +47,7 @@ export const exportLabels = (dir: string, format: string): { readonly text: stri
 export const register = (program: Command): void => {
   program
     .command('export')
-    .description('write every accepted label of a run with its image path: CSV, JSON lines or COCO (detection)')
+    .description('write every accepted label of a run with its image path: CSV, JSON lines or COCO (detection, keypoints)')
     .argument('<run-dir>', 'the run directory')
     .option('--format <format>', 'csv, jsonl or coco (default csv)')
     .option('--out <file>', 'file to write (default: standard output)')

@@ -33,6 +33,18 @@ const toOriginal = (box: Box, id: number, pool: PoolIndex | undefined): Box => {
   return [r((box[0] * w) / s), r((box[1] * h) / s), r((box[2] * w) / s), r((box[3] * h) / s)];
 };
 
+type Points = ReadonlyArray<readonly [number, number] | null>;
+
+/** Keypoints back from the input square to the original image's pixels (null stays null). */
+const pointsToOriginal = (points: Points, id: number, pool: PoolIndex | undefined): Points => {
+  if (pool === undefined) return points;
+  const s = pool.imageSize;
+  const w = pool.originalSizes[2 * id]!;
+  const h = pool.originalSizes[2 * id + 1]!;
+  const r = (v: number): number => Math.round(v * 100) / 100;
+  return points.map((p) => (p === null ? null : ([r((p[0] * w) / s), r((p[1] * h) / s)] as const)));
+};
+
 const nameOf = (context: ExportContext, id: number): string => context.pool?.names[id] ?? '';
 const classNameOf = (context: ExportContext, c: number): string => context.pool?.classNames[c] ?? context.classNames?.[c] ?? String(c);
 
@@ -54,7 +66,7 @@ export const labelsAsCsv = (entries: ReadonlyArray<JournalEntry<unknown>>, conte
   }
   if (context.task === 'keypoints') {
     const rows: unknown[][] = [['path', 'keypoints', 'id', 'source', 'cycle', 'time']];
-    for (const e of entries) rows.push([nameOf(context, e.id), JSON.stringify(e.label), e.id, e.source, e.cycle, e.time]);
+    for (const e of entries) rows.push([nameOf(context, e.id), JSON.stringify(pointsToOriginal(e.label as Points, e.id, context.pool)), e.id, e.source, e.cycle, e.time]);
     return stringify(rows);
   }
   const rows: unknown[][] = [['path', 'label', 'id', 'class', 'source', 'cycle', 'time']];
@@ -78,17 +90,19 @@ export const labelsAsJsonl = (entries: ReadonlyArray<JournalEntry<unknown>>, con
         const objects = (e.label as Objects).map((o) => ({ label: classNameOf(context, o.class), class: o.class, box: toOriginal(o.box, e.id, context.pool) }));
         return JSON.stringify({ path: nameOf(context, e.id), objects, ...common });
       }
-      if (context.task === 'keypoints') return JSON.stringify({ path: nameOf(context, e.id), keypoints: e.label, ...common });
+      if (context.task === 'keypoints') return JSON.stringify({ path: nameOf(context, e.id), keypoints: pointsToOriginal(e.label as Points, e.id, context.pool), ...common });
       return JSON.stringify({ path: nameOf(context, e.id), label: classNameOf(context, e.label as number), class: e.label, ...common });
     })
     .map((line) => `${line}\n`)
     .join('');
 
 /**
- * The labels as a COCO `instances` file: the labeled images with their original sizes, one
- * annotation per box (`bbox` [x, y, width, height] in the original pixels), the categories of
- * the input file (or one per class).
- * @param entries the journal's entries (detection labels)
+ * The labels as a COCO file: the labeled images with their original sizes and the categories of
+ * the input file (or one per class). Detection (`instances`): one annotation per box (`bbox`
+ * [x, y, width, height] in the original pixels). Keypoints (`person_keypoints`): one annotation
+ * per image, `keypoints` [x, y, v]·K with v = 2 for a labeled point and 0, 0, 0 for one that is
+ * not, `num_keypoints`, and `bbox` the extent of the labeled points.
+ * @param entries the journal's entries (detection or keypoints labels)
  * @param pool the run's pool index (COCO needs the image files and sizes)
  * @returns the COCO object
  */
@@ -99,6 +113,25 @@ export const labelsAsCoco = (entries: ReadonlyArray<JournalEntry<unknown>>, pool
   for (const e of entries) {
     const imageId = pool.cocoImageIds?.[e.id] ?? e.id + 1;
     images.push({ id: imageId, file_name: pool.names[e.id], width: pool.originalSizes[2 * e.id], height: pool.originalSizes[2 * e.id + 1] });
+    if (pool.task === 'keypoints') {
+      const points = pointsToOriginal(e.label as Points, e.id, pool);
+      const labeled = points.filter((p): p is readonly [number, number] => p !== null);
+      const xs = labeled.map((p) => p[0]);
+      const ys = labeled.map((p) => p[1]);
+      const [x1, y1] = [Math.min(...xs), Math.min(...ys)];
+      const [w, h] = [Math.max(...xs) - x1, Math.max(...ys) - y1];
+      annotations.push({
+        id: annotations.length + 1,
+        image_id: imageId,
+        category_id: categories[0]!.id,
+        keypoints: points.flatMap((p) => (p === null ? [0, 0, 0] : [p[0], p[1], 2])),
+        num_keypoints: labeled.length,
+        bbox: [x1, y1, w, h],
+        area: Math.round(w * h * 100) / 100,
+        iscrowd: 0,
+      });
+      continue;
+    }
     for (const o of e.label as Objects) {
       const [x1, y1, x2, y2] = toOriginal(o.box, e.id, pool);
       const w = Math.round((x2 - x1) * 100) / 100;
@@ -106,5 +139,6 @@ export const labelsAsCoco = (entries: ReadonlyArray<JournalEntry<unknown>>, pool
       annotations.push({ id: annotations.length + 1, image_id: imageId, category_id: categories[o.class]!.id, bbox: [x1, y1, w, h], area: Math.round(w * h * 100) / 100, iscrowd: 0 });
     }
   }
-  return { info: { description: 'labels exported by ll4al' }, images, annotations, categories };
+  const withKeypoints = pool.task === 'keypoints' ? categories.map((c) => ({ ...c, keypoints: pool.keypointNames ?? [] })) : categories;
+  return { info: { description: 'labels exported by ll4al' }, images, annotations, categories: withKeypoints };
 };

@@ -31,6 +31,8 @@ export const PoolIndex = t.intersection(
       /** COCO data: the categories (class k is categories[k]) and each pool item's image id. */
       categories: t.array(t.type({ id: t.number, name: t.string })),
       cocoImageIds: t.array(t.number),
+      /** Keypoints data: the names of the K keypoints. */
+      keypointNames: t.array(t.string),
     }),
   ],
   'PoolIndex',

@@ -102,3 +102,42 @@ export const writeCocoDetection = async (
   writeFileSync(path, JSON.stringify(coco));
   return { path, coco };
 };
+
+/**
+ * Writes keypoint canvases (src/data/keypointCanvas.ts, from real Fashion-MNIST items) as PNG
+ * files enlarged `scale` times, with a COCO person_keypoints-style file: one category with the
+ * 5 named keypoints, one annotation per canvas (bbox from the corner keypoints). Canvases in
+ * `unlabeledIds` get no annotation; in `hiddenIds`, the centre keypoint has visibility 0.
+ * @param set the canvases
+ * @param dir the folder
+ * @param file the COCO file's name
+ * @param scale enlargement
+ * @param unlabeledIds canvases without an annotation
+ * @param hiddenIds canvases whose centre point is not labeled
+ * @returns the COCO file's path
+ */
+export const writeCocoKeypoints = async (
+  set: import('../../src/data/keypointCanvas.ts').KeypointSet,
+  dir: string,
+  file: string,
+  scale = 2,
+  unlabeledIds: ReadonlySet<number> = new Set(),
+  hiddenIds: ReadonlySet<number> = new Set(),
+): Promise<string> => {
+  const images: CocoFixtureImage[] = [];
+  const annotations: object[] = [];
+  for (let k = 0; k < set.count; k++) {
+    const fileName = `images/${file.replace(/\.json$/, '')}-${String(k).padStart(5, '0')}.png`;
+    await writeItemImage(set, k, join(dir, fileName), scale);
+    images.push({ id: 500 + k, file_name: fileName, width: set.width * scale, height: set.height * scale });
+    if (unlabeledIds.has(k)) continue;
+    const points = Array.from(set.keypoints.subarray(k * 10, (k + 1) * 10), (v) => v * scale);
+    const keypoints = [0, 1, 2, 3, 4].flatMap((p) => (p === 4 && hiddenIds.has(k) ? [0, 0, 0] : [points[2 * p]!, points[2 * p + 1]!, 2]));
+    const [x1, y1, x2, y2] = [points[0]!, points[1]!, points[4]!, points[5]!];
+    annotations.push({ id: annotations.length + 1, image_id: 500 + k, category_id: 1, bbox: [x1, y1, x2 - x1, y2 - y1], keypoints, num_keypoints: hiddenIds.has(k) ? 4 : 5, iscrowd: 0 });
+  }
+  const categories = [{ id: 1, name: 'garment', keypoints: ['top-left', 'top-right', 'bottom-right', 'bottom-left', 'centre'], skeleton: [] }];
+  const path = join(dir, file);
+  writeFileSync(path, JSON.stringify({ images, annotations, categories }));
+  return path;
+};
