@@ -23,7 +23,8 @@ const imagesUnder = (dir: string): string[] => {
     for (const entry of names) {
       if (entry.name.startsWith('.')) continue;
       const path = join(d, entry.name);
-      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(path).isDirectory());
+      // A link is followed; a dangling one is listed as a file, so decoding names it.
+      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(path, { throwIfNoEntry: false })?.isDirectory() === true);
       if (isDir) walk(path);
       else if (isImageFile(entry.name)) out.push(path);
     }
@@ -41,7 +42,7 @@ const classFolders = (root: string, split: 'train' | 'test'): ImageEntry[] => {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const child of children) {
     const path = join(dir, child.name);
-    if (!statSync(path).isDirectory()) {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() !== true) {
       if (isImageFile(child.name)) {
         throw new InputError(`${path}: an image directly in ${split}/; a labeled image goes in a class folder ${split}/<class>/`);
       }
