@@ -2,7 +2,8 @@
  * The decode-once cache of a list of image files: every file decoded and resized (see
  * imageDecode.ts) into one file of uint8 bytes, `count × size × size × channels`, NHWC, beside
  * a JSON index (original sizes, files that could not be decoded). Decoding runs `concurrency`
- * files at a time (libvips works on the libuv thread pool, so the cores share it); a later call
+ * files at a time (libvips works on libuv's thread pool, one thread per image, so the cores
+ * share the images); a later call
  * with the same files (path, size, modification time), size and channels reads the cache and
  * decodes nothing. The bytes stay on disk: {@link openCacheReader} reads an item with one
  * positioned read, so a pool larger than memory costs memory per batch, not per pool.
@@ -32,7 +33,7 @@ export interface ImageCacheOptions {
   readonly cacheDir: string;
   /** Leave files that cannot be decoded out (listed in `bad`) instead of stopping (`--skip-bad-images`). */
   readonly skipBad?: boolean;
-  /** Files decoded at once (default: the machine's cores). */
+  /** Files decoded at once (default: 4 × the machine's cores, so libuv's threads never wait on this thread's writes). */
   readonly concurrency?: number;
   /** Called as files are decoded: (done, total). Not called when the cache is reused. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -139,7 +140,7 @@ export const buildImageCache = async (paths: ReadonlyArray<string>, options: Ima
   let stopped: BadImage | undefined;
   try {
     ftruncateSync(fd, paths.length * per);
-    const limit = pLimit(Math.max(1, options.concurrency ?? availableParallelism()));
+    const limit = pLimit(Math.max(1, options.concurrency ?? 4 * availableParallelism()));
     await Promise.all(
       paths.map((path, index) =>
         limit(async () => {

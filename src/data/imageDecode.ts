@@ -34,10 +34,15 @@ export class ImageDecodeError extends Error {
 }
 
 let configured = false;
-/** sharp's operation cache would grow with every distinct file; a decode pass never repeats one. */
+/**
+ * sharp's operation cache would grow with every distinct file (a decode pass never repeats
+ * one), and libvips' threads per image would compete with the images decoded side by side: the
+ * cores are shared by images, one thread each.
+ */
 const configureOnce = (): void => {
   if (configured) return;
   sharp.cache(false);
+  sharp.concurrency(1);
   configured = true;
 };
 
@@ -58,9 +63,10 @@ export const decodeImage = async (path: string, size: number, channels: ImageCha
     throw new ImageDecodeError(path, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   try {
-    const meta = await sharp(file).metadata();
+    const image = sharp(file);
+    const meta = await image.metadata();
     if (meta.width === undefined || meta.height === undefined) throw new Error('no width and height in the header');
-    let pipeline = sharp(file).resize(size, size, { fit: 'fill' }).removeAlpha();
+    let pipeline = image.resize(size, size, { fit: 'fill' }).removeAlpha();
     pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== channels || data.length !== size * size * channels) {
