@@ -77,7 +77,10 @@ if (step === 'write') {
   const backend = await initBackend('wasm');
   const rssBefore = peakRssMB();
   const data = await loadUserImages(dir, { size: 28, channels: 1, cacheDir: join(dir, '.ll4al-cache') });
+  // Run with --expose-gc to see what the loaded data keeps (heap) apart from what loading passed through (peak).
+  (globalThis as { gc?: () => void }).gc?.();
   const rssLoaded = mb(process.memoryUsage().rss);
+  const heapLoaded = mb(process.memoryUsage().heapUsed);
   const learner = createClassificationLearner({ data: data.split, model: 'small-cnn', seed: 1, scoreThreads: 1 });
   const n = data.split.train.count;
   const start = performance.now();
@@ -90,5 +93,5 @@ if (step === 'write') {
   const seconds = (performance.now() - start) / 1000;
   learner.dispose();
   data.close();
-  console.log(JSON.stringify({ step, backend: backend.name, pool: n, seconds, imagesPerSecond: Math.round(n / seconds), peakRssBeforeDataMB: rssBefore, rssAfterLoadMB: rssLoaded, peakRssMB: peakRssMB(), check: Number.isFinite(sum) }));
+  console.log(JSON.stringify({ step, backend: backend.name, pool: n, seconds, imagesPerSecond: Math.round(n / seconds), peakRssBeforeDataMB: rssBefore, rssAfterLoadMB: rssLoaded, heapAfterLoadMB: heapLoaded, peakRssMB: peakRssMB(), check: Number.isFinite(sum) }));
 } else throw new Error(`unknown step ${step}`);

@@ -281,14 +281,25 @@ const cocoIdsOf = (user: UserData<ImageSource, unknown>, coco: CocoData): number
 };
 
 /**
- * A renderer for a run without a test set: the cycle line names the labels and the loss
- * module's training loss (its last epoch) instead of the metrics, which are off.
+ * The text renderer of a run on this data: `render` itself, except that a fresh run whose data
+ * came with labels says so (instead of "resuming"), and a run without a test set names the
+ * labels and the loss module's training loss (its last epoch) instead of the metrics, which are off.
  * @param render the renderer of every other event
+ * @param data the run's data
+ * @param resume whether the run resumes
  * @returns the renderer
  */
-export const renderWithoutTest = (render: (event: AlEvent) => string | undefined): ((event: AlEvent) => string | undefined) => {
+export const renderFor = (
+  render: (event: AlEvent) => string | undefined,
+  data: Pick<RunData, 'given' | 'testCount'>,
+  resume: boolean,
+): ((event: AlEvent) => string | undefined) => {
   let last: { targetLoss: number; lossModuleLoss: number } | undefined;
   return (event) => {
+    if (event.type === 'runStarted' && !resume && event.firstCycle <= 1 && event.labeled === data.given.length && event.labeled > 0) {
+      return `pool of ${event.poolSize} items, ${event.cycles} cycles; ${event.labeled} labels came with the data (they count toward --initial)`;
+    }
+    if (data.testCount > 0) return render(event);
     if (event.type === 'epochTrained') last = event.report;
     if (event.type !== 'cycleFinished') return render(event);
     const { row } = event;

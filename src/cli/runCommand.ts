@@ -25,7 +25,7 @@ import type { AlEvent, CycleRow } from '../streams/events.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
 import { checkTaskStrategy } from './taskSetup.ts';
-import { checkOracleFits, givenEntries, openRunData, renderWithoutTest, writePoolFile } from './dataSource.ts';
+import { checkOracleFits, givenEntries, openRunData, renderFor, writePoolFile } from './dataSource.ts';
 import { readConfigFile, runInputFromFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
@@ -109,7 +109,7 @@ export const executeRun = async (
     for (const note of data.notes) write(output.json ? JSON.stringify({ type: 'data', message: note }) : note);
     onChecked();
     if (!resume) writePoolFile(paths.dir, config, data);
-    const render = data.testCount === 0 ? renderWithoutTest(renderEvent) : renderEvent;
+    const render = renderFor(renderEvent, data, resume);
     const strategy = strategies[config.strategy]!;
     // The same initial weights for every strategy of one seed (a paired comparison).
     const setup = data.setup(strategy.lossObjective ?? 'ranking');

@@ -13,7 +13,7 @@ import type { ItemReader } from './imageSet.ts';
 import type { ChannelStats } from './normalize.ts';
 
 /** How the user's images are decoded and cached. */
-export interface DecodeOptions {
+export interface ImageDecodeOptions {
   /** Side of the square input the model takes (`--image-size`). */
   readonly size: number;
   /** 1 (grey) or 3 (RGB) (`--channels`). */
@@ -62,7 +62,7 @@ export const decodeImages = async (
   root: string,
   pool: ReadonlyArray<ImageEntry>,
   test: ReadonlyArray<ImageEntry>,
-  options: DecodeOptions,
+  options: ImageDecodeOptions,
 ): Promise<DecodedImages> => {
   const { size, channels } = options;
   if (!(Number.isInteger(size) && size >= 8 && size <= 1024)) throw new InputError(`--image-size ${size}: expected an integer in 8..1024`);

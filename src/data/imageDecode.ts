@@ -9,7 +9,7 @@
  * and EXIF orientation is not applied (COCO's sizes and boxes refer to the stored pixels).
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 
 /** What {@link decodeImage} produces: HWC bytes and the size the file had. */
 export interface DecodedImage {
@@ -33,18 +33,21 @@ export class ImageDecodeError extends Error {
   }
 }
 
-let configured = false;
+type SharpFactory = ((input?: Buffer, options?: SharpOptions) => Sharp) & { cache(on: boolean): unknown; concurrency(n: number): number };
+let loaded: Promise<SharpFactory> | undefined;
 /**
  * sharp's operation cache would grow with every distinct file (a decode pass never repeats
  * one), and libvips' threads per image would compete with the images decoded side by side: the
  * cores are shared by images, one thread each.
  */
-const configureOnce = (): void => {
-  if (configured) return;
-  sharp.cache(false);
-  sharp.concurrency(1);
-  configured = true;
-};
+const sharpOnce = (): Promise<SharpFactory> =>
+  (loaded ??= import('sharp').then((module) => {
+    // Loaded on first use: importing ll4al loads no native image library.
+    const sharp = ((module as unknown as { default?: SharpFactory }).default ?? module) as unknown as SharpFactory;
+    sharp.cache(false);
+    sharp.concurrency(1);
+    return sharp;
+  }));
 
 /**
  * Decodes and resizes one image file.
@@ -55,7 +58,7 @@ const configureOnce = (): void => {
  * @throws ImageDecodeError naming the file when it cannot be read or is not an image
  */
 export const decodeImage = async (path: string, size: number, channels: ImageChannels): Promise<DecodedImage> => {
-  configureOnce();
+  const sharp = await sharpOnce();
   let file: Buffer;
   try {
     file = await readFile(path);

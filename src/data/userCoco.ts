@@ -6,7 +6,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { InputError } from '../inputError.ts';
-import { decodeImages, type DecodedPart, type DecodeOptions } from './cachedImages.ts';
+import { decodeImages, type DecodedPart, type ImageDecodeOptions } from './cachedImages.ts';
 import { readCocoFile, type CocoData, type CocoImageEntry } from './cocoFile.ts';
 import type { StoredDetectionSet } from './detectionCanvas.ts';
 import type { StoredKeypointSet } from './keypointCanvas.ts';
@@ -18,7 +18,7 @@ import type { UserData } from './userData.ts';
 export type CocoDetectionLabel = ReadonlyArray<{ readonly box: readonly [number, number, number, number]; readonly class: number }>;
 
 /** Where the COCO files are and how to decode their images. */
-export interface UserCocoOptions extends DecodeOptions {
+export interface UserCocoOptions extends ImageDecodeOptions {
   /** The test set's COCO file (`--test-data`); without it there is no metric. */
   readonly testFile?: string;
   /** The folder `file_name`s are relative to (`--images`; default: each JSON file's folder). */

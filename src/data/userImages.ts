@@ -6,7 +6,7 @@
  */
 import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../inputError.ts';
-import { decodeImages, type DecodeOptions } from './cachedImages.ts';
+import { decodeImages, type ImageDecodeOptions } from './cachedImages.ts';
 import { readImageFolder } from './imageFolder.ts';
 import { checkNoDuplicates, resolveClasses, type ImageEntry } from './imageList.ts';
 import { isManifestPath, readImageManifest } from './imageManifest.ts';
@@ -14,7 +14,7 @@ import { NO_LABEL, type Augmentation, type StoredImageSet } from './imageSet.ts'
 import type { UserData } from './userData.ts';
 
 /** How to read the user's classification data. */
-export interface UserImageOptions extends DecodeOptions {
+export interface UserImageOptions extends ImageDecodeOptions {
   /** The class names, in label order (`--classes`); needed when no image has a label. */
   readonly classes?: ReadonlyArray<string>;
   /** Training augmentation (default: a shift of up to size/8 pixels and horizontal flips). */

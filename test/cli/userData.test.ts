@@ -4,7 +4,7 @@
  * detection and keypoint canvases written with COCO files, at a tiny size.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childLoaderArgs } from '../../src/backend/spawnWorker.ts';
@@ -78,6 +78,25 @@ describe('an image folder with labels (simulated oracle)', () => {
   });
 });
 
+describe('ll4al compare on a labeled image folder', () => {
+  it('should run every strategy on the folder, decoding it once, and report both', async () => {
+    const data = join(work, 'compare-folder');
+    await writeImageFolder(split.train, Array.from({ length: 40 }, (_, k) => 600 + k), data, 'train', className);
+    await writeImageFolder(split.test, Array.from({ length: 20 }, (_, k) => 100 + k), data, 'test', className);
+    const out = join(work, 'compare');
+    const run = ll4al(['compare', '--data', data, ...tiny, '--strategies', 'random,learning-loss', '--trials', '1', '--cycles', '2', '--initial', '10', '--budget', '10', '--subset', '20', '--parallel', '1', '--quiet', '--out', out]);
+    expect(run.status).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { runs?: unknown[]; strategies?: unknown };
+    expect(JSON.stringify(results)).toContain('learning-loss');
+    for (const strategy of ['random', 'learning-loss']) {
+      expect(journal(join(out, strategy, 'trial-1'))).toHaveLength(20);
+      // Each run found the cache the comparison decoded before it started.
+      expect(existsSync(join(out, strategy, 'trial-1', 'pool.json'))).toBe(true);
+    }
+    expect(readdirSync(join(data, '.ll4al-cache')).filter((f) => f.endsWith('.u8'))).toHaveLength(1);
+  });
+});
+
 describe('an image folder without labels', () => {
   it('should refuse the simulated oracle in one line, before making a run directory', async () => {
     const data = join(work, 'photos');
@@ -133,6 +152,8 @@ describe('an image folder without labels', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout.split('\n').filter((l) => l.startsWith('no test set: metrics are off'))).toHaveLength(1);
+    expect(stdout).toContain('pool of 38 items, 2 cycles; 8 labels came with the data (they count toward --initial)');
+    expect(stdout).not.toContain('resuming');
     const labels = journal(out);
     expect(labels.filter((l) => l.source === 'given')).toHaveLength(8);
     expect(labels.filter((l) => l.source === 'file')).toHaveLength(4 + 6);
