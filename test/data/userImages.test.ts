@@ -83,12 +83,18 @@ describe('an image folder (train/<class>/, unlabeled/, test/<class>/)', () => {
 
   it('should decode once: a second load of the same files decodes nothing, a changed file decodes again', async () => {
     const cacheDir = join(work, 'cache-b');
-    const first = await loadUserImages(folder, { ...size, cacheDir });
+    const progress: number[] = [];
+    const first = await loadUserImages(folder, { ...size, cacheDir, onProgress: (done, total) => progress.push(done / total) });
     first.close();
-    expect(first.cache.decoded).toBe(trainIds.length + unlabeledIds.length + testIds.length);
-    const second = await loadUserImages(folder, { ...size, cacheDir });
+    const total = trainIds.length + unlabeledIds.length + testIds.length;
+    expect(first.cache.decoded).toBe(total);
+    // Progress counts every file once, up to the whole list.
+    expect(progress).toHaveLength(total);
+    expect(progress[progress.length - 1]).toBe(1);
+    const second = await loadUserImages(folder, { ...size, cacheDir, onProgress: () => progress.push(-1) });
     second.close();
     expect(second.cache.decoded).toBe(0);
+    expect(progress).not.toContain(-1);
     expect(second.cache.file).toBe(first.cache.file);
     // Another size is another cache.
     const bigger = await loadUserImages(folder, { size: 32, channels: 1, cacheDir });
