@@ -15,6 +15,7 @@ import { isManifestPath } from '../data/imageManifest.ts';
 import { loadCocoDetection, loadCocoKeypoints } from '../data/userCoco.ts';
 import type { UserData } from '../data/userData.ts';
 import { loadUserImages } from '../data/userImages.ts';
+import { classNameCodec } from '../data/classNameCodec.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { createClassificationLearner } from '../tasks/classification.ts';
@@ -171,7 +172,16 @@ export const openRunData = async (config: RunConfig, options: { readonly progres
             seed,
             scoreBatchSize: config.scoreBatchSize,
           });
-          return { learner: learner as Learner<unknown>, truth: (id) => labels.get(id) };
+          // A person may answer with the class's name as well as its index.
+          const labelCodec = classNameCodec(learner.labelCodec, user.classNames);
+          const named = new Proxy(learner, {
+            get: (target, key) => {
+              if (key === 'labelCodec') return labelCodec;
+              const value: unknown = Reflect.get(target, key, target);
+              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+            },
+          });
+          return { learner: named as Learner<unknown>, truth: (id) => labels.get(id) };
         },
         close: user.close,
       };

@@ -145,7 +145,9 @@ describe('an image folder without labels', () => {
           answered.add(id);
           const k = files.indexOf(names[id]!);
           expect(k).toBeGreaterThanOrEqual(0); // only unlabeled images are asked for
-          appendFileSync(join(out, 'answers.jsonl'), `${JSON.stringify({ id, label: split.train.labels[unlabeledIds[k]!] })}\n`);
+          // Half the answers give the class's index, half its name.
+          const label = split.train.labels[unlabeledIds[k]!]!;
+          appendFileSync(join(out, 'answers.jsonl'), `${JSON.stringify({ id, label: answered.size % 2 === 0 ? label : classes[label] })}\n`);
         }
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -159,6 +161,8 @@ describe('an image folder without labels', () => {
     const labels = journal(out);
     expect(labels.filter((l) => l.source === 'given')).toHaveLength(8);
     expect(labels.filter((l) => l.source === 'file')).toHaveLength(4 + 6);
+    // Names and indices alike are journaled as indices.
+    expect(labels.every((l) => Number.isInteger(l.label))).toBe(true);
     expect(answered.size).toBe(10);
     const exported = ll4al(['export', out, '--format', 'jsonl']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; label: string; source: string });
     expect(exported).toHaveLength(18);
