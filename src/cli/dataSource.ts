@@ -10,7 +10,7 @@ import { SingleBar } from 'cli-progress';
 import type { RunConfig } from '../config/runConfig.ts';
 import { defaultAnchorGeometry } from '../tasks/detection/anchors.ts';
 import { IDX_FILES, loadDataset, type DatasetSpec } from '../data/load.ts';
-import type { ImageSource } from '../data/imageSet.ts';
+import type { DataSplit, ImageSource } from '../data/imageSet.ts';
 import { isManifestPath } from '../data/imageManifest.ts';
 import { loadCocoDetection, loadCocoKeypoints } from '../data/userCoco.ts';
 import type { UserData } from '../data/userData.ts';
@@ -77,10 +77,16 @@ export interface RunData {
   readonly unlabeled: number;
   /** Lines to show once, before the run. */
   readonly notes: ReadonlyArray<string>;
+  /** The pool and the test set as the learner reads them (the built-in split, or the user's on disk). */
+  readonly split: DataSplit<ImageSource>;
   /** The user's data (absent for the built-in datasets). */
   readonly user?: UserData<ImageSource, unknown>;
-  /** Builds the task's learner and the simulated oracle's truth. */
-  setup(lossObjective: 'ranking' | 'mse'): TaskSetup;
+  /**
+   * Builds the task's learner and the simulated oracle's truth.
+   * @param lossObjective the strategy's loss-module objective
+   * @param scoreThreads threads that score (default: the learner's; a scoring worker passes its own)
+   */
+  setup(lossObjective: 'ranking' | 'mse', scoreThreads?: number): TaskSetup;
   /** Closes the cache file. */
   close(): void;
 }
@@ -137,7 +143,8 @@ export const openRunData = async (config: RunConfig, options: { readonly progres
       given: [],
       unlabeled: 0,
       notes: [],
-      setup: (lossObjective) => setupTask(config, data, lossObjective),
+      split: data,
+      setup: (lossObjective, scoreThreads) => setupTask(config, data, lossObjective, scoreThreads),
       close: () => {},
     };
   }
@@ -164,13 +171,15 @@ export const openRunData = async (config: RunConfig, options: { readonly progres
         unlabeled: user.unlabeled,
         notes: describeUser(user, config, size),
         user,
-        setup: (lossObjective) => {
+        split: user.split,
+        setup: (lossObjective, scoreThreads) => {
           const learner = createClassificationLearner({
             data: user.split,
             model: config.model,
             trainer: { batchSize: CLI_CLASSIFICATION_BATCH_SIZE, ...trainer, lossObjective },
             seed,
             scoreBatchSize: config.scoreBatchSize,
+            ...(scoreThreads === undefined ? {} : { scoreThreads }),
           });
           // A person may answer with the class's name as well as its index.
           const labelCodec = classNameCodec(learner.labelCodec, user.classNames);
@@ -202,8 +211,15 @@ export const openRunData = async (config: RunConfig, options: { readonly progres
         unlabeled: user.unlabeled,
         notes: [...describeUser(user, config, size), `keypoints: ${user.split.train.keypointNames!.join(', ')}`],
         user,
-        setup: (lossObjective) => {
-          const learner = createKeypointsLearner({ data: user.split, seed, trainer: { ...trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+        split: user.split,
+        setup: (lossObjective, scoreThreads) => {
+          const learner = createKeypointsLearner({
+            data: user.split,
+            seed,
+            trainer: { ...trainer, lossObjective },
+            scoreBatchSize: config.scoreBatchSize,
+            ...(scoreThreads === undefined ? {} : { scoreThreads }),
+          });
           return { learner: learner as Learner<unknown>, truth: (id) => keypointsOf(user.split.train, id) };
         },
         close: user.close,
@@ -221,8 +237,16 @@ export const openRunData = async (config: RunConfig, options: { readonly progres
       unlabeled: user.unlabeled,
       notes: describeUser(user, config, size),
       user,
-      setup: (lossObjective) => {
-        const learner = createDetectionLearner({ data: user.split, seed, trainer: { ...trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, geometry });
+      split: user.split,
+      setup: (lossObjective, scoreThreads) => {
+        const learner = createDetectionLearner({
+          data: user.split,
+          seed,
+          trainer: { ...trainer, lossObjective },
+          scoreBatchSize: config.scoreBatchSize,
+          geometry,
+          ...(scoreThreads === undefined ? {} : { scoreThreads }),
+        });
         return { learner: learner as Learner<unknown>, truth: (id) => detectionLabelOf(user.split.train, id) };
       },
       close: user.close,

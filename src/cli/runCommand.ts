@@ -24,9 +24,10 @@ import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
+import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
 import { checkTaskStrategy } from './taskSetup.ts';
 import { checkOracleFits, givenEntries, openRunData, renderFor, writePoolFile } from './dataSource.ts';
-import { readConfigFile, runInputFromFlags } from './runFlags.ts';
+import { readConfigFile, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -103,6 +104,7 @@ export const executeRun = async (
   const data = await openRunData(config, { progress: !output.json && process.stderr.isTTY === true });
   let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
   let built: Learner<unknown> | undefined;
+  let remote: RemoteScoringStage | undefined;
   try {
     checkOracleFits(config, data);
     checkRunConfigAgainstPool(config, data.poolSize);
@@ -115,6 +117,18 @@ export const executeRun = async (
     const setup = data.setup(strategy.lossObjective ?? 'ranking');
     const { learner, truth } = setup;
     built = learner;
+    // Scoring on `ll4al worker` processes through Redis (training stays here).
+    if (config.scoreWorkers !== null) {
+      remote = await connectWorkerScoring(config, {
+        learner,
+        data: data.split,
+        strategy: config.strategy,
+        lossObjective: strategy.lossObjective ?? 'ranking',
+        run: runIdOf(paths.dir),
+        onWarning: (message) => write(output.json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`),
+      });
+      if (!output.json) write(`scoring on the workers of ${config.scoreWorkers} (shards of ${config.scoreShardSize}, fallback ${config.scoreFallback})`);
+    }
     let restored: RestoredRun<unknown> | undefined;
     if (resume) {
       const contents = readJournal(paths.labels, learner.labelCodec);
@@ -165,6 +179,7 @@ export const executeRun = async (
       epochs: config.epochs,
       seed: config.seed,
       scoreBatchSize: config.scoreBatchSize,
+      ...(remote === undefined ? {} : { scoreStage: remote.stage }),
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
       restored,
       checkpoints: {
@@ -217,6 +232,7 @@ export const executeRun = async (
     return rows;
   } finally {
     journal?.close();
+    await remote?.close();
     built?.dispose();
     data.close();
   }
@@ -240,7 +256,7 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   }
   const preset = typeof flags['preset'] === 'string' ? resolvePreset(flags['preset']) : undefined;
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
-  const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
+  const config = withoutRedisPassword(decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig'));
   checkRunConfig(config, strategyNames);
   checkTaskStrategy(config.task, config.strategy);
   if (preset?.needsData !== undefined && config.data === 'embedded') {
@@ -291,6 +307,10 @@ export const register = (program: Command): void => {
     .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
     .option('--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)')
     .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
+    .option('--score-workers <url>', 'score on `ll4al worker` processes through this Redis (redis://HOST:PORT or rediss://); training stays here')
+    .option('--score-shard-size <n>', 'pool ids per scoring job sent to the workers (default 1024)')
+    .option('--score-fallback <mode>', 'no live worker, or a shard no worker can serve: local (score here, warn) or fail (default local)')
+    .option('--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback (default 10000)')
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--json', 'print every event as a JSON line instead of text')
