@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as t from 'io-ts';
-import type { DataSplit } from '../data/imageSet.ts';
+import type { DataSplit, ImageSource } from '../data/imageSet.ts';
 import { toAugmentedBatch } from '../data/normalize.ts';
 import type { TrainingTarget } from './jointObjective.ts';
 import { createJointLearner, type JointLearnerOptions } from './jointLearner.ts';
@@ -12,7 +12,8 @@ import { buildClassificationNetwork, parseClassificationModel, type Classificati
 
 /** Options of {@link createClassificationLearner}: the data and model, and how the library runs it. */
 export interface ClassificationLearnerOptions extends JointLearnerOptions {
-  readonly data: DataSplit;
+  /** The pool (`train`) and the test set: in memory, or on disk (the user's images, read a batch at a time). */
+  readonly data: DataSplit<ImageSource>;
   readonly model: ClassificationModel;
 }
 
@@ -50,7 +51,7 @@ export const accuracyMetric: TaskMetric = {
  * @returns the spec
  * @throws InputError for an unknown model or train and test images of different shapes
  */
-export const classificationSpec = (data: DataSplit, model: ClassificationModel): TaskSpec<number> => {
+export const classificationSpec = (data: DataSplit<ImageSource>, model: ClassificationModel): TaskSpec<number> => {
   const modelName = parseClassificationModel(model);
   const { train, test } = data;
   const { classes, augmentation } = train;

@@ -6,7 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as t from 'io-ts';
-import type { ImageSet } from '../data/imageSet.ts';
+import type { ImageSource } from '../data/imageSet.ts';
 import { toBatch } from '../data/normalize.ts';
 import { InputError } from '../inputError.ts';
 import type { Rng } from '../ops/random.ts';
@@ -166,18 +166,18 @@ export const defineTask = <L>(spec: TaskSpec<L>): TaskSpec<L> => {
 };
 
 /**
- * An {@link ImageSet} as a spec's inputs (normalised with its mean and std).
+ * An image set (in memory, or on disk and read a batch at a time) as a spec's inputs (normalised with its mean and std).
  * @param set - the images
  */
-export const imageInputs = (set: ImageSet): InputSet => ({
+export const imageInputs = (set: ImageSource): InputSet => ({
   count: set.count,
   shape: [set.height, set.width, set.channels],
   pixels: (ids, out) => toBatch(set, ids, out),
 });
 
 /**
- * An {@link ImageSet} as a spec's test set.
+ * An image set as a spec's test set.
  * @param set - the test images
  * @param label - the true label of test item i
  */
-export const testImages = <L>(set: ImageSet, label: (index: number) => L): TestSet<L> => ({ ...imageInputs(set), label });
+export const testImages = <L>(set: ImageSource, label: (index: number) => L): TestSet<L> => ({ ...imageInputs(set), label });

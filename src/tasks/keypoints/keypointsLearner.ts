@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KEYPOINTS_PER_ITEM, keypointSplit, type KeypointSet } from '../../data/keypointCanvas.ts';
+import { keypointCountOf, keypointSplit, type KeypointSet, type StoredKeypointSet } from '../../data/keypointCanvas.ts';
 import type { DataSplit } from '../../data/imageSet.ts';
 import { InputError } from '../../inputError.ts';
 import { deriveSeed } from '../../ops/random.ts';
@@ -14,11 +14,11 @@ import { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel.ts'
 import { pck, pckLength } from './pck.ts';
 import { buildStackedHourglass } from './stackedHourglass.ts';
 
-/** Training and test canvases with keypoints (what {@link keypointSplit} returns). */
+/** Training and test canvases with keypoints (what {@link keypointSplit} returns), or images on disk with their keypoints (a COCO file's). */
 export interface KeypointData {
   readonly name: string;
-  readonly train: KeypointSet;
-  readonly test: KeypointSet;
+  readonly train: KeypointSet | StoredKeypointSet;
+  readonly test: KeypointSet | StoredKeypointSet;
 }
 
 /**
@@ -63,8 +63,11 @@ export interface KeypointsLearnerOptions extends JointLearnerOptions, KeypointsS
 }
 
 /**
- * The keypoints task as a spec: a 2-stack hourglass predicting 5 Gaussian heatmaps (12×12 for
- * 48×48 canvases) per stack, with the loss-prediction module on each stack's features.
+ * The keypoints task as a spec: a 2-stack hourglass predicting K Gaussian heatmaps (K = the
+ * data's `keypointCount`: 5 for canvases; 12×12 for 48×48 canvases) per stack, with the
+ * loss-prediction module on each stack's features. When the data has keypoints that are not
+ * labeled (COCO's visibility 0), a label may hold `null` for a point: its target heatmap is all
+ * zeros (a simplification of masked pose losses) and PCK leaves it out.
  *
  * Target loss per sample: the heatmap MSE summed over the 2 stacks (heatmapLossPerSample).
  * Metric: PCK@0.5 with a quarter of the box diagonal as length ({@link pckLength}), decoding the
@@ -80,19 +83,23 @@ export const keypointsSpec = (data: KeypointData, options: KeypointsSpecOptions 
   const { train, test } = data;
   if (train.height !== train.width) throw new InputError(`data ${data.name}: canvases must be square, got ${train.height}x${train.width}`);
   const side = train.height;
-  const geometry: HeatmapGeometry = checkHeatmapGeometry({ side, gridSize: side / 4, sigma: options.sigma ?? defaultHeatmapGeometry.sigma, keypoints: KEYPOINTS_PER_ITEM });
-  const stride = KEYPOINTS_PER_ITEM * 2;
-  const labelCodec = keypointsCodec(side);
+  const K = keypointCountOf(train);
+  if (keypointCountOf(test) !== K) throw new InputError(`data ${data.name}: train items have ${K} keypoints, test items ${keypointCountOf(test)}`);
+  const geometry: HeatmapGeometry = checkHeatmapGeometry({ side, gridSize: side / 4, sigma: options.sigma ?? defaultHeatmapGeometry.sigma, keypoints: K });
+  const stride = K * 2;
+  // A point may be absent (null) only where the data itself has unlabeled keypoints.
+  const labelCodec = keypointsCodec(side, K, train.keypointCount !== undefined);
   return defineTask<Keypoints>({
     name: 'keypoints',
     pool: imageInputs(train),
     test: testImages(test, (i) => keypointsOf(test, i)),
-    network: (seed) => buildStackedHourglass({ side, channels: train.channels, keypoints: KEYPOINTS_PER_ITEM, width: options.width, seed }),
+    network: (seed) => buildStackedHourglass({ side, channels: train.channels, keypoints: K, width: options.width, seed }),
     labelCodec,
-    labelDescription: `${KEYPOINTS_PER_ITEM} [x, y] points inside the ${side}x${side} canvas`,
+    labelDescription: `${K} [x, y] points inside the ${side}x${side} canvas`,
     targets: (labels) => {
+      // a point that is not labeled (null) is NaN: its target heatmap is all zeros
       const points = new Float32Array(labels.length * stride);
-      labels.forEach((label, k) => label.forEach(([x, y], p) => points.set([x, y], k * stride + p * 2)));
+      labels.forEach((label, k) => label.forEach((point, p) => points.set(point ?? [Number.NaN, Number.NaN], k * stride + p * 2)));
       return tf.tensor4d(encodeHeatmaps(geometry, points), [labels.length, geometry.gridSize, geometry.gridSize, geometry.keypoints]);
     },
     perSampleLoss: { module: workerModuleUrl(import.meta.url, './heatmapLoss'), exportName: 'heatmapLossPerSample' },
@@ -103,7 +110,7 @@ export const keypointsSpec = (data: KeypointData, options: KeypointsSpecOptions 
         const decoded = new Float32Array(n * stride);
         for (const b of batches) decoded.set(decodeHeatmaps(geometry, b.values[0]!), b.start * stride);
         const lengths = Float32Array.from({ length: n }, (_, k) => pckLength(test, k));
-        return pck(decoded, test.keypoints.subarray(0, n * stride), lengths);
+        return pck(decoded, test.keypoints.subarray(0, n * stride), lengths, 0.5, K);
       },
     },
     trainer: keypointsTrainerDefaults,
@@ -112,7 +119,7 @@ export const keypointsSpec = (data: KeypointData, options: KeypointsSpecOptions 
 
 /**
  * A keypoints learner: the joint learner of {@link keypointsSpec}, trained with the keypoints
- * trainer defaults. Pool ids index `data.train`; labels (5 points) come from the oracle, never
+ * trainer defaults. Pool ids index `data.train`; labels (K points) come from the oracle, never
  * from `data.train.keypoints`. `evaluate()` reports PCK, the mean heatmap loss and the loss
  * module's ranking accuracy over all pairs of test canvases.
  *
