@@ -20,14 +20,23 @@ export interface TaskSetup {
   readonly truth: (id: number) => unknown;
 }
 
-const everyStrategy = ['random', 'entropy', 'margin', 'least-confidence', 'core-set', 'learning-loss', 'learning-loss-mse'] as const;
+const everyStrategy = [
+  'random', 'entropy', 'margin', 'least-confidence', 'core-set', 'learning-loss', 'learning-loss-mse',
+  'bald', 'mc-entropy', 'badge', 'typiclust', 'learning-loss-diverse', 'power-learning-loss', 'power-entropy', 'power-bald',
+] as const;
 
-/** The strategies each task accepts: the uncertainty scorers need class probabilities. */
+/** Strategies that need only l̂ and embeddings: every task has them. */
+const lossAndEmbeddingStrategies = ['random', 'core-set', 'learning-loss', 'learning-loss-mse', 'typiclust', 'learning-loss-diverse', 'power-learning-loss'] as const;
+
+/** Strategies that need MC-dropout passes: only the classification learner has dropout. */
+const mcDropoutStrategies: ReadonlyArray<string> = ['bald', 'mc-entropy', 'power-bald'];
+
+/** The strategies each task accepts: the uncertainty scorers need class probabilities, BALD MC dropout. */
 export const taskStrategies: Readonly<Record<RunConfig['task'], ReadonlyArray<string>>> = {
   classification: everyStrategy,
-  keypoints: ['random', 'core-set', 'learning-loss', 'learning-loss-mse'],
+  keypoints: lossAndEmbeddingStrategies,
   // Per image, the class distribution of its most uncertain confident detection (see detectionLearner).
-  detection: everyStrategy,
+  detection: everyStrategy.filter((s) => !mcDropoutStrategies.includes(s)),
 };
 
 /**
@@ -48,9 +57,8 @@ export const CLI_CLASSIFICATION_BATCH_SIZE = 32;
 export const checkTaskStrategy = (task: RunConfig['task'], strategy: string): void => {
   const allowed = taskStrategies[task];
   if (everyStrategy.includes(strategy as (typeof everyStrategy)[number]) && !allowed.includes(strategy)) {
-    throw new InputError(
-      `strategy ${strategy} (--strategy) needs class probabilities, which the ${task} task does not have: use one of ${allowed.join(', ')}`,
-    );
+    const needs = mcDropoutStrategies.includes(strategy) && task !== 'keypoints' ? 'MC-dropout passes (a network with dropout)' : 'class probabilities';
+    throw new InputError(`strategy ${strategy} (--strategy) needs ${needs}, which the ${task} task does not have: use one of ${allowed.join(', ')}`);
   }
 };
 

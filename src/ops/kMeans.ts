@@ -24,6 +24,9 @@ export interface KMeansOptions {
   readonly maxIterations?: number;
 }
 
+/** Rows per block of the assignment pass. */
+const rowBlock = 256;
+
 /**
  * Assigns each row to its nearest centre (lowest centre on ties): the points and the centres
  * share one SIMD dot-product kernel, a pass per centre over all points.
@@ -38,14 +41,21 @@ const assign = (x: Float32Array, dim: number, rows: number, centres: Float32Arra
   for (let r = 0; r < rows; r++) pointNorms[r] = kernel.dots(r, 1, r)[0];
   let changed = 0;
   const next = new Int32Array(rows);
-  for (let j = 0; j < k; j++) {
-    const cNorm = kernel.dots(rows + j, 1, rows + j)[0];
-    const dots = kernel.dots(0, rows, rows + j);
-    for (let r = 0; r < rows; r++) {
-      const d = pointNorms[r] + cNorm - 2 * dots[r];
-      if (d < best[r]) {
-        best[r] = d;
-        next[r] = j;
+  const centreNorms = new Float64Array(k);
+  for (let j = 0; j < k; j++) centreNorms[j] = kernel.dots(rows + j, 1, rows + j)[0];
+  // A block of rows against every centre at a time: the block stays in cache across the centres.
+  for (let r0 = 0; r0 < rows; r0 += rowBlock) {
+    const count = Math.min(rowBlock, rows - r0);
+    for (let j = 0; j < k; j++) {
+      const dots = kernel.dots(r0, count, rows + j);
+      const cNorm = centreNorms[j];
+      for (let i = 0; i < count; i++) {
+        const r = r0 + i;
+        const d = pointNorms[r] + cNorm - 2 * dots[i];
+        if (d < best[r]) {
+          best[r] = d;
+          next[r] = j;
+        }
       }
     }
   }

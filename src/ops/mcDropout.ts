@@ -31,16 +31,16 @@ const meanOverPasses = (samples: ArrayLike<number>, passes: number, classes: num
   return mean;
 };
 
-/** E_t H[p_t]: the mean entropy of the passes of one candidate. */
+/** E_t H[p_t]: the mean entropy of the passes of one candidate (as ops/uncertainty's entropy, NaN-propagating). */
 const expectedEntropy = (samples: ArrayLike<number>, passes: number, classes: number, offset: number): number => {
   let sum = 0;
-  for (let t = 0; t < passes; t++) {
-    const start = offset + t * classes;
-    sum += entropy(Array.prototype.slice.call(samples, start, start + classes) as number[]);
+  for (let v = offset; v < offset + passes * classes; v++) {
+    const p = samples[v];
+    if (p > 0) sum -= p * Math.log(p);
+    else if (Number.isNaN(p)) return Number.NaN;
   }
   return sum / passes;
 };
-
 /**
  * The predictive entropy H[E_t p_t] of one candidate: the entropy of the mean of its T passes.
  *

@@ -205,6 +205,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
           const all = concatBatches(candidates);
           const context: SelectionContext = {
             count: Math.min(all.ids.length, k + reserve),
+            budget: k,
             seed: deriveSeed(seed, 'select', cycle),
             ...(strategy.needsLabeledScores ? { labeled: concatBatches(labeledScores) } : {}),
           };

@@ -3,7 +3,7 @@ import type { ScoredBatch } from '../tasks/learner.ts';
 
 /**
  * Concatenates scored batches into one ScoredBatch (ids, predicted losses, probabilities and
- * embeddings, row after row).
+ * embeddings, and MC samples when the batches have them, row after row).
  * @param batches batches with equal `classes` and `embeddingDim`
  * @returns one batch holding every row
  */
@@ -15,8 +15,12 @@ export const concatBatches = (batches: ReadonlyArray<ScoredBatch>): ScoredBatch 
   const predictedLoss = new Float32Array(n);
   const probabilities = new Float32Array(n * classes);
   const embeddings = new Float32Array(n * embeddingDim);
+  const mcWidth = batches[0]?.mcSamples?.width;
+  const mcValues = mcWidth === undefined ? undefined : new Float32Array(n * mcWidth);
   let row = 0;
   for (const b of batches) {
+    if (b.mcSamples?.width !== mcWidth) throw new RangeError(`concatBatches: batches disagree on mcSamples (width ${b.mcSamples?.width} vs ${mcWidth})`);
+    if (mcValues !== undefined && mcWidth !== undefined) mcValues.set(b.mcSamples!.values, row * mcWidth);
     if (b.classes !== classes || b.embeddingDim !== embeddingDim) {
       throw new RangeError(`concatBatches: batches disagree on classes (${b.classes} vs ${classes}) or embeddingDim (${b.embeddingDim} vs ${embeddingDim})`);
     }
@@ -26,7 +30,10 @@ export const concatBatches = (batches: ReadonlyArray<ScoredBatch>): ScoredBatch 
     embeddings.set(b.embeddings, row * embeddingDim);
     row += b.ids.length;
   }
-  return { ids, predictedLoss, probabilities, classes, embeddings, embeddingDim };
+  return {
+    ids, predictedLoss, probabilities, classes, embeddings, embeddingDim,
+    ...(mcValues === undefined || mcWidth === undefined ? {} : { mcSamples: { values: mcValues, width: mcWidth } }),
+  };
 };
 
 /**

@@ -9,6 +9,9 @@ import { sampleWithoutReplacement } from '../ops/random.ts';
 import { topK } from '../ops/topK.ts';
 import { entropyScores, leastConfidenceScores, marginScores } from '../ops/uncertainty.ts';
 import type { ScoredBatch } from '../tasks/learner.ts';
+import { badgeStrategy, learningLossDiverseStrategy, typiclustStrategy, type DiverseStrategyOptions, type TypiClustStrategyOptions } from './diversityStrategies.ts';
+import { baldScorer, DEFAULT_MC_PASSES, mcEntropyScorer } from './mcDropoutStrategies.ts';
+import { powerStrategy } from './powerStrategies.ts';
 import type { Scorer, Select, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 
 const orThrow = <A>(either: E.Either<string, A>): A => {
@@ -71,16 +74,49 @@ export const coreSetStrategy: Strategy = {
   },
 };
 
-/** Every built-in strategy, by the name the CLI takes. */
-export const strategies: Readonly<Record<string, Strategy>> = {
-  random: randomStrategy,
-  entropy: byScore('entropy', entropyScorer),
-  margin: byScore('margin', marginScorer),
-  'least-confidence': byScore('least-confidence', leastConfidenceScorer),
-  'core-set': coreSetStrategy,
-  'learning-loss': byScore('learning-loss', predictedLossScorer),
-  'learning-loss-mse': byScore('learning-loss-mse', predictedLossScorer, 'mse'),
+/** The tunable parameters of the built-in strategies (each strategy reads its own). */
+export interface StrategyOptions {
+  /** Power sampling's β (power-*; default 1). */
+  readonly beta?: number;
+  /** MC-dropout passes T (bald, mc-entropy, power-bald; default 10). */
+  readonly mcPasses?: number;
+  /** learning-loss-diverse's α (default 10) and method ('kmeans++'). */
+  readonly diverseFactor?: DiverseStrategyOptions['factor'];
+  readonly diverseMethod?: DiverseStrategyOptions['method'];
+  /** TypiClust's neighbours (20) and cluster cap (500). */
+  readonly typiclustNeighbours?: TypiClustStrategyOptions['neighbours'];
+  readonly typiclustMaxClusters?: TypiClustStrategyOptions['maxClusters'];
+}
+
+/**
+ * Every built-in strategy with the given parameters, by the name the CLI takes.
+ * @param options the strategies' parameters (defaults where absent)
+ * @returns the registry
+ */
+export const createStrategies = (options: StrategyOptions = {}): Readonly<Record<string, Strategy>> => {
+  const passes = options.mcPasses ?? DEFAULT_MC_PASSES;
+  const beta = options.beta ?? 1;
+  return {
+    random: randomStrategy,
+    entropy: byScore('entropy', entropyScorer),
+    margin: byScore('margin', marginScorer),
+    'least-confidence': byScore('least-confidence', leastConfidenceScorer),
+    'core-set': coreSetStrategy,
+    'learning-loss': byScore('learning-loss', predictedLossScorer),
+    'learning-loss-mse': byScore('learning-loss-mse', predictedLossScorer, 'mse'),
+    bald: { ...byScore('bald', baldScorer(passes)), mcPasses: passes },
+    'mc-entropy': { ...byScore('mc-entropy', mcEntropyScorer(passes)), mcPasses: passes },
+    badge: badgeStrategy,
+    typiclust: typiclustStrategy({ neighbours: options.typiclustNeighbours, maxClusters: options.typiclustMaxClusters }),
+    'learning-loss-diverse': learningLossDiverseStrategy({ factor: options.diverseFactor, method: options.diverseMethod }),
+    'power-learning-loss': powerStrategy('power-learning-loss', predictedLossScorer, beta),
+    'power-entropy': powerStrategy('power-entropy', entropyScorer, beta),
+    'power-bald': { ...powerStrategy('power-bald', baldScorer(passes), beta), mcPasses: passes },
+  };
 };
+
+/** Every built-in strategy with its default parameters, by the name the CLI takes. */
+export const strategies: Readonly<Record<string, Strategy>> = createStrategies();
 
 /** The names of the built-in strategies. */
 export const strategyNames: ReadonlyArray<string> = Object.keys(strategies);

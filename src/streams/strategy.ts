@@ -5,6 +5,8 @@ import type { ScoredBatch } from '../tasks/learner.ts';
 export interface SelectionContext {
   /** How many candidates to rank: the budget plus reserves for queries that fail for good. */
   readonly count: number;
+  /** The cycle's budget K (count = K + reserves); strategies that size a shortlist by K read it (default: count). */
+  readonly budget?: number;
   /** Seed of this selection (random strategies draw from it). */
   readonly seed: number;
   /** The labeled set's scores, for strategies that ask for them (core-set). */
@@ -37,6 +39,8 @@ export interface Strategy {
   readonly scorer?: Scorer;
   /** The loss-module objective the learner should train with ('mse': the paper's ablation). */
   readonly lossObjective?: 'ranking' | 'mse';
+  /** When set, the candidates are scored with this many MC-dropout passes too (`mcSamples`: BALD). */
+  readonly mcPasses?: number;
 }
 
 /** A strategy as a whole operator, for users who rank their own way. */

@@ -18,6 +18,11 @@ export interface ScoredBatch {
   /** n * embeddingDim penultimate features (for core-set). */
   readonly embeddings: Float32Array;
   readonly embeddingDim: number;
+  /**
+   * MC-dropout samples, when scoring was asked for them: rows of `width` = T passes × classes
+   * values, pass after pass (ops/mcDropout's layout).
+   */
+  readonly mcSamples?: { readonly values: Float32Array; readonly width: number };
 }
 
 /** What one training epoch did. */
