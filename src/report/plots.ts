@@ -92,6 +92,25 @@ export const curveSpec = (metricName: string, summary: ReadonlyArray<SummaryRow>
 };
 
 /**
+ * An x encoding of the field `cycle` whose ticks are whole cycles only: the cycles present as
+ * the tick values (vega's own ticks on a 3-cycle domain fall on halves, which a `d` format then
+ * prints as `1, 2, 2, 3, 3`). Every plot whose axis counts cycles uses it.
+ * @param cycles the cycles of the plotted rows
+ * @returns the encoding
+ */
+export const cycleAxis = (cycles: ReadonlyArray<number>) => {
+  const present = [...new Set(cycles)].filter(Number.isInteger).sort((a, b) => a - b);
+  const step = Math.max(1, Math.ceil(present.length / 12));
+  return {
+    field: 'cycle',
+    type: 'quantitative',
+    title: 'Active-learning cycle (number)',
+    axis: { values: present.filter((_, i) => i % step === 0), format: 'd' },
+    scale: { zero: false, ...(present.length === 1 ? { domain: [present[0]! - 1, present[0]! + 1] } : {}) },
+  } as const;
+};
+
+/**
  * The vega-lite specification of ranking.svg: the loss module's ranking accuracy (%) per
  * cycle, mean ± std band per strategy that has a loss module, and the chance level 50% as a
  * dashed rule. Strategies without ranking accuracy (no loss module) are left out.
@@ -107,13 +126,7 @@ export const rankingSpec = (summary: ReadonlyArray<SummaryRow>): TopLevelSpec | 
     return { strategy: r.strategy, cycle: r.cycle, labeled: r.labeled, mean, lower: mean - std, upper: mean + std };
   });
   const strategies = strategiesOf(rows);
-  const x = {
-    field: 'cycle',
-    type: 'quantitative',
-    title: 'Active-learning cycle (number)',
-    axis: { tickMinStep: 1, format: 'd' },
-    scale: { zero: false },
-  } as const;
+  const x = cycleAxis(values.map((v) => v.cycle));
   const color = { field: 'strategy', type: 'nominal', scale: { domain: strategies }, legend } as const;
   // Chance (50%) is always in view; the axis starts lower only when a band goes below 40%.
   const bottom = Math.max(0, Math.min(40, Math.floor(Math.min(...values.map((v) => v.lower)) / 10) * 10));
