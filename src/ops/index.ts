@@ -34,3 +34,4 @@ export { badge, gradientEmbedding, gradientEmbeddingSpace, type BadgeInput } fro
 export { typicality, typiclust, type TypiClustInput, type TypiClustOptions } from './typiclust.ts';
 export { diverseTopK, type DiverseTopKInput, type DiverseTopKOptions, type DiversityMethod } from './diverseTopK.ts';
 export { powerSample, powerWeights, type PowerSampleOptions } from './powerSampling.ts';
+export { cohensKappa, stablePredictionsStop, lossPlateauStop, type StablePredictionsOptions, type LossPlateauOptions } from './stopping.ts';
