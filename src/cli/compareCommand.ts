@@ -19,7 +19,7 @@ import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../conf
 import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
 import { checkTaskStrategy } from './taskSetup.ts';
-import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags } from './runFlags.ts';
+import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withStoppingAndStrategyFlags } from './runFlags.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport.ts';
 import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults.ts';
@@ -292,7 +292,7 @@ export const printOutcome = (outcome: ComparisonOutcome, json: boolean, write: (
  * @returns the command
  */
 export const withRunFlags = (command: Command): Command =>
-  command
+  withStoppingAndStrategyFlags(command)
     .option('--cycles <n>', 'cycles of training per run')
     .option('--initial <n>', 'size of the initial random labeled set')
     .option('--budget <n>', 'labels queried per cycle')

@@ -23,9 +23,10 @@ import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory.ts
 import { acquireRunLock } from '../store/runLock.ts';
 import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
-import { strategies, strategyNames } from '../streams/strategies.ts';
+import { createStrategies, strategyNames } from '../streams/strategies.ts';
+import type { StopReason } from '../streams/stopping.ts';
 import { checkTaskStrategy, setupTask } from './taskSetup.ts';
-import { readConfigFile, runInputFromFlags } from './runFlags.ts';
+import { readConfigFile, runInputFromFlags, withStoppingAndStrategyFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -67,6 +68,8 @@ export const renderEvent = (event: AlEvent): string | undefined => {
         (row.queried > 0 ? `; queried ${row.queried}, received ${row.answered}` : '')
       );
     }
+    case 'stopped':
+      return `stopped after cycle ${event.cycle} (${event.labeled} labels): ${event.reason}`;
     case 'runFinished':
       return `finished: ${event.labeled} labels`;
     default:
@@ -105,7 +108,7 @@ export const executeRun = async (
   const data = await loadDataset(dataSpec(config));
   checkRunConfigAgainstPool(config, data.train.count);
   onChecked();
-  const strategy = strategies[config.strategy]!;
+  const strategy = createStrategies({ beta: config.beta, mcPasses: config.mcPasses, diverseFactor: config.diverseFactor })[config.strategy]!;
   // The same initial weights for every strategy of one seed (a paired comparison).
   const { learner, truth } = setupTask(config, data, strategy.lossObjective ?? 'ranking');
   let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
@@ -130,6 +133,7 @@ export const executeRun = async (
             seed: deriveSeed(config.seed, 'oracle', restored?.entries.length ?? 0),
           });
     const rows: CycleRow[] = [...(restored?.rows ?? [])];
+    let stopped: StopReason | undefined;
     const save = (finished: boolean): void =>
       writeResults(paths.results, {
         task: learner.task,
@@ -140,6 +144,7 @@ export const executeRun = async (
         cycles: rows,
         config,
         finished,
+        ...(stopped === undefined ? {} : { stopped }),
       });
     const events = activeLearning<unknown>({
       learner,
@@ -156,6 +161,14 @@ export const executeRun = async (
       scoreBatchSize: config.scoreBatchSize,
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
       restored,
+      stopping: {
+        setSize: config.stopSetSize,
+        ...(config.stopWhen === 'none' ? {} : { when: config.stopWhen }),
+        ...(config.maxLabels > 0 ? { maxLabels: config.maxLabels } : {}),
+        kappa: config.stopKappa,
+        window: config.stopWindow,
+        lossFraction: config.stopLossFraction,
+      },
       checkpoints: {
         save: (cycle) => learner.save(checkpointDir(paths, cycle)),
         load: async (cycle) => {
@@ -185,6 +198,10 @@ export const executeRun = async (
           next: (event) => {
             if (event.type === 'cycleFinished') {
               rows.push(event.row);
+              save(false);
+            }
+            if (event.type === 'stopped') {
+              stopped = { criterion: event.criterion, cycle: event.cycle, labeled: event.labeled, reason: event.reason };
               save(false);
             }
             if (event.type === 'runFinished') save(true);
@@ -250,7 +267,7 @@ const createRunDirectory = (dir: string): RunPaths => {
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  program
+  const command = program
     .command('run')
     .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge')
     .option('--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`)
@@ -271,7 +288,8 @@ export const register = (program: Command): void => {
     .option('--oracle-failure-rate <p>', 'simulated oracle: probability of a failed answer, in [0, 1) (default 0)')
     .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
     .option('--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)')
-    .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
+    .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)');
+  withStoppingAndStrategyFlags(command)
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--json', 'print every event as a JSON line instead of text')

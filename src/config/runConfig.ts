@@ -107,6 +107,24 @@ export const RunConfig = t.type(
     oracleRetries: NonNegativeInt,
     oracleBackoffMs: NonNegativeNumber,
     scoreBatchSize: PositiveInt,
+    /** Stop early when this criterion holds ('none': run every cycle). */
+    stopWhen: t.keyof({ none: null, 'stable-predictions': null, 'loss-plateau': null }, 'StopWhen'),
+    /** Stop once the labeled set has this many labels (0: no cap). */
+    maxLabels: NonNegativeInt,
+    /** Items of the fixed stop set measured every cycle (0: none, and no --stop-when). */
+    stopSetSize: NonNegativeInt,
+    /** stable-predictions: Cohen's κ at or above this between consecutive cycles… */
+    stopKappa: NonNegativeNumber,
+    /** …for this many cycles; loss-plateau: as many cycles of small falls. */
+    stopWindow: PositiveInt,
+    /** loss-plateau: a fall of the mean l̂ below this fraction of the previous counts. */
+    stopLossFraction: NonNegativeNumber,
+    /** Power sampling's β (power-* strategies). */
+    beta: NonNegativeNumber,
+    /** MC-dropout passes T (bald, mc-entropy, power-bald). */
+    mcPasses: PositiveInt,
+    /** learning-loss-diverse's shortlist factor α (top α·K by l̂). */
+    diverseFactor: NonNegativeNumber,
   },
   'RunConfig',
 );
@@ -137,6 +155,15 @@ export const defaultRunConfig: RunConfigInput = {
   oracleRetries: 3,
   oracleBackoffMs: 50,
   scoreBatchSize: 256,
+  stopWhen: 'none',
+  maxLabels: 0,
+  stopSetSize: 1000,
+  stopKappa: 0.99,
+  stopWindow: 3,
+  stopLossFraction: 0.01,
+  beta: 1,
+  mcPasses: 10,
+  diverseFactor: 10,
 };
 
 /** The flag of each field, for messages (`--oracle-delay-ms`). */
@@ -194,7 +221,7 @@ export const decodeRunConfig = (input: unknown, source = 'RunConfig'): RunConfig
 
 /**
  * The checks that involve more than one field or the file system: a known strategy, a subset
- * at least the budget, and an existing data folder.
+ * at least the budget, stopping settings that can hold, and an existing data folder.
  *
  * Use it after {@link decodeRunConfig}, before any work starts.
  * @param config the decoded configuration
@@ -207,6 +234,17 @@ export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<stri
   }
   if (config.subset < config.budget) {
     throw new InputError(`subset ${config.subset} (--subset) is smaller than the budget ${config.budget} (--budget)`);
+  }
+  if (config.stopKappa > 1) throw new InputError(`stop kappa ${config.stopKappa} (--stop-kappa) is above 1, which Cohen's κ never reaches`);
+  if (config.diverseFactor < 1) throw new InputError(`diverse factor ${config.diverseFactor} (--diverse-factor) is below 1: the shortlist must hold the budget`);
+  if (config.stopWhen !== 'none' && config.stopSetSize === 0) {
+    throw new InputError(`--stop-when ${config.stopWhen} needs a stop set: --stop-set-size is 0`);
+  }
+  if (config.stopWhen === 'stable-predictions' && config.task === 'keypoints') {
+    throw new InputError('--stop-when stable-predictions needs class predictions, which the keypoints task does not have: use loss-plateau or --max-labels');
+  }
+  if (config.maxLabels > 0 && config.maxLabels < config.initial) {
+    throw new InputError(`max labels ${config.maxLabels} (--max-labels) is below the initial set of ${config.initial} (--initial)`);
   }
   if (config.data !== 'embedded') {
     if (!existsSync(config.data)) throw new InputError(`data directory ${show(config.data)} (--data) does not exist`);

@@ -1,4 +1,6 @@
-import { concat, defer, EMPTY, from, ignoreElements, map, mergeMap, Observable, of, tap, type OperatorFunction } from 'rxjs';
+import * as O from 'fp-ts/lib/Option.js';
+import { concat, defer, EMPTY, from, ignoreElements, map, mergeMap, Observable, of, tap, toArray, type OperatorFunction } from 'rxjs';
+import { cohensKappa } from '../ops/stopping.ts';
 import { deriveSeed, sampleWithoutReplacement } from '../ops/random.ts';
 import type { Oracle } from '../oracles/oracle.ts';
 import type { JournalEntry, LabelJournal } from '../store/labelJournal.ts';
@@ -16,6 +18,7 @@ import { scoreInBatches } from './scoreInBatches.ts';
 import { resolveStrategy } from './strategies.ts';
 import type { Ranking, SelectionContext, StrategyInput } from './strategy.ts';
 import { takeTopK, type Selection } from './takeTopK.ts';
+import { decideStop, type StopReason, type StoppingConfig, type StopStatistics } from './stopping.ts';
 
 /** Where a run's learner weights are kept between cycles (a run directory's checkpoints/). */
 export interface CheckpointStore {
@@ -63,6 +66,11 @@ export interface ActiveLearningConfig<L> {
   readonly restored?: RestoredRun<L>;
   /** Save after each training, load when resuming in the middle of a cycle. */
   readonly checkpoints?: CheckpointStore;
+  /**
+   * The stop set measured after each evaluation (κ, mean l̂ in every row) and when to stop early
+   * (`--stop-when`, `--max-labels`); absent: no stop set, every cycle runs.
+   */
+  readonly stopping?: StoppingConfig;
 }
 
 type MutableStageSeconds = { -readonly [K in keyof StageSeconds]: number };
@@ -117,6 +125,8 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     const { learner, oracle, journal, cycles, initial, budget, subset, epochs, seed } = config;
     const poolSize = learner.poolSize;
     const strategy = resolveStrategy(config.strategy);
+    // MC-dropout passes for the candidates (BALD-style strategies); the labeled set and the stop set are scored without.
+    const mcPasses = 'mcPasses' in strategy ? strategy.mcPasses : undefined;
     const batchSize = config.scoreBatchSize ?? 256;
     const reserve = config.reserve ?? budget;
     const source = config.oracleName ?? 'oracle';
@@ -124,6 +134,12 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     const restoredPerCycle = new Map<number, number>();
     for (const e of restored.entries) restoredPerCycle.set(e.cycle, (restoredPerCycle.get(e.cycle) ?? 0) + 1);
     const rows: CycleRow[] = [...restored.rows];
+    const stopping = config.stopping;
+    // The fixed stop set: drawn once from the whole pool by the seed alone (the same in every cycle and strategy).
+    const stopIds = Int32Array.from(sampleWithoutReplacement(stopping?.setSize ?? 0, deriveSeed(seed, 'stop-set'))(poolSize));
+    // The previous cycle's predictions on it (lost at a resume: the first cycle after has κ null).
+    let previousPredictions: Int32Array | undefined;
+    let stopped: StopReason | undefined;
     let state: PoolState<L> = createPoolState(
       poolSize,
       restored.entries.map((e) => [e.id, e.label] as const),
@@ -179,7 +195,8 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     /** Scores a subset of the unlabeled pool, ranks it, takes the top K and asks for them. */
     const selectAndQuery = (cycle: number, stages: MutableStageSeconds, tally: { queried: number; answered: number; failed: number; rejected: number }) =>
       defer(() => {
-        const k = Math.min(budget - (restoredPerCycle.get(cycle) ?? 0), poolSize - state.labeled.size);
+        const cap = stopping?.maxLabels === undefined ? Infinity : stopping.maxLabels - state.labeled.size;
+        const k = Math.min(budget - (restoredPerCycle.get(cycle) ?? 0), poolSize - state.labeled.size, cap);
         if (k <= 0) return EMPTY;
         tally.queried = k;
         const candidates: ScoredBatch[] = [];
@@ -189,7 +206,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
         const scoring = concat(
           of(state).pipe(
             sampleSubset(subset, deriveSeed(seed, 'subset', cycle)),
-            scoreInBatches(learner, batchSize),
+            scoreInBatches(learner, batchSize, mcPasses === undefined ? undefined : { mcPasses }),
             tap((batch) => candidates.push(batch)),
             map((batch): AlEvent<L> => ({ type: 'batchScored', cycle, scored: (scored += batch.ids.length), total: subsetSize })),
           ),
@@ -218,8 +235,40 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
       });
 
     const firstCycle = rows.length + 1;
+    /** Scores the stop set: κ against the previous cycle's predictions (argmax of the probabilities) and the mean l̂. */
+    const measureStopSet = (into: { stats: StopStatistics }): Observable<never> =>
+      stopIds.length === 0
+        ? EMPTY
+        : of(stopIds).pipe(
+            scoreInBatches(learner, batchSize),
+            toArray(),
+            tap((batches) => {
+              const all = concatBatches(batches);
+              let sum = 0;
+              for (const l of all.predictedLoss) sum += l;
+              const mean = all.ids.length > 0 ? sum / all.ids.length : null;
+              let kappa: number | null = null;
+              if (all.classes > 0) {
+                const predictions = new Int32Array(all.ids.length);
+                for (let r = 0; r < predictions.length; r++) {
+                  let best = 0;
+                  for (let c = 1; c < all.classes; c++) if (all.probabilities[r * all.classes + c] > all.probabilities[r * all.classes + best]) best = c;
+                  predictions[r] = best;
+                }
+                if (previousPredictions !== undefined) {
+                  const k = cohensKappa(previousPredictions, predictions);
+                  kappa = k._tag === 'Right' ? k.right : null;
+                }
+                previousPredictions = predictions;
+              }
+              into.stats = { stopKappa: kappa, stopMeanPredictedLoss: mean !== null && Number.isFinite(mean) ? mean : null };
+            }),
+            ignoreElements(),
+          );
+
     const runCycle = (cycle: number): Observable<AlEvent<L>> =>
       defer(() => {
+        if (stopped !== undefined) return EMPTY;
         const start = performance.now();
         const stages = noSeconds();
         const tally = { queried: 0, answered: 0, failed: 0, rejected: 0 };
@@ -255,19 +304,29 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
             loaded ? EMPTY : concat(training, defer(() => config.checkpoints?.save(cycle) ?? Promise.resolve()).pipe(ignoreElements())),
           ),
         );
+        const stop = { stats: { stopKappa: null, stopMeanPredictedLoss: null } as StopStatistics };
+        let stopHere: StopReason | undefined;
         return concat(
           of<AlEvent<L>>({ type: 'cycleStarted', cycle, cycles, labeled: trainingState.labeled.size }),
           trainOrLoad,
           timed(
             stages,
             'evaluate',
-            of(null).pipe(
-              evaluate(learner),
-              tap((e) => (evaluation = e)),
-              map((e): AlEvent<L> => ({ type: 'evaluated', cycle, evaluation: e })),
+            concat(
+              of(null).pipe(
+                evaluate(learner),
+                tap((e) => (evaluation = e)),
+                map((e): AlEvent<L> => ({ type: 'evaluated', cycle, evaluation: e })),
+              ),
+              measureStopSet(stop),
             ),
           ),
-          cycle < cycles ? selectAndQuery(cycle, stages, tally) : EMPTY,
+          defer(() => {
+            // A stop decided now skips this cycle's query and every later cycle (never the last cycle's: there is none).
+            const decided = decideStop(stopping)([...rows, { cycle, labeled: trainingState.labeled.size, ...stop.stats }]);
+            if (O.isSome(decided) && cycle < cycles) stopHere = decided.value;
+            return stopHere === undefined && cycle < cycles ? selectAndQuery(cycle, stages, tally) : EMPTY;
+          }),
           defer(() => {
             const e = evaluation!;
             const row = {
@@ -284,9 +343,12 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
               answered: tally.answered,
               failedQueries: tally.failed,
               rejectedAnswers: tally.rejected,
+              ...(stopIds.length > 0 ? stop.stats : {}),
             } as CycleRow;
             rows.push(row);
-            return of<AlEvent<L>>({ type: 'cycleFinished', cycle, row });
+            if (stopHere === undefined) return of<AlEvent<L>>({ type: 'cycleFinished', cycle, row });
+            stopped = stopHere;
+            return from<AlEvent<L>[]>([{ type: 'cycleFinished', cycle, row }, { type: 'stopped', ...stopHere }]);
           }),
         );
       });

@@ -1,5 +1,5 @@
 import { concatMap, defer, range, type OperatorFunction } from 'rxjs';
-import type { Learner, ScoredBatch } from '../tasks/learner.ts';
+import type { Learner, ScoredBatch, ScoreRequest } from '../tasks/learner.ts';
 
 /**
  * Scores pool ids in batches, one forward pass each, emitting each batch as soon as it is
@@ -15,16 +15,17 @@ import type { Learner, ScoredBatch } from '../tasks/learner.ts';
  * ```
  * @param learner scores one batch of ids
  * @param batchSize ids per forward pass
+ * @param request what else to compute (MC-dropout passes), passed to every call
  * @returns arrays of ids in, one ScoredBatch per batch out
  */
 export const scoreInBatches =
-  (learner: Pick<Learner<unknown>, 'score'>, batchSize: number): OperatorFunction<Int32Array, ScoredBatch> =>
+  (learner: Pick<Learner<unknown>, 'score'>, batchSize: number, request?: ScoreRequest): OperatorFunction<Int32Array, ScoredBatch> =>
   (source) => {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`scoreInBatches: batchSize must be a positive integer, got ${batchSize}`);
     return source.pipe(
       concatMap((ids) =>
         range(0, Math.ceil(ids.length / batchSize)).pipe(
-          concatMap((b) => defer(() => learner.score(ids.slice(b * batchSize, (b + 1) * batchSize)))),
+          concatMap((b) => defer(() => (request === undefined ? learner.score(ids.slice(b * batchSize, (b + 1) * batchSize)) : learner.score(ids.slice(b * batchSize, (b + 1) * batchSize), request)))),
         ),
       ),
     );

@@ -104,14 +104,14 @@ export const createStrategies = (options: StrategyOptions = {}): Readonly<Record
     'core-set': coreSetStrategy,
     'learning-loss': byScore('learning-loss', predictedLossScorer),
     'learning-loss-mse': byScore('learning-loss-mse', predictedLossScorer, 'mse'),
-    bald: { ...byScore('bald', baldScorer(passes)), mcPasses: passes },
-    'mc-entropy': { ...byScore('mc-entropy', mcEntropyScorer(passes)), mcPasses: passes },
+    bald: { ...byScore('bald', baldScorer), mcPasses: passes },
+    'mc-entropy': { ...byScore('mc-entropy', mcEntropyScorer), mcPasses: passes },
     badge: badgeStrategy,
     typiclust: typiclustStrategy({ neighbours: options.typiclustNeighbours, maxClusters: options.typiclustMaxClusters }),
     'learning-loss-diverse': learningLossDiverseStrategy({ factor: options.diverseFactor, method: options.diverseMethod }),
     'power-learning-loss': powerStrategy('power-learning-loss', predictedLossScorer, beta),
     'power-entropy': powerStrategy('power-entropy', entropyScorer, beta),
-    'power-bald': { ...powerStrategy('power-bald', baldScorer(passes), beta), mcPasses: passes },
+    'power-bald': { ...powerStrategy('power-bald', baldScorer, beta), mcPasses: passes },
   };
 };
 

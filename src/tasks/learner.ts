@@ -25,6 +25,12 @@ export interface ScoredBatch {
   readonly mcSamples?: { readonly values: Float32Array; readonly width: number };
 }
 
+/** What a scoring call should compute besides the deterministic outputs. */
+export interface ScoreRequest {
+  /** T MC-dropout passes per id (`mcSamples`); a learner without dropout rejects it. */
+  readonly mcPasses?: number;
+}
+
 /** What one training epoch did. */
 export interface EpochReport {
   readonly epoch: number; // 1-based
@@ -65,8 +71,11 @@ export interface Learner<L> {
   readonly poolSize: number;
   /** Train target and loss module on the labeled set (warm start or re-initialisation is the learner's config). */
   fit(labeled: ReadonlyArray<Labeled<L>>, options: FitOptions): Promise<ReadonlyArray<EpochReport>>;
-  /** Score one batch of pool ids (callers chunk the pool; one call = one forward pass). */
-  score(ids: Int32Array): Promise<ScoredBatch>;
+  /**
+   * Score one batch of pool ids (callers chunk the pool; one call = one forward pass, plus
+   * `request.mcPasses` stochastic passes with dropout active when asked: `mcSamples`).
+   */
+  score(ids: Int32Array, request?: ScoreRequest): Promise<ScoredBatch>;
   /** Evaluate on the held-out test set. */
   evaluate(): Promise<Evaluation>;
   /** Save / load target and loss-module weights to a directory (a tfjs IO handler to files). */

@@ -7,13 +7,15 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../../src/tasks/learner.ts';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreRequest } from '../../src/tasks/learner.ts';
 
 export interface FakeLearner extends Learner<number> {
   /** Every fit's labeled ids, in call order. */
   readonly fits: number[][];
   /** Every scored batch's ids. */
   readonly scored: number[][];
+  /** Every scored batch's MC passes (0 without). */
+  readonly mcPasses: number[];
   disposed: boolean;
 }
 
@@ -59,6 +61,7 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
     poolSize,
     fits: [],
     scored: [],
+    mcPasses: [],
     disposed: false,
     async fit(labeled: ReadonlyArray<Labeled<number>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       learner.fits.push(labeled.map(([id]) => id));
@@ -74,9 +77,11 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
       lastLabeled = labeled.length;
       return reports;
     },
-    async score(ids: Int32Array): Promise<ScoredBatch> {
+    async score(ids: Int32Array, request?: ScoreRequest): Promise<ScoredBatch> {
       await tick(options.scoreMs);
       learner.scored.push(Array.from(ids));
+      const passes = request?.mcPasses ?? 0;
+      learner.mcPasses.push(passes);
       const n = ids.length;
       const predictedLoss = new Float32Array(n);
       const probabilities = new Float32Array(n * classes);
@@ -89,7 +94,19 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
         for (let c = 0; c < classes; c++) probabilities[k * classes + c] /= sum;
         for (let d = 0; d < embeddingDim; d++) embeddings[k * embeddingDim + d] = hash(id * 13 + d);
       }
-      return { ids: Int32Array.from(ids), predictedLoss, probabilities, classes, embeddings, embeddingDim };
+      // MC passes: each pass's probabilities, perturbed per id and pass (a fixed function, like the rest).
+      const mc = new Float32Array(n * passes * classes);
+      for (let k = 0; k < n; k++) {
+        for (let t = 0; t < passes; t++) {
+          let sum = 0;
+          for (let c = 0; c < classes; c++) sum += mc[(k * passes + t) * classes + c] = probabilities[k * classes + c] * (0.5 + hash(ids[k] * 17 + t * 5 + c));
+          for (let c = 0; c < classes; c++) mc[(k * passes + t) * classes + c] /= sum;
+        }
+      }
+      return {
+        ids: Int32Array.from(ids), predictedLoss, probabilities, classes, embeddings, embeddingDim,
+        ...(passes > 0 ? { mcSamples: { values: mc, width: passes * classes } } : {}),
+      };
     },
     async evaluate(): Promise<Evaluation> {
       await tick(undefined);
