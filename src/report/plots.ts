@@ -1,12 +1,14 @@
 /**
  * The plots of a comparison, as vega-lite specifications rendered to SVG in Node:
- * curve.svg (the test metric against the number of labels, mean ± std band per strategy)
- * and ranking.svg (the loss module's ranking accuracy per cycle, chance level marked).
+ * curve.svg (the test metric against the number of labels, mean ± std band per strategy),
+ * ranking.svg (the loss module's ranking accuracy per cycle, chance level marked) and
+ * paired.svg (each strategy's paired difference from the baseline with its interval).
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { strategiesOf, type SummaryRow } from './aggregate.ts';
 import { describeMetric, titleWithUnit } from './metricDisplay.ts';
+import type { PairedStatistics } from './paired.ts';
 
 const width = 520;
 const height = 320;
@@ -155,6 +157,66 @@ export const rankingSpec = (summary: ReadonlyArray<SummaryRow>): TopLevelSpec | 
         data: { values: [{ chance: 50 }] },
         mark: { type: 'rule', strokeDash: [6, 4], color: '#888' },
         encoding: { y: { field: 'chance', type: 'quantitative' } },
+      },
+    ],
+  };
+};
+
+/**
+ * The vega-lite specification of paired.svg: each strategy's paired difference from the
+ * baseline (in the metric's display unit, e.g. points of accuracy) against the labeled-set
+ * size, the 95% interval as an error bar, and a dashed rule at 0 (the baseline itself).
+ * @param metricName the metric's stored name
+ * @param stats the paired statistics
+ * @returns a vega-lite specification, or null when there is no difference to plot
+ */
+export const pairedSpec = (metricName: string, stats: PairedStatistics): TopLevelSpec | null => {
+  if (stats.cycles.length === 0) return null;
+  const display = describeMetric(metricName);
+  const values = stats.cycles.map((r) => ({
+    strategy: r.strategy,
+    labeled: r.labeled,
+    mean: r.mean * display.scale,
+    lower: (r.lower ?? r.mean) * display.scale,
+    upper: (r.upper ?? r.mean) * display.scale,
+    n: r.n,
+  }));
+  const strategies = strategiesOf(stats.cycles);
+  const sizes = [...new Set(values.map((v) => Math.round(v.labeled)))].sort((a, b) => a - b);
+  const x = {
+    field: 'labeled',
+    type: 'quantitative' as const,
+    title: 'Labeled training images (count)',
+    scale: { zero: false },
+    axis: sizes.length <= 12 ? { values: sizes, format: ',d' } : { format: ',d' },
+  };
+  const color = { field: 'strategy', type: 'nominal', scale: { domain: strategies }, legend } as const;
+  const unit = display.unit === '%' ? 'points' : display.unit;
+  const methods = [...new Set(stats.cycles.map((r) => r.method))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `${display.title}: paired difference from ${stats.baseline}`,
+      subtitle: [`mean over trials with its ${Math.round(stats.level * 100)}% interval (${methods.map((m) => (m === 't' ? 'paired t' : m === 'bootstrap' ? 'bootstrap' : 'one trial: none')).join(', ')})`, `dashed line: ${stats.baseline} itself`],
+    },
+    width,
+    height,
+    config,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'rule', strokeWidth: 2, opacity: 0.6 },
+        encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 },
+        encoding: { x, y: { field: 'mean', type: 'quantitative', title: `Difference from ${stats.baseline}${unit === '' ? '' : ` (${unit})`}` }, color },
+      },
+      {
+        data: { values: [{ zero: 0 }] },
+        mark: { type: 'rule', strokeDash: [6, 4], color: '#888' },
+        encoding: { y: { field: 'zero', type: 'quantitative' } },
       },
     ],
   };
