@@ -37,6 +37,7 @@ export const RUN_FLAG_FIELDS = [
   'beta',
   'mcPasses',
   'diverseFactor',
+  'dropout',
 ] as const;
 
 /**
@@ -54,7 +55,8 @@ export const withStoppingAndStrategyFlags = <C extends { option(flags: string, d
     .option('--stop-loss-fraction <f>', 'loss-plateau: a relative fall of the mean l̂ below this counts (default 0.01)')
     .option('--beta <b>', 'power-* strategies: sample ∝ score^β (default 1)')
     .option('--mc-passes <n>', 'bald, mc-entropy, power-bald: MC-dropout passes per candidate (default 10)')
-    .option('--diverse-factor <a>', 'learning-loss-diverse: shortlist the top α·K by predicted loss (default 10)');
+    .option('--diverse-factor <a>', 'learning-loss-diverse: shortlist the top α·K by predicted loss (default 10)')
+    .option('--dropout <rate>', 'MC dropout before the classifier (default: 0.5 for bald, mc-entropy, power-bald; none otherwise)');
 
 /** A flag's text as a number when it reads as one, else as given (the codec then names it). */
 export const flagValue = (value: string | boolean | undefined): unknown =>

@@ -4,7 +4,7 @@
  * scale) and detection (its SSD experiment, at CPU scale) share the pipeline, the loss module
  * and the trainer; what differs is here.
  */
-import type { RunConfig } from '../config/runConfig.ts';
+import { dropoutOf, type RunConfig } from '../config/runConfig.ts';
 import type { DataSplit } from '../data/imageSet.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
@@ -80,6 +80,7 @@ export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: 'ra
         trainer: { batchSize: CLI_CLASSIFICATION_BATCH_SIZE, ...config.trainer, lossObjective },
         seed,
         scoreBatchSize: config.scoreBatchSize,
+        dropout: dropoutOf(config),
       });
       return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id] };
     }

@@ -125,6 +125,8 @@ export const RunConfig = t.type(
     mcPasses: PositiveInt,
     /** learning-loss-diverse's shortlist factor α (top α·K by l̂). */
     diverseFactor: NonNegativeNumber,
+    /** Rate of the MC dropout before the classifier; null: 0.5 for the MC strategies (bald, mc-entropy, power-bald), none for the others. */
+    dropout: t.union([NonNegativeNumber, t.null]),
   },
   'RunConfig',
 );
@@ -164,7 +166,22 @@ export const defaultRunConfig: RunConfigInput = {
   beta: 1,
   mcPasses: 10,
   diverseFactor: 10,
+  dropout: null,
 };
+
+/** The strategies that score with MC-dropout passes (their runs get dropout by default). */
+export const MC_DROPOUT_STRATEGIES: ReadonlyArray<string> = ['bald', 'mc-entropy', 'power-bald'];
+
+/** The default MC-dropout rate of those strategies' networks. */
+export const DEFAULT_MC_DROPOUT = 0.5;
+
+/**
+ * The dropout rate a run's network gets: the configured one, else 0.5 for the MC strategies and 0 otherwise.
+ * @param config the run configuration
+ * @returns the rate
+ */
+export const dropoutOf = (config: Pick<RunConfig, 'dropout' | 'strategy'>): number =>
+  config.dropout ?? (MC_DROPOUT_STRATEGIES.includes(config.strategy) ? DEFAULT_MC_DROPOUT : 0);
 
 /** The flag of each field, for messages (`--oracle-delay-ms`). */
 export const flagOf = (field: string): string => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -237,6 +254,13 @@ export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<stri
   }
   if (config.stopKappa > 1) throw new InputError(`stop kappa ${config.stopKappa} (--stop-kappa) is above 1, which Cohen's κ never reaches`);
   if (config.diverseFactor < 1) throw new InputError(`diverse factor ${config.diverseFactor} (--diverse-factor) is below 1: the shortlist must hold the budget`);
+  if (config.dropout !== null && config.dropout >= 1) throw new InputError(`dropout ${config.dropout} (--dropout) must be below 1`);
+  if (config.dropout !== null && config.dropout > 0 && config.task !== 'classification') {
+    throw new InputError(`dropout ${config.dropout} (--dropout): only the classification networks have MC dropout`);
+  }
+  if (config.dropout === 0 && MC_DROPOUT_STRATEGIES.includes(config.strategy)) {
+    throw new InputError(`strategy ${config.strategy} (--strategy) needs MC dropout: --dropout 0 turns it off (leave it unset for 0.5)`);
+  }
   if (config.stopWhen !== 'none' && config.stopSetSize === 0) {
     throw new InputError(`--stop-when ${config.stopWhen} needs a stop set: --stop-set-size is 0`);
   }

@@ -7,7 +7,8 @@ import { InputError } from '../inputError.ts';
 import { deriveSeed, type Rng } from '../ops/random.ts';
 import { crossEntropyPerSample } from './crossEntropy.ts';
 import { JointModel } from './jointModel.ts';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner.ts';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreRequest } from './learner.ts';
+import { mcDropoutSamples } from './mcDropout.ts';
 import { workerModuleUrl } from './gradientWorker.ts';
 import { customLayersUrl } from './customLayers.ts';
 import { inferInBatches, learnerLifecycle, LiveJointModel, lossModuleFigures, poolIdCheck, readAndDispose } from './liveJointModel.ts';
@@ -32,6 +33,12 @@ export interface ClassificationLearnerOptions {
    * machine's cores on the wasm backend, 1 elsewhere). 1 scores on the main thread only.
    */
   readonly scoreThreads?: number;
+  /**
+   * Rate of the MC dropout between the embedding and the logits (default 0: none). With it, the
+   * network trains with dropout there, evaluates and scores deterministically, and `score(ids,
+   * { mcPasses: T })` adds T stochastic passes per id (`mcSamples`, on this thread).
+   */
+  readonly dropout?: number;
 }
 
 /**
@@ -85,9 +92,11 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
   const per = imageSize(train);
   const shape = [train.height, train.width, train.channels] as const;
 
+  const dropout = options.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new InputError(`dropout must be in [0, 1), got ${dropout}`);
   const build = (): JointModel =>
     JointModel.create(
-      buildClassificationNetwork(modelName, { height: shape[0], width: shape[1], channels: shape[2], classes, seed: deriveSeed(seed, 'target') }),
+      buildClassificationNetwork(modelName, { height: shape[0], width: shape[1], channels: shape[2], classes, seed: deriveSeed(seed, 'target'), dropout }),
       { units: options.lossModuleUnits, seed: deriveSeed(seed, 'loss-module') },
     );
   const held = new LiveJointModel('classification learner', build, config.warmStart);
@@ -162,6 +171,28 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
     out.embeddings.set(emb, offset * out.embeddingDim);
   };
 
+  /** Scores `ids` on this thread with T MC-dropout passes of the classifier head too (src/tasks/mcDropout.ts). */
+  let mcCalls = 0;
+  const scoreWithMcPasses = (model: JointModel, ids: Int32Array, passes: number, out: ScoredBatch, mc: Float32Array): Promise<void> => {
+    const logitsLayer = model.network.model.getLayer('logits');
+    const callSeed = deriveSeed(seed, 'mc-passes', mcCalls++);
+    let batch = 0;
+    return inferInBatches(
+      model,
+      train,
+      ids,
+      scoreBatchSize,
+      scoreBuffer,
+      (o) => [o.predictedLoss, tf.softmax(o.heads[0]), o.embedding, mcDropoutSamples(logitsLayer, o.embedding, dropout, passes, deriveSeed(callSeed, batch++) * passes)],
+      ([loss, probs, emb, samples], start) => {
+        out.predictedLoss.set(loss, start);
+        out.probabilities.set(probs, start * classes);
+        out.embeddings.set(emb, start * out.embeddingDim);
+        mc.set(samples, start * passes * classes);
+      },
+    );
+  };
+
   // Worker threads for scoring: made on first use, given the new weights after each fit or load.
   const scoring = createScoringThreads('classification learner', scoreThreads, () => live().inference);
 
@@ -176,7 +207,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
-    async score(ids: Int32Array): Promise<ScoredBatch> {
+    async score(ids: Int32Array, request?: ScoreRequest): Promise<ScoredBatch> {
       checkIds(ids, 'score');
       const model = live();
       const n = ids.length;
@@ -189,6 +220,14 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
         embeddings: new Float32Array(n * dim),
         embeddingDim: dim,
       };
+      const passes = request?.mcPasses;
+      if (passes !== undefined) {
+        if (!Number.isInteger(passes) || passes < 1) throw new InputError(`score: mcPasses must be an integer ≥ 1, got ${passes}`);
+        if (dropout === 0) throw new InputError('score: MC-dropout passes need a network with dropout (the learner option dropout, --dropout)');
+        const mc = new Float32Array(n * passes * classes);
+        await scoreWithMcPasses(model, out.ids, passes, out, mc);
+        return { ...out, mcSamples: { values: mc, width: passes * classes } };
+      }
       await scoring.run(
         ids,
         scoreBatchSize,
