@@ -14,7 +14,7 @@ const width = 520;
 const height = 320;
 
 // Outside the plot on the right: never over a curve, whatever shape the curves take.
-const legend = { title: 'Strategy', orient: 'right', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } as const;
+const legend = { title: 'Strategy', orient: 'right', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1, labelLimit: 260 } as const;
 
 const config = {
   font: 'Helvetica, Arial, sans-serif',

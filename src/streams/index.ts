@@ -12,6 +12,8 @@ export { evaluate } from './evaluate.ts';
 export type { Ranking, Scorer, Select, SelectionContext, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 export {
   strategies,
+  createStrategies,
+  type StrategyOptions,
   strategyNames,
   resolveStrategy,
   byScore,
@@ -23,3 +25,7 @@ export {
   leastConfidenceScorer,
 } from './strategies.ts';
 export { activeLearning, type ActiveLearningConfig, type CheckpointStore, type RestoredRun } from './activeLearning.ts';
+export { badgeStrategy, typiclustStrategy, learningLossDiverseStrategy, type TypiClustStrategyOptions, type DiverseStrategyOptions } from './diversityStrategies.ts';
+export { powerStrategy } from './powerStrategies.ts';
+export { baldScorer, mcEntropyScorer, DEFAULT_MC_PASSES } from './mcDropoutStrategies.ts';
+export { criterionHolds, firstStop, decideStop, type StopCriterion, type StopKind, type StoppingConfig, type StopReason, type StopRow as StopCycle, type StopStatistics } from './stopping.ts';
