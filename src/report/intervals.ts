@@ -2,8 +2,9 @@
  * Confidence intervals of a mean over trials: Student's t for few trials, a percentile
  * bootstrap from `bootstrapFrom` trials on. Pure; the bootstrap is seeded (ops/random).
  */
-import jstat from 'jstat';
+import { createRequire } from 'node:module';
 import * as O from 'fp-ts/lib/Option.js';
+import type * as Jstat from 'jstat';
 import { Rng } from '../ops/random.ts';
 
 /** How an interval was computed: 't' (Student's t), 'bootstrap' (percentile), 'none' (one value). */
@@ -41,7 +42,12 @@ export const DEFAULT_RESAMPLES = 10_000;
  * @param dof degrees of freedom ≥ 1
  * @returns the quantile (12.706… for 95% and 1 dof)
  */
-export const tQuantile = (level: number, dof: number): number => jstat.jStat.studentt.inv((1 + level) / 2, dof);
+export const tQuantile = (level: number, dof: number): number => {
+  // jstat loads on the first interval, not when ll4al is imported.
+  jstat ??= createRequire(import.meta.url)('jstat') as typeof Jstat;
+  return jstat.jStat.studentt.inv((1 + level) / 2, dof);
+};
+let jstat: typeof Jstat | undefined;
 
 /**
  * The mean of the finite values with a confidence interval: mean ± t·s/√n (sample std s,

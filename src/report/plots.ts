@@ -4,8 +4,8 @@
  * ranking.svg (the loss module's ranking accuracy per cycle, chance level marked) and
  * paired.svg (each strategy's paired difference from the baseline with its interval).
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// vega and vega-lite load when a plot is rendered, not when ll4al is imported.
+import type { TopLevelSpec } from 'vega-lite';
 import { strategiesOf, type SummaryRow } from './aggregate.ts';
 import { describeMetric, titleWithUnit } from './metricDisplay.ts';
 import type { PairedStatistics } from './paired.ts';
@@ -228,6 +228,7 @@ export const pairedSpec = (metricName: string, stats: PairedStatistics): TopLeve
  * @returns the SVG text
  */
 export const renderSvg = async (spec: TopLevelSpec): Promise<string> => {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
