@@ -8,15 +8,16 @@ import { existsSync, statSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { InputError } from '../inputError.ts';
+import { parseRedisUrl } from '../remote/redisUrl.ts';
 
-interface PositiveIntBrand {
+export interface PositiveIntBrand {
   readonly PositiveInt: unique symbol;
 }
 /** An integer ≥ 1. */
 export const PositiveInt = t.brand(t.number, (n): n is t.Branded<number, PositiveIntBrand> => Number.isInteger(n) && n >= 1, 'PositiveInt');
 export type PositiveInt = t.TypeOf<typeof PositiveInt>;
 
-interface NonNegativeIntBrand {
+export interface NonNegativeIntBrand {
   readonly NonNegativeInt: unique symbol;
 }
 /** An integer ≥ 0. */
@@ -27,7 +28,7 @@ export const NonNegativeInt = t.brand(
 );
 export type NonNegativeInt = t.TypeOf<typeof NonNegativeInt>;
 
-interface NonNegativeNumberBrand {
+export interface NonNegativeNumberBrand {
   readonly NonNegativeNumber: unique symbol;
 }
 /** A finite number ≥ 0. */
@@ -38,7 +39,7 @@ export const NonNegativeNumber = t.brand(
 );
 export type NonNegativeNumber = t.TypeOf<typeof NonNegativeNumber>;
 
-interface ProbabilityBrand {
+export interface ProbabilityBrand {
   readonly Probability: unique symbol;
 }
 /** A failure probability in [0, 1): 1 would never answer. */
@@ -127,6 +128,14 @@ export const RunConfig = t.type(
     diverseFactor: NonNegativeNumber,
     /** Rate of the MC dropout before the classifier; null: 0.5 for the MC strategies (bald, mc-entropy, power-bald), none for the others. */
     dropout: t.union([NonNegativeNumber, t.null]),
+    /** Redis URL (redis:// or rediss://) of the scoring workers (`ll4al worker`); null scores on this machine. */
+    scoreWorkers: t.union([t.string, t.null]),
+    /** Pool ids per scoring job sent to the workers. */
+    scoreShardSize: PositiveInt,
+    /** No live worker (or a shard no worker can serve): score here with a warning ('local') or stop ('fail'). */
+    scoreFallback: t.keyof({ local: null, fail: null }, 'local | fail'),
+    /** How long the run waits for a live worker before it falls back. */
+    scoreWorkerWaitMs: NonNegativeNumber,
   },
   'RunConfig',
 );
@@ -167,6 +176,10 @@ export const defaultRunConfig: RunConfigInput = {
   mcPasses: 10,
   diverseFactor: 10,
   dropout: null,
+  scoreWorkers: null,
+  scoreShardSize: 1024,
+  scoreFallback: 'local',
+  scoreWorkerWaitMs: 10_000,
 };
 
 /** The strategies that score with MC-dropout passes (their runs get dropout by default). */
@@ -269,6 +282,10 @@ export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<stri
   }
   if (config.maxLabels > 0 && config.maxLabels < config.initial) {
     throw new InputError(`max labels ${config.maxLabels} (--max-labels) is below the initial set of ${config.initial} (--initial)`);
+  }
+  if (config.scoreWorkers !== null) parseRedisUrl(config.scoreWorkers, '--score-workers');
+  if (config.scoreWorkers !== null && MC_DROPOUT_STRATEGIES.includes(config.strategy)) {
+    throw new InputError(`strategy ${config.strategy} (--strategy) scores MC-dropout passes on this machine only: leave out --score-workers`);
   }
   if (config.data !== 'embedded') {
     if (!existsSync(config.data)) throw new InputError(`data directory ${show(config.data)} (--data) does not exist`);

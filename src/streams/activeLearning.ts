@@ -7,13 +7,14 @@ import type { JournalEntry, LabelJournal } from '../store/labelJournal.ts';
 import type { Evaluation, Learner, ScoredBatch } from '../tasks/learner.ts';
 import type { AlEvent, CycleRow, StageSeconds } from './events.ts';
 import { evaluate } from './evaluate.ts';
-import { concatBatches } from './gatherScores.ts';
+import { concatBatches, inIdOrder } from './gatherScores.ts';
 import { mergeLabels } from './mergeLabels.ts';
 import { createPoolState, type PoolState } from './poolState.ts';
 import { queryOracle, type QueryOracleOptions } from './queryOracle.ts';
 import { rankBy } from './rankBy.ts';
 import { retrain } from './retrain.ts';
 import { sampleSubset } from './sampleSubset.ts';
+import { localScoring, type ScoreStage } from './scoreStage.ts';
 import { scoreInBatches } from './scoreInBatches.ts';
 import { resolveStrategy } from './strategies.ts';
 import type { Ranking, SelectionContext, StrategyInput } from './strategy.ts';
@@ -58,6 +59,11 @@ export interface ActiveLearningConfig<L> {
   readonly seed: number;
   /** Ids per forward pass when scoring (default 256). */
   readonly scoreBatchSize?: number;
+  /**
+   * The scoring stage (default: {@link localScoring} with the learner and scoreBatchSize);
+   * `scoreOnWorkers` scores on BullMQ workers. Its batches may come in any order.
+   */
+  readonly scoreStage?: ScoreStage;
   /** Ranked candidates kept in reserve for queries given up (default: the budget). */
   readonly reserve?: number;
   /** Timeouts, retries and backoff of the oracle. */
@@ -128,6 +134,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     // MC-dropout passes for the candidates (BALD-style strategies); the labeled set and the stop set are scored without.
     const mcPasses = 'mcPasses' in strategy ? strategy.mcPasses : undefined;
     const batchSize = config.scoreBatchSize ?? 256;
+    const scoreStage = config.scoreStage ?? localScoring(learner, batchSize);
     const reserve = config.reserve ?? budget;
     const source = config.oracleName ?? 'oracle';
     const restored = config.restored ?? { entries: [], rows: [] };
@@ -203,28 +210,32 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
         const labeledScores: ScoredBatch[] = [];
         let scored = 0;
         const subsetSize = Math.min(subset, poolSize - state.labeled.size);
+        let subsetIds: Int32Array = new Int32Array(0);
+        const labeledIds = Int32Array.from([...state.labeled.keys()].sort((a, b) => a - b));
         const scoring = concat(
           of(state).pipe(
             sampleSubset(subset, deriveSeed(seed, 'subset', cycle)),
-            scoreInBatches(learner, batchSize, mcPasses === undefined ? undefined : { mcPasses }),
+            tap((ids) => (subsetIds = ids)),
+            scoreStage({ cycle, part: 'subset', ...(mcPasses === undefined ? {} : { mcPasses }) }),
             tap((batch) => candidates.push(batch)),
             map((batch): AlEvent<L> => ({ type: 'batchScored', cycle, scored: (scored += batch.ids.length), total: subsetSize })),
           ),
           strategy.needsLabeledScores
-            ? of(Int32Array.from([...state.labeled.keys()].sort((a, b) => a - b))).pipe(
-                scoreInBatches(learner, batchSize),
+            ? of(labeledIds).pipe(
+                scoreStage({ cycle, part: 'labeled' }),
                 tap((batch) => labeledScores.push(batch)),
                 ignoreElements(),
               )
             : EMPTY,
         );
         const selecting = defer(() => {
-          const all = concatBatches(candidates);
+          // rows in the subset's draw order, whatever order the stage delivered them in
+          const all = inIdOrder(subsetIds)(concatBatches(candidates));
           const context: SelectionContext = {
             count: Math.min(all.ids.length, k + reserve),
             budget: k,
             seed: deriveSeed(seed, 'select', cycle),
-            ...(strategy.needsLabeledScores ? { labeled: concatBatches(labeledScores) } : {}),
+            ...(strategy.needsLabeledScores ? { labeled: inIdOrder(labeledIds)(concatBatches(labeledScores)) } : {}),
           };
           return timed(stages, 'select', of(all).pipe(rank(context), takeTopK(k)), 'first');
         });

@@ -1,5 +1,5 @@
 import { concatMap, defer, range, type OperatorFunction } from 'rxjs';
-import type { Learner, ScoredBatch, ScoreRequest } from '../tasks/learner.ts';
+import type { Learner, ScoredBatch, ScoreOptions } from '../tasks/learner.ts';
 
 /**
  * Scores pool ids in batches, one forward pass each, emitting each batch as soon as it is
@@ -19,7 +19,7 @@ import type { Learner, ScoredBatch, ScoreRequest } from '../tasks/learner.ts';
  * @returns arrays of ids in, one ScoredBatch per batch out
  */
 export const scoreInBatches =
-  (learner: Pick<Learner<unknown>, 'score'>, batchSize: number, request?: ScoreRequest): OperatorFunction<Int32Array, ScoredBatch> =>
+  (learner: Pick<Learner<unknown>, 'score'>, batchSize: number, request?: ScoreOptions): OperatorFunction<Int32Array, ScoredBatch> =>
   (source) => {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`scoreInBatches: batchSize must be a positive integer, got ${batchSize}`);
     return source.pipe(

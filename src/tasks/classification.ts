@@ -7,7 +7,7 @@ import { InputError } from '../inputError.ts';
 import { deriveSeed, type Rng } from '../ops/random.ts';
 import { crossEntropyPerSample } from './crossEntropy.ts';
 import { JointModel } from './jointModel.ts';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreRequest } from './learner.ts';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreOptions } from './learner.ts';
 import { mcDropoutSamples } from './mcDropout.ts';
 import { workerModuleUrl } from './gradientWorker.ts';
 import { customLayersUrl } from './customLayers.ts';
@@ -207,7 +207,7 @@ export const createClassificationLearner = (options: ClassificationLearnerOption
       return trainJoint(held.forFit(), task, config, fitOptions);
     },
 
-    async score(ids: Int32Array, request?: ScoreRequest): Promise<ScoredBatch> {
+    async score(ids: Int32Array, request?: ScoreOptions): Promise<ScoredBatch> {
       checkIds(ids, 'score');
       const model = live();
       const n = ids.length;

@@ -8,7 +8,7 @@ import { createClassificationLearner, type ClassificationLearnerOptions } from '
 import type { Learner } from './learner.ts';
 import { createDetectionLearner, type DetectionLearnerOptions } from './detection/detectionLearner.ts';
 
-export type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreRequest } from './learner.ts';
+export type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreOptions } from './learner.ts';
 export { SeededDropout, seededDropout, mcDropoutSamples, type SeededDropoutArgs } from './mcDropout.ts';
 export { LossPredictionModule, lossModuleParamCount, type LossPredictionModuleArgs } from './lossPredictionModule.ts';
 export type { TappedNetwork } from './tappedNetwork.ts';

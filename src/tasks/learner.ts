@@ -26,7 +26,7 @@ export interface ScoredBatch {
 }
 
 /** What a scoring call should compute besides the deterministic outputs. */
-export interface ScoreRequest {
+export interface ScoreOptions {
   /** T MC-dropout passes per id (`mcSamples`); a learner without dropout rejects it. */
   readonly mcPasses?: number;
 }
@@ -75,7 +75,7 @@ export interface Learner<L> {
    * Score one batch of pool ids (callers chunk the pool; one call = one forward pass, plus
    * `request.mcPasses` stochastic passes with dropout active when asked: `mcSamples`).
    */
-  score(ids: Int32Array, request?: ScoreRequest): Promise<ScoredBatch>;
+  score(ids: Int32Array, request?: ScoreOptions): Promise<ScoredBatch>;
   /** Evaluate on the held-out test set. */
   evaluate(): Promise<Evaluation>;
   /** Save / load target and loss-module weights to a directory (a tfjs IO handler to files). */

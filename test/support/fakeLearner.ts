@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreRequest } from '../../src/tasks/learner.ts';
+import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreOptions } from '../../src/tasks/learner.ts';
 
 export interface FakeLearner extends Learner<number> {
   /** Every fit's labeled ids, in call order. */
@@ -77,7 +77,7 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
       lastLabeled = labeled.length;
       return reports;
     },
-    async score(ids: Int32Array, request?: ScoreRequest): Promise<ScoredBatch> {
+    async score(ids: Int32Array, request?: ScoreOptions): Promise<ScoredBatch> {
       await tick(options.scoreMs);
       learner.scored.push(Array.from(ids));
       const passes = request?.mcPasses ?? 0;

@@ -1,0 +1,29 @@
+import type { OperatorFunction } from 'rxjs';
+import type { Learner, ScoredBatch } from '../tasks/learner.ts';
+import { scoreInBatches } from './scoreInBatches.ts';
+
+/** Which scoring pass of a cycle: the subset's candidates, or the labeled set (core-set). */
+export interface ScoreRequest {
+  readonly cycle: number;
+  readonly part: 'subset' | 'labeled';
+  /** T MC-dropout passes per id (`mcSamples`) for the strategies that read them; local scoring only. */
+  readonly mcPasses?: number;
+}
+
+/**
+ * A cycle's scoring stage: pool ids in, scored batches out — in any order and any grouping,
+ * each id exactly once (the pipeline puts the rows back in the ids' order before ranking).
+ * {@link localScoring} is the default; `scoreOnWorkers` scores on BullMQ workers.
+ */
+export type ScoreStage = (request: ScoreRequest) => OperatorFunction<Int32Array, ScoredBatch>;
+
+/**
+ * Scoring on this machine: {@link scoreInBatches} with the learner (and the request's MC passes).
+ * @param learner scores one batch of ids
+ * @param batchSize ids per forward pass
+ * @returns the stage
+ */
+export const localScoring =
+  (learner: Pick<Learner<unknown>, 'score'>, batchSize: number): ScoreStage =>
+  (request) =>
+    scoreInBatches(learner, batchSize, request.mcPasses === undefined ? undefined : { mcPasses: request.mcPasses });
