@@ -20,7 +20,7 @@ import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runCo
 import { InputError } from '../inputError.ts';
 import { checkRunStrategy } from './taskSetup.ts';
 import { prepareRunData } from './dataSource.ts';
-import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
+import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword, withStoppingAndStrategyFlags } from './runFlags.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport.ts';
 import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults.ts';
@@ -53,6 +53,8 @@ export interface ComparisonPlan {
   readonly runs: ReadonlyArray<PlannedRun>;
   /** How many runs at once. */
   readonly parallel: number;
+  /** The strategy the paired differences are taken from (`--baseline`, default random when it runs). */
+  readonly baseline: string;
 }
 
 /** The run flags `compare` passes on: all but the strategy (one per run) and the oracle (simulated). */
@@ -110,10 +112,14 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
     const seed = deriveSeed(config.seed, 'trial', trial);
     for (const strategy of strategies) runs.push({ strategy, trial, seed, dir: join(dir, strategy, `trial-${trial}`) });
   }
+  const baseline = typeof flags['baseline'] === 'string' ? flags['baseline'] : 'random';
+  if (typeof flags['baseline'] === 'string' && !strategies.includes(baseline)) {
+    throw new InputError(`baseline ${JSON.stringify(baseline)} (--baseline) is not one of the compared strategies: ${strategies.join(', ')}`);
+  }
   const atOnce = Math.min(parallel, runs.length);
   // Several runs at once already fill the cores: each trains on one thread unless told otherwise.
   const trained = atOnce > 1 && config.trainer.trainThreads === undefined ? { ...config, trainer: { ...config.trainer, trainThreads: 1 as const } } : config;
-  return { dir, strategies, trials, config: trained, runs, parallel: atOnce };
+  return { dir, strategies, trials, config: trained, runs, parallel: atOnce, baseline };
 };
 
 /** The id of a run in progress and messages: "learning-loss/trial-2". */
@@ -187,7 +193,10 @@ const readRun = async (comparisonDir: string, run: PlannedRun): Promise<{ record
   if (E.isLeft(decoded)) throw new RunFailure(runId(run), `${file} is not a run's results`, false);
   const results = decoded.right;
   return {
-    record: { strategy: run.strategy, trial: run.trial, seed: run.seed, dir: relative(comparisonDir, run.dir), cycles: results.cycles },
+    record: {
+      strategy: run.strategy, trial: run.trial, seed: run.seed, dir: relative(comparisonDir, run.dir), cycles: results.cycles,
+      ...(results.stopped === undefined ? {} : { stopped: results.stopped }),
+    },
     metricName: results.metricName ?? defaultMetricName,
     backend: results.backend ?? null,
   };
@@ -260,7 +269,7 @@ export const executeComparison = async (plan: ComparisonPlan, progress: Progress
   const runs = await Promise.all(plan.runs.map((run) => readRun(plan.dir, run)));
   const metricName = runs[0]?.metricName ?? defaultMetricName;
   const assembled = assembleComparison(
-    { metricName, strategies: plan.strategies, trials: plan.trials, seed: plan.config.seed, backend: runs[0]?.backend ?? null, config: plan.config },
+    { metricName, strategies: plan.strategies, trials: plan.trials, seed: plan.config.seed, backend: runs[0]?.backend ?? null, config: plan.config, baseline: plan.baseline },
     runs.map((r) => r.record),
   );
   if (E.isLeft(assembled)) throw new Error(assembled.left);
@@ -279,7 +288,7 @@ export const executeComparison = async (plan: ComparisonPlan, progress: Progress
  */
 export const printOutcome = (outcome: ComparisonOutcome, json: boolean, write: (line: string) => void): void => {
   if (json) {
-    write(JSON.stringify({ type: 'comparisonFinished', files: outcome.files, summary: outcome.results.summary }));
+    write(JSON.stringify({ type: 'comparisonFinished', files: outcome.files, summary: outcome.results.summary, paired: outcome.results.paired ?? null, stopping: outcome.results.stopping ?? [] }));
     return;
   }
   write(outcome.table);
@@ -293,7 +302,7 @@ export const printOutcome = (outcome: ComparisonOutcome, json: boolean, write: (
  * @returns the command
  */
 export const withRunFlags = (command: Command): Command =>
-  command
+  withStoppingAndStrategyFlags(command)
     .option('--cycles <n>', 'cycles of training per run')
     .option('--initial <n>', 'size of the initial random labeled set')
     .option('--budget <n>', 'labels queried per cycle')
@@ -335,9 +344,10 @@ export const register = (program: Command): void => {
   withRunFlags(
     program
       .command('compare')
-      .description('run every strategy × trial (paired seeds, in parallel) and report mean ± std curves')
+      .description('run every strategy × trial (paired seeds, in parallel) and report mean ± std curves and paired differences from a baseline')
       .option('--strategies <list>', `comma-separated strategies: ${strategyNames.join(', ')} (default random,learning-loss)`)
       .option('--trials <n>', 'trials per strategy (default 3)')
+      .option('--baseline <strategy>', 'paired differences (95% CI over trials) are taken from this strategy (default random, when compared)')
       .option('--out <dir>', 'comparison directory (default runs/compare-<time>)'),
   ).action(async (flags: CompareFlags) => {
     const plan = planComparison(flags);

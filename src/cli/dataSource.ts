@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import type { RunConfig } from '../config/runConfig.ts';
+import { dropoutOf, type RunConfig } from '../config/runConfig.ts';
 import { defaultAnchorGeometry } from '../tasks/detection/anchors.ts';
 import { IDX_FILES, loadDataset, type DatasetSpec } from '../data/load.ts';
 import type { DataSplit, ImageSource } from '../data/imageSet.ts';
@@ -179,6 +179,7 @@ export const openRunData = async (config: RunConfig, options: { readonly progres
             trainer: { batchSize: CLI_CLASSIFICATION_BATCH_SIZE, ...trainer, lossObjective },
             seed,
             scoreBatchSize: config.scoreBatchSize,
+            dropout: dropoutOf(config),
             ...(scoreThreads === undefined ? {} : { scoreThreads }),
           });
           // A person may answer with the class's name as well as its index.

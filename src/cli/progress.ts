@@ -299,6 +299,11 @@ const barsProgress = (
   );
   const bars = new Map<string, cliProgress.SingleBar>();
   const started = new Map<string, number>();
+  // Lines above the bars go through the library's log, which writes them from the first bar's
+  // row down when it redraws; it clears only the first of those rows, so a second line logged in
+  // the same frame would be written over a bar and keep the bar's tail ("…60.0%aining epoch 3/3
+  // | ETA 0s"). Each line therefore erases its own row first (ANSI EL 2).
+  const log = (text: string): void => multibar.log(text.split('\n').map((line) => `\x1b[2K${line}\n`).join(''));
   const width = { id: 0 };
   // Our own ETA, from the run's pace since it started: cli-progress's rate buffer swings with
   // units of unequal cost (an epoch against a scored batch) and shows INF before the first.
@@ -329,7 +334,7 @@ const barsProgress = (
       const [done, total] = runUnits(state);
       bar.setTotal(total);
       bar.update(done, payload(id, state));
-      if (record(event).type === 'cycleFinished') multibar.log(`[${id}] ${describeLastCycle(state) ?? ''}\n`);
+      if (record(event).type === 'cycleFinished') log(`[${id}] ${describeLastCycle(state) ?? ''}`);
     },
     runEnded: (id, error) => {
       const bar = bars.get(id);
@@ -337,9 +342,9 @@ const barsProgress = (
         multibar.remove(bar);
         bars.delete(id);
       }
-      multibar.log(error === undefined ? `[${id}] done\n` : `[${id}] FAILED: ${error}\n`);
+      log(error === undefined ? `[${id}] done` : `[${id}] FAILED: ${error}`);
     },
-    note: (text) => multibar.log(`${text}\n`),
+    note: (text) => log(text),
     stop: () => {
       // A last redraw flushes lines logged since the previous frame; stop alone would drop them.
       if (multibar.isActive) multibar.update();

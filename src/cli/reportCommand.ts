@@ -23,6 +23,8 @@ export const describeFiles = (files: ReportFiles): ReadonlyArray<string> => [
   `curve:   ${files.curveSvg}`,
   files.rankingSvg === null ? 'ranking: (no strategy reports ranking accuracy)' : `ranking: ${files.rankingSvg}`,
   `table:   ${files.resultsCsv} (per run: ${files.runsCsv})`,
+  ...(files.pairedSvg ? [`paired:  ${files.pairedSvg} (${files.pairedCsv}; areas under the curves: ${files.areasCsv})`] : []),
+  ...(files.stoppingCsv ? [`stopping: ${files.stoppingCsv}`] : []),
 ];
 
 /**

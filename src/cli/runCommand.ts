@@ -24,10 +24,11 @@ import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { strategyNames } from '../streams/strategies.ts';
+import type { StopReason } from '../streams/stopping.ts';
 import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
 import { checkRunStrategy, runLossObjective } from './taskSetup.ts';
 import { checkOracleFits, givenEntries, openRunData, renderFor, writePoolFile } from './dataSource.ts';
-import { readConfigFile, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
+import { readConfigFile, runInputFromFlags, withoutRedisPassword, withStoppingAndStrategyFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -69,6 +70,8 @@ export const renderEvent = (event: AlEvent): string | undefined => {
         (row.queried > 0 ? `; queried ${row.queried}, received ${row.answered}` : '')
       );
     }
+    case 'stopped':
+      return `stopped after cycle ${event.cycle} (${event.labeled} labels): ${event.reason}`;
     case 'runFinished':
       return `finished: ${event.labeled} labels`;
     default:
@@ -154,6 +157,7 @@ export const executeRun = async (
             seed: deriveSeed(config.seed, 'oracle', restored?.entries.length ?? 0),
           });
     const rows: CycleRow[] = [...(restored?.rows ?? [])];
+    let stopped: StopReason | undefined;
     const save = (finished: boolean): void =>
       writeResults(paths.results, {
         task: learner.task,
@@ -164,10 +168,12 @@ export const executeRun = async (
         cycles: rows,
         config,
         finished,
+        ...(stopped === undefined ? {} : { stopped }),
       });
     const events = activeLearning<unknown>({
       learner,
       strategy: config.strategy,
+      strategyOptions: { beta: config.beta, mcPasses: config.mcPasses, diverseFactor: config.diverseFactor },
       oracle,
       oracleName: config.oracle,
       journal,
@@ -181,6 +187,14 @@ export const executeRun = async (
       ...(remote === undefined ? {} : { scoreStage: remote.stage }),
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
       restored,
+      stopping: {
+        setSize: config.stopSetSize,
+        ...(config.stopWhen === 'none' ? {} : { when: config.stopWhen }),
+        ...(config.maxLabels > 0 ? { maxLabels: config.maxLabels } : {}),
+        kappa: config.stopKappa,
+        window: config.stopWindow,
+        lossFraction: config.stopLossFraction,
+      },
       checkpoints: {
         save: (cycle) => learner.save(checkpointDir(paths, cycle)),
         load: async (cycle) => {
@@ -210,6 +224,10 @@ export const executeRun = async (
           next: (event) => {
             if (event.type === 'cycleFinished') {
               rows.push(event.row);
+              save(false);
+            }
+            if (event.type === 'stopped') {
+              stopped = { criterion: event.criterion, cycle: event.cycle, labeled: event.labeled, reason: event.reason };
               save(false);
             }
             if (event.type === 'runFinished') save(true);
@@ -277,7 +295,7 @@ const createRunDirectory = (dir: string): RunPaths => {
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  program
+  const command = program
     .command('run')
     .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge')
     .option('--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`)
@@ -309,7 +327,8 @@ export const register = (program: Command): void => {
     .option('--score-workers <url>', 'score on `ll4al worker` processes through this Redis (redis://HOST:PORT or rediss://); training stays here')
     .option('--score-shard-size <n>', 'pool ids per scoring job sent to the workers (default 1024)')
     .option('--score-fallback <mode>', 'no live worker, or a shard no worker can serve: local (score here, warn) or fail (default local)')
-    .option('--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback (default 10000)')
+    .option('--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback (default 10000)');
+  withStoppingAndStrategyFlags(command)
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--json', 'print every event as a JSON line instead of text')

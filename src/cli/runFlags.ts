@@ -30,6 +30,16 @@ export const RUN_FLAG_FIELDS = [
   'oracleTimeoutMs',
   'oracleRetries',
   'scoreBatchSize',
+  'stopWhen',
+  'maxLabels',
+  'stopSetSize',
+  'stopKappa',
+  'stopWindow',
+  'stopLossFraction',
+  'beta',
+  'mcPasses',
+  'diverseFactor',
+  'dropout',
   'imageSize',
   'channels',
   'classes',
@@ -42,6 +52,24 @@ export const RUN_FLAG_FIELDS = [
   'scoreFallback',
   'scoreWorkerWaitMs',
 ] as const;
+
+/**
+ * Adds the flags of stopping and of the strategies' parameters (shared by `run` and `compare`).
+ * @param command the command
+ * @returns the command
+ */
+export const withStoppingAndStrategyFlags = <C extends { option(flags: string, description: string): C }>(command: C): C =>
+  command
+    .option('--stop-when <criterion>', "stop early: stable-predictions (Cohen's κ on the stop set) or loss-plateau (mean predicted loss) (default: none)")
+    .option('--max-labels <n>', 'stop once the labeled set has this many labels (default 0: no cap)')
+    .option('--stop-set-size <n>', 'items of the fixed stop set measured every cycle (default 1000; 0: none)')
+    .option('--stop-kappa <k>', 'stable-predictions: κ threshold between consecutive cycles (default 0.99)')
+    .option('--stop-window <n>', 'consecutive cycles a stopping criterion must hold (default 3)')
+    .option('--stop-loss-fraction <f>', 'loss-plateau: a relative fall of the mean l̂ below this counts (default 0.01)')
+    .option('--beta <b>', 'power-* strategies: sample ∝ score^β (default 1)')
+    .option('--mc-passes <n>', 'bald, mc-entropy, power-bald: MC-dropout passes per candidate (default 10)')
+    .option('--diverse-factor <a>', 'learning-loss-diverse: shortlist the top α·K by predicted loss (default 10)')
+    .option('--dropout <rate>', 'MC dropout before the classifier (default: 0.5 for bald, mc-entropy, power-bald; none otherwise)');
 
 /** A flag's text as a number when it reads as one, else as given (the codec then names it). */
 export const flagValue = (value: string | boolean | undefined): unknown =>

@@ -4,7 +4,7 @@
  * scale) and detection (its SSD experiment, at CPU scale) share the pipeline, the loss module
  * and the trainer; what differs is here.
  */
-import type { RunConfig } from '../config/runConfig.ts';
+import { dropoutOf, type RunConfig } from '../config/runConfig.ts';
 import type { DataSplit } from '../data/imageSet.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
@@ -13,7 +13,7 @@ import { detectionTask } from '../tasks/detection/index.ts';
 import { keypointsTask } from '../tasks/keypoints/index.ts';
 import type { Learner } from '../tasks/learner.ts';
 import type { LossObjective } from '../tasks/rankingLoss.ts';
-import { taskProvides } from '../tasks/index.ts';
+import { taskProvidesWith } from '../tasks/index.ts';
 import { checkStrategy } from '../streams/checkStrategy.ts';
 import { strategyProtocols } from '../streams/strategies.ts';
 
@@ -51,14 +51,15 @@ export const runLossObjective = (config: Pick<RunConfig, 'strategy' | 'trainer'>
 
 /**
  * Refuses a strategy the task's learner cannot serve, before any work starts — the check
- * `activeLearning` makes when subscribed ({@link checkStrategy}), on the task's capabilities.
+ * `activeLearning` makes when subscribed ({@link checkStrategy}), on the task's capabilities
+ * (a classification network with dropout — the MC strategies' default — adds `mcSamples`).
  * @param config the run's task, strategy and trainer
  * @param strategy the strategy's name (default config.strategy)
  * @throws InputError naming the strategy and what the task lacks
  */
-export const checkRunStrategy = (config: Pick<RunConfig, 'task' | 'strategy' | 'trainer'>, strategy: string = config.strategy): void => {
+export const checkRunStrategy = (config: Pick<RunConfig, 'task' | 'strategy' | 'trainer' | 'dropout'>, strategy: string = config.strategy): void => {
   const named = { ...config, strategy };
-  checkStrategy(strategy, { task: config.task, provides: taskProvides[config.task], lossObjective: runLossObjective(named) });
+  checkStrategy(strategy, { task: config.task, provides: taskProvidesWith(config.task, dropoutOf(named)), lossObjective: runLossObjective(named) });
 };
 
 /**
@@ -87,6 +88,7 @@ export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: Los
         trainer: { batchSize: CLI_CLASSIFICATION_BATCH_SIZE, ...config.trainer, lossObjective },
         seed,
         scoreBatchSize: config.scoreBatchSize,
+        dropout: dropoutOf(config),
         ...threads,
       });
       return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id] };

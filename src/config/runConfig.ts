@@ -118,6 +118,26 @@ export const RunConfig = t.type(
     oracleRetries: NonNegativeInt,
     oracleBackoffMs: NonNegativeNumber,
     scoreBatchSize: PositiveInt,
+    /** Stop early when this criterion holds ('none': run every cycle). */
+    stopWhen: t.keyof({ none: null, 'stable-predictions': null, 'loss-plateau': null }, 'StopWhen'),
+    /** Stop once the labeled set has this many labels (0: no cap). */
+    maxLabels: NonNegativeInt,
+    /** Items of the fixed stop set measured every cycle (0: none, and no --stop-when). */
+    stopSetSize: NonNegativeInt,
+    /** stable-predictions: Cohen's κ at or above this between consecutive cycles… */
+    stopKappa: NonNegativeNumber,
+    /** …for this many cycles; loss-plateau: as many cycles of small falls. */
+    stopWindow: PositiveInt,
+    /** loss-plateau: a fall of the mean l̂ below this fraction of the previous counts. */
+    stopLossFraction: NonNegativeNumber,
+    /** Power sampling's β (power-* strategies). */
+    beta: NonNegativeNumber,
+    /** MC-dropout passes T (bald, mc-entropy, power-bald). */
+    mcPasses: PositiveInt,
+    /** learning-loss-diverse's shortlist factor α (top α·K by l̂). */
+    diverseFactor: NonNegativeNumber,
+    /** Rate of the MC dropout before the classifier; null: 0.5 for the MC strategies (bald, mc-entropy, power-bald), none for the others. */
+    dropout: t.union([NonNegativeNumber, t.null]),
     /** The user's images: side of the square they are resized to (null: the task's input, 32 / 48 / 64). */
     imageSize: t.union([PositiveInt, t.null]),
     /** The user's images: decoded to 1 (grey) or 3 (RGB) channels. */
@@ -170,6 +190,16 @@ export const defaultRunConfig: RunConfigInput = {
   oracleRetries: 3,
   oracleBackoffMs: 50,
   scoreBatchSize: 256,
+  stopWhen: 'none',
+  maxLabels: 0,
+  stopSetSize: 1000,
+  stopKappa: 0.99,
+  stopWindow: 3,
+  stopLossFraction: 0.01,
+  beta: 1,
+  mcPasses: 10,
+  diverseFactor: 10,
+  dropout: null,
   imageSize: null,
   channels: 3,
   classes: null,
@@ -182,6 +212,20 @@ export const defaultRunConfig: RunConfigInput = {
   scoreFallback: 'local',
   scoreWorkerWaitMs: 10_000,
 };
+
+/** The strategies that score with MC-dropout passes (their runs get dropout by default). */
+export const MC_DROPOUT_STRATEGIES: ReadonlyArray<string> = ['bald', 'mc-entropy', 'power-bald'];
+
+/** The default MC-dropout rate of those strategies' networks. */
+export const DEFAULT_MC_DROPOUT = 0.5;
+
+/**
+ * The dropout rate a run's network gets: the configured one, else 0.5 for the MC strategies and 0 otherwise.
+ * @param config the run configuration
+ * @returns the rate
+ */
+export const dropoutOf = (config: Pick<RunConfig, 'dropout' | 'strategy'>): number =>
+  config.dropout ?? (MC_DROPOUT_STRATEGIES.includes(config.strategy) ? DEFAULT_MC_DROPOUT : 0);
 
 /** The flag of each field, for messages (`--oracle-delay-ms`). */
 export const flagOf = (field: string): string => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -238,7 +282,7 @@ export const decodeRunConfig = (input: unknown, source = 'RunConfig'): RunConfig
 
 /**
  * The checks that involve more than one field or the file system: a known strategy, a subset
- * at least the budget, and an existing data folder.
+ * at least the budget, stopping settings that can hold, and an existing data folder.
  *
  * Use it after {@link decodeRunConfig}, before any work starts.
  * @param config the decoded configuration
@@ -252,7 +296,28 @@ export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<stri
   if (config.subset < config.budget) {
     throw new InputError(`subset ${config.subset} (--subset) is smaller than the budget ${config.budget} (--budget)`);
   }
+  if (config.stopKappa > 1) throw new InputError(`stop kappa ${config.stopKappa} (--stop-kappa) is above 1, which Cohen's κ never reaches`);
+  if (config.diverseFactor < 1) throw new InputError(`diverse factor ${config.diverseFactor} (--diverse-factor) is below 1: the shortlist must hold the budget`);
+  if (config.dropout !== null && config.dropout >= 1) throw new InputError(`dropout ${config.dropout} (--dropout) must be below 1`);
+  if (config.dropout !== null && config.dropout > 0 && config.task !== 'classification') {
+    throw new InputError(`dropout ${config.dropout} (--dropout): only the classification networks have MC dropout`);
+  }
+  if (config.dropout === 0 && MC_DROPOUT_STRATEGIES.includes(config.strategy)) {
+    throw new InputError(`strategy ${config.strategy} (--strategy) needs MC dropout: --dropout 0 turns it off (leave it unset for 0.5)`);
+  }
+  if (config.stopWhen !== 'none' && config.stopSetSize === 0) {
+    throw new InputError(`--stop-when ${config.stopWhen} needs a stop set: --stop-set-size is 0`);
+  }
+  if (config.stopWhen === 'stable-predictions' && config.task === 'keypoints') {
+    throw new InputError('--stop-when stable-predictions needs class predictions, which the keypoints task does not have: use loss-plateau or --max-labels');
+  }
+  if (config.maxLabels > 0 && config.maxLabels < config.initial) {
+    throw new InputError(`max labels ${config.maxLabels} (--max-labels) is below the initial set of ${config.initial} (--initial)`);
+  }
   if (config.scoreWorkers !== null) parseRedisUrl(config.scoreWorkers, '--score-workers');
+  if (config.scoreWorkers !== null && MC_DROPOUT_STRATEGIES.includes(config.strategy)) {
+    throw new InputError(`strategy ${config.strategy} (--strategy) scores MC-dropout passes on this machine only: leave out --score-workers`);
+  }
   if (config.data !== 'embedded') {
     const file = /\.(csv|jsonl|json)$/i.test(config.data);
     if (!existsSync(config.data)) throw new InputError(`data ${file ? 'file' : 'directory'} ${show(config.data)} (--data) does not exist`);

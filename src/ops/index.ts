@@ -26,3 +26,12 @@ export {
 } from './uncertainty.ts';
 export { kCenterGreedy, type CoreSetInput } from './kCenterGreedy.ts';
 export { Rng, deriveSeed, sampleWithoutReplacement, randomSubset, shuffle } from './random.ts';
+export { predictiveEntropy, mutualInformation, baldScores, mcEntropyScores, type McSamples } from './mcDropout.ts';
+export { checkRows, embeddingSpace, type DistanceSpace } from './distanceSpace.ts';
+export { kMeansPlusPlus, kMeansPlusPlusIn, type FirstCentre } from './kMeansPlusPlus.ts';
+export { kMeans, type Clustering, type KMeansOptions } from './kMeans.ts';
+export { badge, gradientEmbedding, gradientEmbeddingSpace, type BadgeInput } from './badge.ts';
+export { typicality, typiclust, type TypiClustInput, type TypiClustOptions } from './typiclust.ts';
+export { diverseTopK, type DiverseTopKInput, type DiverseTopKOptions, type DiversityMethod } from './diverseTopK.ts';
+export { powerSample, powerWeights, type PowerSampleOptions } from './powerSampling.ts';
+export { cohensKappa, stablePredictionsStop, lossPlateauStop, type StablePredictionsOptions, type LossPlateauOptions } from './stopping.ts';

@@ -18,21 +18,30 @@ export const CycleRecord = t.intersection(
       rankingAccuracy: nullableNumber,
       seconds: t.number,
       stageSeconds: t.record(t.string, t.number),
+      stopKappa: nullableNumber,
+      stopMeanPredictedLoss: nullableNumber,
     }),
   ],
   'CycleRecord',
 );
+
+/** Why a run stopped early (`--stop-when`, `--max-labels`), as its results.json holds it. */
+export const StoppedRecord = t.type({ criterion: t.string, cycle: t.number, labeled: t.number, reason: t.string }, 'Stopped');
+export type StoppedRecord = t.TypeOf<typeof StoppedRecord>;
 export type CycleRecord = t.TypeOf<typeof CycleRecord> & Readonly<Record<string, unknown>>;
 
-/** One run of a comparison: a strategy, a trial, its seed, its directory and its cycle rows. */
-export const RunRecord = t.type(
-  {
-    strategy: t.string,
-    trial: t.number,
-    seed: t.number,
-    dir: t.string,
-    cycles: t.array(CycleRecord),
-  },
+/** One run of a comparison: a strategy, a trial, its seed, its directory and its cycle rows (and why it stopped early). */
+export const RunRecord = t.intersection(
+  [
+    t.type({
+      strategy: t.string,
+      trial: t.number,
+      seed: t.number,
+      dir: t.string,
+      cycles: t.array(CycleRecord),
+    }),
+    t.partial({ stopped: StoppedRecord }),
+  ],
   'RunRecord',
 );
 export type RunRecord = t.TypeOf<typeof RunRecord>;
@@ -52,6 +61,35 @@ export const StoredSummaryRow = t.type(
   'SummaryRow',
 );
 
+const method = t.keyof({ t: null, bootstrap: null, none: null }, 'IntervalMethod');
+
+/** A paired difference from the baseline at one cycle (src/report/paired.ts). */
+export const StoredPairedRow = t.type(
+  { strategy: t.string, baseline: t.string, cycle: t.number, labeled: t.number, n: t.number, mean: t.number, lower: nullableNumber, upper: nullableNumber, method },
+  'PairedRow',
+);
+
+/** A strategy's normalised area under its curve and its paired difference (src/report/paired.ts). */
+export const StoredAreaRow = t.type(
+  {
+    strategy: t.string, baseline: t.string, auc: t.number, aucLower: nullableNumber, aucUpper: nullableNumber, n: t.number,
+    difference: nullableNumber, differenceLower: nullableNumber, differenceUpper: nullableNumber, pairs: t.number, method,
+  },
+  'AreaRow',
+);
+
+/** The paired statistics of a comparison against its baseline. */
+export const StoredPaired = t.type(
+  { baseline: t.string, level: t.number, intervals: t.string, cycles: t.array(StoredPairedRow), areas: t.array(StoredAreaRow) },
+  'PairedStatistics',
+);
+
+/** Where a stopping criterion would first have stopped a run (null: never), and whether it did. */
+export const StoredStopRow = t.type(
+  { strategy: t.string, trial: t.number, criterion: t.string, cycle: nullableNumber, labeled: nullableNumber, stopped: t.boolean },
+  'StopRow',
+);
+
 /** results.json of `ll4al compare`. */
 export const ComparisonResults = t.intersection(
   [
@@ -64,7 +102,7 @@ export const ComparisonResults = t.intersection(
       runs: t.array(RunRecord),
       summary: t.array(StoredSummaryRow),
     }),
-    t.partial({ config: t.unknown, createdAt: t.string }),
+    t.partial({ config: t.unknown, createdAt: t.string, baseline: t.string, paired: StoredPaired, stopping: t.array(StoredStopRow) }),
   ],
   'ComparisonResults',
 );
@@ -74,7 +112,7 @@ export type ComparisonResults = t.TypeOf<typeof ComparisonResults>;
 export const SingleRunResults = t.intersection(
   [
     t.type({ strategy: t.string, cycles: t.array(CycleRecord) }),
-    t.partial({ metricName: t.string, seed: t.number, backend: t.unknown, task: t.string }),
+    t.partial({ metricName: t.string, seed: t.number, backend: t.unknown, task: t.string, stopped: StoppedRecord, config: t.unknown }),
   ],
   'RunResults',
 );

@@ -5,6 +5,8 @@
  */
 import type { SummaryRow } from './aggregate.ts';
 import type { RunRecord } from './comparisonResults.ts';
+import type { PairedStatistics } from './paired.ts';
+import type { StopRow } from './stoppingReport.ts';
 
 type Cell = string | number | null | undefined;
 
@@ -89,3 +91,33 @@ export const runsCsv = (metricName: string, runs: ReadonlyArray<RunRecord>): str
       }),
     ),
   );
+
+/**
+ * paired.csv: each strategy's paired difference from the baseline per cycle, metric values as stored.
+ * @param stats the paired statistics
+ * @returns the CSV text
+ */
+export const pairedCsv = (stats: PairedStatistics): string =>
+  toCsv(
+    ['strategy', 'baseline', 'cycle', 'labeled', 'n', 'meanDifference', 'lower', 'upper', 'method', 'level'],
+    stats.cycles.map((r) => [r.strategy, r.baseline, r.cycle, r.labeled, r.n, r.mean, r.lower, r.upper, r.method, stats.level]),
+  );
+
+/**
+ * areas.csv: each strategy's normalised area under the curve with its interval, and its paired difference from the baseline.
+ * @param stats the paired statistics
+ * @returns the CSV text
+ */
+export const areasCsv = (stats: PairedStatistics): string =>
+  toCsv(
+    ['strategy', 'baseline', 'n', 'auc', 'aucLower', 'aucUpper', 'pairs', 'difference', 'differenceLower', 'differenceUpper', 'method', 'level'],
+    stats.areas.map((a) => [a.strategy, a.baseline, a.n, a.auc, a.aucLower, a.aucUpper, a.pairs, a.difference, a.differenceLower, a.differenceUpper, a.method, stats.level]),
+  );
+
+/**
+ * stopping.csv: where each stopping criterion would first have stopped each run.
+ * @param rows the stopping report
+ * @returns the CSV text
+ */
+export const stoppingCsv = (rows: ReadonlyArray<StopRow>): string =>
+  toCsv(['strategy', 'trial', 'criterion', 'cycle', 'labeled', 'stopped'], rows.map((r) => [r.strategy, r.trial, r.criterion, r.cycle, r.labeled, String(r.stopped)]));

@@ -10,3 +10,6 @@ export * from './metricDisplay.ts';
 export * from './plots.ts';
 export * from './readComparisonResults.ts';
 export * from './table.ts';
+export * from './intervals.ts';
+export * from './paired.ts';
+export * from './stoppingReport.ts';

@@ -1,18 +1,20 @@
 /**
  * The plots of a comparison, as vega-lite specifications rendered to SVG in Node:
- * curve.svg (the test metric against the number of labels, mean ± std band per strategy)
- * and ranking.svg (the loss module's ranking accuracy per cycle, chance level marked).
+ * curve.svg (the test metric against the number of labels, mean ± std band per strategy),
+ * ranking.svg (the loss module's ranking accuracy per cycle, chance level marked) and
+ * paired.svg (each strategy's paired difference from the baseline with its interval).
  */
 // vega and vega-lite load when a plot is rendered, not when ll4al is imported.
 import type { TopLevelSpec } from 'vega-lite';
 import { strategiesOf, type SummaryRow } from './aggregate.ts';
 import { describeMetric, titleWithUnit } from './metricDisplay.ts';
+import type { PairedStatistics } from './paired.ts';
 
 const width = 520;
 const height = 320;
 
 // Outside the plot on the right: never over a curve, whatever shape the curves take.
-const legend = { title: 'Strategy', orient: 'right', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 } as const;
+const legend = { title: 'Strategy', orient: 'right', symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1, labelLimit: 260 } as const;
 
 const config = {
   font: 'Helvetica, Arial, sans-serif',
@@ -92,6 +94,25 @@ export const curveSpec = (metricName: string, summary: ReadonlyArray<SummaryRow>
 };
 
 /**
+ * An x encoding of the field `cycle` whose ticks are whole cycles only: the cycles present as
+ * the tick values (vega's own ticks on a 3-cycle domain fall on halves, which a `d` format then
+ * prints as `1, 2, 2, 3, 3`). Every plot whose axis counts cycles uses it.
+ * @param cycles the cycles of the plotted rows
+ * @returns the encoding
+ */
+export const cycleAxis = (cycles: ReadonlyArray<number>) => {
+  const present = [...new Set(cycles)].filter(Number.isInteger).sort((a, b) => a - b);
+  const step = Math.max(1, Math.ceil(present.length / 12));
+  return {
+    field: 'cycle',
+    type: 'quantitative',
+    title: 'Active-learning cycle (number)',
+    axis: { values: present.filter((_, i) => i % step === 0), format: 'd' },
+    scale: { zero: false, ...(present.length === 1 ? { domain: [present[0]! - 1, present[0]! + 1] } : {}) },
+  } as const;
+};
+
+/**
  * The vega-lite specification of ranking.svg: the loss module's ranking accuracy (%) per
  * cycle, mean ± std band per strategy that has a loss module, and the chance level 50% as a
  * dashed rule. Strategies without ranking accuracy (no loss module) are left out.
@@ -107,13 +128,7 @@ export const rankingSpec = (summary: ReadonlyArray<SummaryRow>): TopLevelSpec | 
     return { strategy: r.strategy, cycle: r.cycle, labeled: r.labeled, mean, lower: mean - std, upper: mean + std };
   });
   const strategies = strategiesOf(rows);
-  const x = {
-    field: 'cycle',
-    type: 'quantitative',
-    title: 'Active-learning cycle (number)',
-    axis: { tickMinStep: 1, format: 'd' },
-    scale: { zero: false },
-  } as const;
+  const x = cycleAxis(values.map((v) => v.cycle));
   const color = { field: 'strategy', type: 'nominal', scale: { domain: strategies }, legend } as const;
   // Chance (50%) is always in view; the axis starts lower only when a band goes below 40%.
   const bottom = Math.max(0, Math.min(40, Math.floor(Math.min(...values.map((v) => v.lower)) / 10) * 10));
@@ -142,6 +157,66 @@ export const rankingSpec = (summary: ReadonlyArray<SummaryRow>): TopLevelSpec | 
         data: { values: [{ chance: 50 }] },
         mark: { type: 'rule', strokeDash: [6, 4], color: '#888' },
         encoding: { y: { field: 'chance', type: 'quantitative' } },
+      },
+    ],
+  };
+};
+
+/**
+ * The vega-lite specification of paired.svg: each strategy's paired difference from the
+ * baseline (in the metric's display unit, e.g. points of accuracy) against the labeled-set
+ * size, the 95% interval as an error bar, and a dashed rule at 0 (the baseline itself).
+ * @param metricName the metric's stored name
+ * @param stats the paired statistics
+ * @returns a vega-lite specification, or null when there is no difference to plot
+ */
+export const pairedSpec = (metricName: string, stats: PairedStatistics): TopLevelSpec | null => {
+  if (stats.cycles.length === 0) return null;
+  const display = describeMetric(metricName);
+  const values = stats.cycles.map((r) => ({
+    strategy: r.strategy,
+    labeled: r.labeled,
+    mean: r.mean * display.scale,
+    lower: (r.lower ?? r.mean) * display.scale,
+    upper: (r.upper ?? r.mean) * display.scale,
+    n: r.n,
+  }));
+  const strategies = strategiesOf(stats.cycles);
+  const sizes = [...new Set(values.map((v) => Math.round(v.labeled)))].sort((a, b) => a - b);
+  const x = {
+    field: 'labeled',
+    type: 'quantitative' as const,
+    title: 'Labeled training images (count)',
+    scale: { zero: false },
+    axis: sizes.length <= 12 ? { values: sizes, format: ',d' } : { format: ',d' },
+  };
+  const color = { field: 'strategy', type: 'nominal', scale: { domain: strategies }, legend } as const;
+  const unit = display.unit === '%' ? 'points' : display.unit;
+  const methods = [...new Set(stats.cycles.map((r) => r.method))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `${display.title}: paired difference from ${stats.baseline}`,
+      subtitle: [`mean over trials with its ${Math.round(stats.level * 100)}% interval (${methods.map((m) => (m === 't' ? 'paired t' : m === 'bootstrap' ? 'bootstrap' : 'one trial: none')).join(', ')})`, `dashed line: ${stats.baseline} itself`],
+    },
+    width,
+    height,
+    config,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'rule', strokeWidth: 2, opacity: 0.6 },
+        encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 },
+        encoding: { x, y: { field: 'mean', type: 'quantitative', title: `Difference from ${stats.baseline}${unit === '' ? '' : ` (${unit})`}` }, color },
+      },
+      {
+        data: { values: [{ zero: 0 }] },
+        mark: { type: 'rule', strokeDash: [6, 4], color: '#888' },
+        encoding: { y: { field: 'zero', type: 'quantitative' } },
       },
     ],
   };

@@ -81,6 +81,7 @@ const fromSingleRun = (run: SingleRunResults): ComparisonResults => ({
   trials: 1,
   seed: run.seed ?? 0,
   backend: run.backend ?? null,
-  runs: [{ strategy: run.strategy, trial: 0, seed: run.seed ?? 0, dir: '.', cycles: run.cycles }],
+  runs: [{ strategy: run.strategy, trial: 0, seed: run.seed ?? 0, dir: '.', cycles: run.cycles, ...(run.stopped === undefined ? {} : { stopped: run.stopped }) }],
+  ...(run.config === undefined ? {} : { config: run.config }),
   summary: [],
 });

@@ -18,8 +18,10 @@ export interface RunResults {
   readonly metricName: string;
   readonly cycles: ReadonlyArray<CycleRow>;
   readonly config: unknown;
-  /** True once the last cycle finished. */
+  /** True once the last cycle finished (or the run stopped early). */
   readonly finished: boolean;
+  /** Why the run stopped before its last cycle (`--stop-when`, `--max-labels`), when it did. */
+  readonly stopped?: { readonly criterion: string; readonly cycle: number; readonly labeled: number; readonly reason: string };
 }
 
 const StoredRow = t.type(

@@ -1,10 +1,15 @@
 import { concat, defer, from, of, pipe, tap, type Observable } from 'rxjs';
+import { deriveSeed, sampleWithoutReplacement } from '../ops/random.ts';
 import type { Oracle } from '../oracles/oracle.ts';
 import type { JournalEntry, LabelJournal } from '../store/labelJournal.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { checkStrategy } from './checkStrategy.ts';
 import { startCycle, type CycleState, type Stage } from './cycleState.ts';
 import { toEvents } from './toEvents.ts';
+import { decideStopping, unlessStopped } from './decideStopping.ts';
+import { measureStopSet } from './measureStopSet.ts';
+import type { StoppingConfig } from './stopping.ts';
+import { timeStage } from './timeStage.ts';
 import { drawInitial } from './drawInitial.ts';
 import type { AlEvent, CycleRow } from './events.ts';
 import { finishCycle } from './finishCycle.ts';
@@ -13,6 +18,7 @@ import { createPoolState, type PoolState } from './poolState.ts';
 import type { QueryOracleOptions } from './queryOracle.ts';
 import { repeatCycles } from './repeatCycles.ts';
 import { selectQueries } from './selectQueries.ts';
+import type { StrategyOptions } from './strategies.ts';
 import type { StrategyInput } from './strategy.ts';
 import type { CheckpointStore } from './saveCheckpoint.ts';
 import type { ScoreStage } from './scoreStage.ts';
@@ -33,6 +39,8 @@ export interface ActiveLearningConfig<L> {
   readonly learner: Learner<L>;
   /** A built-in name (`learning-loss`, `core-set`, …), a Strategy, a select function or an operator. */
   readonly strategy: StrategyInput | string;
+  /** The built-in strategies' parameters (β, MC passes T, α, …) when `strategy` is a name (default: their defaults). */
+  readonly strategyOptions?: StrategyOptions;
   readonly oracle: Oracle;
   /** The journal's `source` of each label (default 'oracle'). */
   readonly oracleName?: string;
@@ -63,6 +71,11 @@ export interface ActiveLearningConfig<L> {
   readonly restored?: RestoredRun<L>;
   /** Save after each training, load when resuming in the middle of a cycle. */
   readonly checkpoints?: CheckpointStore;
+  /**
+   * The stop set measured after each evaluation (κ, mean l̂ in every row) and when to stop early
+   * (`--stop-when`, `--max-labels`); absent: no stop set, every cycle runs.
+   */
+  readonly stopping?: StoppingConfig;
 }
 
 /**
@@ -75,8 +88,11 @@ export interface ActiveLearningConfig<L> {
  *
  * It is a composition of the stage operators, over an explicit pool state:
  * `drawInitial → labelSelection`, then `repeatCycles` of
- * `trainAndEvaluate → selectQueries → labelSelection → finishCycle` — rearrange them for a
- * cycle of your own (examples/custom-pipeline.ts).
+ * `trainAndEvaluate → measureStopSet → decideStopping → selectQueries → labelSelection →
+ * finishCycle` — rearrange them for a cycle of your own (examples/custom-pipeline.ts). With
+ * `stopping`, a fixed stop set (drawn once from the seed) is measured after each evaluation,
+ * and a run that reaches `maxLabels` or whose `when` criterion holds stops after that cycle's
+ * evaluation, without its query: a `stopped` event follows its `cycleFinished`.
  *
  * Use it to run a whole experiment; subscribe to see progress and results (`cycleFinished`
  * carries each results row). Subscribing first checks the strategy against the learner (what
@@ -102,7 +118,7 @@ export interface ActiveLearningConfig<L> {
 export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<AlEvent<L>> =>
   defer(() => {
     const { learner, oracle, journal, cycles, initial, budget, subset, epochs, seed } = config;
-    const strategy = checkStrategy(config.strategy, learner);
+    const strategy = checkStrategy(config.strategy, learner, config.strategyOptions);
     const poolSize = learner.poolSize;
     const restored = config.restored ?? { entries: [], rows: [] };
     const restoredIn = (cycle: number): number => restored.entries.filter((e) => e.cycle === cycle).length;
@@ -114,6 +130,11 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     let final: PoolState<L> = pool;
     const firstCycle = rows.length + 1;
     const resumed = restored.rows.length > 0 || restored.entries.length > 0;
+    const stopping = config.stopping;
+    // The fixed stop set: drawn once from the whole pool by the seed alone (the same in every cycle and strategy).
+    const stopIds = Int32Array.from(sampleWithoutReplacement(stopping?.setSize ?? 0, deriveSeed(seed, 'stop-set'))(poolSize));
+    // Its previous cycle's predictions are the stage's (lost at a resume: the first cycle after has κ null).
+    const stopSet = timeStage<L>('evaluate', measureStopSet<L>(learner, { ids: stopIds, scoreBatchSize: config.scoreBatchSize }));
     const label = labelSelection<L>(oracle, journal, { labelCodec: learner.labelCodec, source: config.oracleName, query: config.query });
     // The first cycle of a resumed run restores weights: this cycle's own checkpoint when it was
     // interrupted after training (then it does not train again), else the previous cycle's (the warm start).
@@ -127,8 +148,11 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     const cycle = (c: number): Stage<L> =>
       pipe(
         trainAndEvaluate<L>(learner, { epochs, seed, checkpoints: config.checkpoints, restore }),
+        stopSet,
+        decideStopping<L>(stopping, cycles, () => rows),
         c < cycles
-          ? pipe(
+          ? unlessStopped<L>(
+              pipe(
               selectQueries<L>(learner, strategy, {
                 budget: (n) => budget - restoredIn(n),
                 subset,
@@ -136,8 +160,10 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
                 scoreBatchSize: config.scoreBatchSize,
                 reserve: config.reserve ?? budget,
                 scoreStage: config.scoreStage,
+                ...(stopping?.maxLabels === undefined ? {} : { maxLabels: stopping.maxLabels }),
               }),
               label,
+              ),
             )
           : (steps) => steps,
         finishCycle<L>(),

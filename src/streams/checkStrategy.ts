@@ -1,6 +1,6 @@
 import { InputError } from '../inputError.ts';
 import type { Capability, Learner } from '../tasks/learner.ts';
-import { resolveStrategy, strategyProtocols } from './strategies.ts';
+import { resolveStrategy, strategyProtocols, type StrategyOptions } from './strategies.ts';
 import type { Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 
 /** What a strategy is checked against: the learner's task, what it provides, how its loss module trains. */
@@ -14,11 +14,12 @@ export type LearnerCapabilities = Pick<Learner<unknown>, 'task' | 'provides' | '
  *
  * @param input the strategy as given (a name, a Strategy, a select function, an operator)
  * @param learner the learner (or its task's capabilities)
+ * @param options the built-in strategies' parameters, for a name (see {@link resolveStrategy})
  * @returns the resolved strategy
  * @throws InputError, one line naming the strategy, what is missing and what the learner has
  */
-export const checkStrategy = (input: StrategyInput | string, learner: LearnerCapabilities): Strategy | StrategyOperator => {
-  const strategy = resolveStrategy(input);
+export const checkStrategy = (input: StrategyInput | string, learner: LearnerCapabilities, options?: StrategyOptions): Strategy | StrategyOperator => {
+  const strategy = resolveStrategy(input, options);
   const provides = learner.provides ?? [];
   const missing = (strategy.requires ?? []).filter((c) => !provides.includes(c));
   if (missing.length > 0) {

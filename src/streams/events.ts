@@ -31,6 +31,10 @@ export interface CycleRow {
   /** Query attempts that failed (errors, timeouts, rejected labels), and answers rejected. */
   readonly failedQueries: number;
   readonly rejectedAnswers: number;
+  /** Cohen's κ of this cycle's predictions on the stop set against the previous cycle's (null: none to compare). */
+  readonly stopKappa?: number | null;
+  /** Mean predicted loss l̂ over the stop set (null: no stop set). */
+  readonly stopMeanPredictedLoss?: number | null;
   /** The metric again, under its name (`testAccuracy: 0.81`), for readers of results.json. */
   readonly [metricName: string]: unknown;
 }
@@ -70,6 +74,15 @@ export type AlEvent<L = unknown> =
       readonly answer: unknown;
     }
   | { readonly type: 'cycleFinished'; readonly cycle: number; readonly row: CycleRow }
+  | {
+      /** The run stops early (after this cycle's evaluation, without its query): `--stop-when` or `--max-labels`. */
+      readonly type: 'stopped';
+      readonly cycle: number;
+      readonly labeled: number;
+      readonly criterion: 'stable-predictions' | 'loss-plateau' | 'max-labels';
+      /** One line for people. */
+      readonly reason: string;
+    }
   | { readonly type: 'runFinished'; readonly labeled: number; readonly rows: ReadonlyArray<CycleRow> };
 
 /** The `type`s of {@link AlEvent}. */

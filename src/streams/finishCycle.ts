@@ -6,7 +6,8 @@ import type { CycleRow } from './events.ts';
 
 /**
  * Ends a cycle: emits `cycleFinished` with its results row (labels trained on, the evaluation,
- * wall time, stage seconds, what the query did) and passes the state on.
+ * wall time, stage seconds, what the query did, the stop set's statistics when measured), then
+ * `stopped` when the cycle decided to stop, and passes the state on.
  * @returns the stage
  * @throws InputError when no stage evaluated the cycle
  */
@@ -28,6 +29,8 @@ export const finishCycle = <L>(): Stage<L> =>
       answered: state.tally.answered,
       failedQueries: state.tally.failed,
       rejectedAnswers: state.tally.rejected,
+      ...(state.stopStatistics ?? {}),
     } as CycleRow;
-    return from<Step<L>[]>([{ type: 'cycleFinished', cycle: state.cycle, row }, stateStep(state)]);
+    const stopped: Step<L>[] = state.stopped === undefined ? [] : [{ type: 'stopped', ...state.stopped }];
+    return from<Step<L>[]>([{ type: 'cycleFinished', cycle: state.cycle, row }, ...stopped, stateStep(state)]);
   });

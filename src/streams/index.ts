@@ -14,6 +14,8 @@ export { evaluate } from './evaluate.ts';
 export type { Ranking, Requirements, Scorer, Select, SelectionContext, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 export {
   strategies,
+  createStrategies,
+  type StrategyOptions,
   strategyNames,
   strategyProtocols,
   resolveStrategy,
@@ -45,3 +47,10 @@ export { labelSelection, type LabelOptions } from './labelSelection.ts';
 export { drawInitial, type InitialOptions } from './drawInitial.ts';
 export { finishCycle } from './finishCycle.ts';
 export { repeatCycles, type CycleRange } from './repeatCycles.ts';
+export { measureStopSet, type StopSetOptions } from './measureStopSet.ts';
+export { decideStopping, unlessStopped } from './decideStopping.ts';
+export { candidateRows, embeddingRows, mcSampleRows, probabilityRows, type Rows } from './candidateRows.ts';
+export { badgeStrategy, typiclustStrategy, learningLossDiverseStrategy, type TypiClustStrategyOptions, type DiverseStrategyOptions } from './diversityStrategies.ts';
+export { powerStrategy } from './powerStrategies.ts';
+export { baldScorer, mcEntropyScorer, DEFAULT_MC_PASSES } from './mcDropoutStrategies.ts';
+export { criterionHolds, firstStop, decideStop, type StopCriterion, type StopKind, type StoppingConfig, type StopReason, type StopRow as StopCycle, type StopStatistics } from './stopping.ts';

@@ -26,6 +26,7 @@ export const rankCandidates = <L>(strategy: StrategyInput | string, options: Pic
     const reserve = options.reserve ?? budgetOf(options, state.cycle);
     const context: SelectionContext = {
       count: Math.min(all.ids.length, k + reserve),
+      budget: k,
       seed: deriveSeed(options.seed, 'select', state.cycle),
       ...(state.labeledScores !== undefined ? { labeled: state.labeledScores } : {}),
     };

@@ -15,7 +15,7 @@ export interface CycleRange<L> {
 /**
  * Runs cycles one after the other over the pool state: each time a state leaves the stages
  * (the initial set, or a finished cycle), the next cycle starts from its pool (`expand`),
- * announced by `cycleStarted`, through the stages of that cycle.
+ * announced by `cycleStarted`, through the stages of that cycle. A state marked `stopped` ends them.
  *
  * ## Example
  * ```ts
@@ -38,6 +38,7 @@ export const repeatCycles =
         (step): Observable<Step<L>> => {
           if (step.type !== 'state') return EMPTY;
           const { state } = step;
+          if (state.stopped !== undefined) return EMPTY; // the run stopped early (decideStopping)
           const next = range.first !== undefined && state.cycle < range.first ? range.first : state.cycle + 1;
           if (next > range.last) return EMPTY;
           const start = startCycle(next, state.pool, range.training?.(next, state.pool) ?? state.pool);

@@ -7,7 +7,7 @@ import { onState } from './onState.ts';
 import { concatBatches, inIdOrder } from './gatherScores.ts';
 import { sampleSubset } from './sampleSubset.ts';
 import { localScoring } from './scoreStage.ts';
-import { budgetOf, type SelectOptions } from './selectOptions.ts';
+import { queriesOf, type SelectOptions } from './selectOptions.ts';
 import { resolveStrategy } from './strategies.ts';
 import type { StrategyInput } from './strategy.ts';
 
@@ -24,10 +24,12 @@ import type { StrategyInput } from './strategy.ts';
 export const scoreCandidates = <L>(learner: Pick<Learner<L>, 'score' | 'provides'>, strategy: StrategyInput | string, options: SelectOptions): Stage<L> => {
   const resolved = resolveStrategy(strategy);
   const outputs = outputsFor(resolved, learner);
+  // MC-dropout passes for the candidates (BALD-style strategies); the labeled set is scored without.
+  const mcPasses = outputs.includes('mcSamples') ? resolved.mcPasses : undefined;
   const scoreStage = options.scoreStage ?? localScoring(learner, options.scoreBatchSize ?? 256);
   return onState((state) => {
     const { pool, cycle } = state;
-    const k = Math.min(budgetOf(options, cycle), pool.poolSize - pool.labeled.size);
+    const k = queriesOf(options, cycle, pool);
     if (k <= 0) return of(stateStep(state));
     const candidates: ScoredBatch[] = [];
     const labeledScores: ScoredBatch[] = [];
@@ -39,13 +41,13 @@ export const scoreCandidates = <L>(learner: Pick<Learner<L>, 'score' | 'provides
       of(pool).pipe(
         sampleSubset(options.subset, deriveSeed(options.seed, 'subset', cycle)),
         tap((ids) => (subsetIds = ids)),
-        scoreStage({ cycle, part: 'subset', outputs }),
+        scoreStage({ cycle, part: 'subset', outputs, ...(mcPasses === undefined ? {} : { mcPasses }) }),
         tap((batch) => candidates.push(batch)),
         map((batch): Step<L> => ({ type: 'batchScored', cycle, scored: (scored += batch.ids.length), total })),
       ),
       resolved.needsLabeledScores
         ? of(labeledIds).pipe(
-            scoreStage({ cycle, part: 'labeled', outputs }),
+            scoreStage({ cycle, part: 'labeled', outputs: outputs.filter((name) => name !== 'mcSamples') }),
             tap((batch) => labeledScores.push(batch)),
             ignoreElements(),
           )

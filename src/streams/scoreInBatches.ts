@@ -16,16 +16,18 @@ import type { Capability, Learner, ScoredBatch } from '../tasks/learner.ts';
  * @param learner scores one batch of ids
  * @param batchSize ids per forward pass
  * @param outputs optional outputs to compute (default none: ids and l̂ only)
+ * @param mcPasses T MC-dropout passes per id for `mcSamples` (the learner's default when absent)
  * @returns arrays of ids in, one ScoredBatch per batch out
  */
 export const scoreInBatches =
-  (learner: Pick<Learner<unknown>, 'score'>, batchSize: number, outputs: ReadonlyArray<Capability> = []): OperatorFunction<Int32Array, ScoredBatch> =>
+  (learner: Pick<Learner<unknown>, 'score'>, batchSize: number, outputs: ReadonlyArray<Capability> = [], mcPasses?: number): OperatorFunction<Int32Array, ScoredBatch> =>
   (source) => {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`scoreInBatches: batchSize must be a positive integer, got ${batchSize}`);
+    const request = mcPasses === undefined ? { outputs } : { outputs, mcPasses };
     return source.pipe(
       concatMap((ids) =>
         range(0, Math.ceil(ids.length / batchSize)).pipe(
-          concatMap((b) => defer(() => learner.score(ids.slice(b * batchSize, (b + 1) * batchSize), { outputs }))),
+          concatMap((b) => defer(() => learner.score(ids.slice(b * batchSize, (b + 1) * batchSize), request))),
         ),
       ),
     );

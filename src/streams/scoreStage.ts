@@ -8,6 +8,8 @@ export interface ScoreRequest {
   readonly part: 'subset' | 'labeled';
   /** The optional outputs to compute besides ids and l̂: what the strategy requires (none by default). */
   readonly outputs?: ReadonlyArray<Capability>;
+  /** T MC-dropout passes per id, for `mcSamples` (the strategy's `mcPasses`; the learner's default when absent). */
+  readonly mcPasses?: number;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ScoreRequest {
 export type ScoreStage = (request: ScoreRequest) => OperatorFunction<Int32Array, ScoredBatch>;
 
 /**
- * Scoring on this machine: {@link scoreInBatches} with the learner, computing the outputs the request names.
+ * Scoring on this machine: {@link scoreInBatches} with the learner, computing the outputs the request names (with its MC passes).
  * @param learner scores one batch of ids
  * @param batchSize ids per forward pass
  * @returns the stage
@@ -26,4 +28,4 @@ export type ScoreStage = (request: ScoreRequest) => OperatorFunction<Int32Array,
 export const localScoring =
   (learner: Pick<Learner<unknown>, 'score'>, batchSize: number): ScoreStage =>
   (request) =>
-    scoreInBatches(learner, batchSize, request.outputs ?? []);
+    scoreInBatches(learner, batchSize, request.outputs ?? [], request.mcPasses);

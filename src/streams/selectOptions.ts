@@ -17,7 +17,18 @@ export interface SelectOptions {
    * `scoreOnWorkers` scores on BullMQ workers. Its batches may come in any order.
    */
   readonly scoreStage?: ScoreStage;
+  /** Never query past this many labels in all (`--max-labels`: the last query is cut to reach it exactly). */
+  readonly maxLabels?: number;
 }
+
+/**
+ * How many labels cycle `cycle` queries: its budget, capped by the unlabeled pool and by `maxLabels`.
+ * @param options the budget and the cap
+ * @param cycle the cycle
+ * @param pool how many items the pool has and how many are labeled
+ */
+export const queriesOf = (options: Pick<SelectOptions, 'budget' | 'maxLabels'>, cycle: number, pool: { readonly poolSize: number; readonly labeled: { readonly size: number } }): number =>
+  Math.min(budgetOf(options, cycle), pool.poolSize - pool.labeled.size, options.maxLabels === undefined ? Infinity : options.maxLabels - pool.labeled.size);
 
 /** The cycle's budget. */
 export const budgetOf = (options: Pick<SelectOptions, 'budget'>, cycle: number): number => (typeof options.budget === 'number' ? options.budget : options.budget(cycle));

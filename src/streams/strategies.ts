@@ -11,6 +11,9 @@ import { entropyScores, leastConfidenceScores, marginScores } from '../ops/uncer
 import { InputError } from '../inputError.ts';
 import type { Capability, ScoredBatch, ScoreRows } from '../tasks/learner.ts';
 import type { LossObjective } from '../tasks/rankingLoss.ts';
+import { badgeStrategy, learningLossDiverseStrategy, typiclustStrategy, type DiverseStrategyOptions, type TypiClustStrategyOptions } from './diversityStrategies.ts';
+import { baldScorer, DEFAULT_MC_PASSES, mcEntropyScorer } from './mcDropoutStrategies.ts';
+import { powerStrategy } from './powerStrategies.ts';
 import type { Scorer, Select, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 
 const orThrow = <A>(either: E.Either<string, A>): A => {
@@ -98,15 +101,49 @@ export const coreSetStrategy: Strategy = {
   },
 };
 
-/** Every built-in strategy, by name. */
-export const strategies: Readonly<Record<string, Strategy>> = {
-  random: randomStrategy,
-  entropy: byScore('entropy', entropyScorer, ['probabilities']),
-  margin: byScore('margin', marginScorer, ['probabilities']),
-  'least-confidence': byScore('least-confidence', leastConfidenceScorer, ['probabilities']),
-  'core-set': coreSetStrategy,
-  'learning-loss': byScore('learning-loss', predictedLossScorer, []),
+/** The tunable parameters of the built-in strategies (each strategy reads its own). */
+export interface StrategyOptions {
+  /** Power sampling's β (power-*; default 1). */
+  readonly beta?: number;
+  /** MC-dropout passes T (bald, mc-entropy, power-bald; default 10). */
+  readonly mcPasses?: number;
+  /** learning-loss-diverse's α (default 10) and method ('kmeans++'). */
+  readonly diverseFactor?: DiverseStrategyOptions['factor'];
+  readonly diverseMethod?: DiverseStrategyOptions['method'];
+  /** TypiClust's neighbours (20) and cluster cap (500). */
+  readonly typiclustNeighbours?: TypiClustStrategyOptions['neighbours'];
+  readonly typiclustMaxClusters?: TypiClustStrategyOptions['maxClusters'];
+}
+
+/**
+ * Every built-in strategy with the given parameters, by name (the protocol names,
+ * {@link strategyProtocols}, resolve to these).
+ * @param options the strategies' parameters (defaults where absent)
+ * @returns the registry
+ */
+export const createStrategies = (options: StrategyOptions = {}): Readonly<Record<string, Strategy>> => {
+  const mcPasses = options.mcPasses ?? DEFAULT_MC_PASSES;
+  const beta = options.beta ?? 1;
+  return {
+    random: randomStrategy,
+    entropy: byScore('entropy', entropyScorer, ['probabilities']),
+    margin: byScore('margin', marginScorer, ['probabilities']),
+    'least-confidence': byScore('least-confidence', leastConfidenceScorer, ['probabilities']),
+    'core-set': coreSetStrategy,
+    'learning-loss': byScore('learning-loss', predictedLossScorer, []),
+    bald: { ...byScore('bald', baldScorer, ['probabilities', 'mcSamples']), mcPasses },
+    'mc-entropy': { ...byScore('mc-entropy', mcEntropyScorer, ['probabilities', 'mcSamples']), mcPasses },
+    badge: badgeStrategy,
+    typiclust: typiclustStrategy({ neighbours: options.typiclustNeighbours, maxClusters: options.typiclustMaxClusters }),
+    'learning-loss-diverse': learningLossDiverseStrategy({ factor: options.diverseFactor, method: options.diverseMethod }),
+    'power-learning-loss': powerStrategy('power-learning-loss', predictedLossScorer, beta, []),
+    'power-entropy': powerStrategy('power-entropy', entropyScorer, beta, ['probabilities']),
+    'power-bald': { ...powerStrategy('power-bald', baldScorer, beta, ['probabilities', 'mcSamples']), mcPasses },
+  };
 };
+
+/** Every built-in strategy with its default parameters, by name. */
+export const strategies: Readonly<Record<string, Strategy>> = createStrategies();
 
 /**
  * A protocol name that sets a strategy AND how the learner's loss module trains: the paper's MSE
@@ -131,13 +168,14 @@ export const strategyNames: ReadonlyArray<string> = [...Object.keys(strategies),
  * A strategy given as a name, a Strategy, a bare select function, or an operator, made
  * uniform. A protocol name resolves to its strategy under the protocol's name.
  * @param input what the user gave
+ * @param options the built-in strategies' parameters (β, T, α, …), for a name (default: their defaults)
  * @returns a Strategy or a StrategyOperator
  * @throws InputError for an unknown name
  */
-export const resolveStrategy = (input: StrategyInput | string): Strategy | StrategyOperator => {
+export const resolveStrategy = (input: StrategyInput | string, options?: StrategyOptions): Strategy | StrategyOperator => {
   if (typeof input === 'string') {
     const protocol = strategyProtocols[input];
-    const found = strategies[protocol?.strategy ?? input];
+    const found = (options === undefined ? strategies : createStrategies(options))[protocol?.strategy ?? input];
     if (!found) throw new InputError(`unknown strategy "${input}" (known: ${strategyNames.join(', ')})`);
     return protocol ? { ...found, name: input } : found;
   }

@@ -5,6 +5,8 @@ import type { Capability, ScoredBatch } from '../tasks/learner.ts';
 export interface SelectionContext {
   /** How many candidates to rank: the budget plus reserves for queries that fail for good. */
   readonly count: number;
+  /** The cycle's budget K (count = K + reserves); strategies that size a shortlist by K read it (default: count). */
+  readonly budget?: number;
   /** Seed of this selection (random strategies draw from it). */
   readonly seed: number;
   /** The labeled set's scores, for strategies that ask for them (core-set). */
@@ -34,6 +36,8 @@ export interface Ranking {
  */
 export interface Requirements {
   readonly requires?: ReadonlyArray<Capability>;
+  /** MC-dropout passes T per candidate, for a strategy that requires `mcSamples` (BALD); the learner's default when absent. */
+  readonly mcPasses?: number;
 }
 
 /** A strategy: a selection with a name, and what it needs from the learner. */

@@ -4,10 +4,13 @@ import type { DataSplit, ImageSource } from '../data/imageSet.ts';
 import { toAugmentedBatch } from '../data/normalize.ts';
 import type { TrainingTarget } from './jointObjective.ts';
 import { createJointLearner, type JointLearnerOptions } from './jointLearner.ts';
+import { InputError } from '../inputError.ts';
+import { deriveSeed } from '../ops/random.ts';
 import type { Learner } from './learner.ts';
 import { workerModuleUrl } from './lossSource.ts';
+import { DEFAULT_MC_PASSES, mcDropoutSamples } from './mcDropout.ts';
 import { softmaxOutput } from './scoreOutputs.ts';
-import { defineTask, imageInputs, testImages, type TaskMetric, type TaskSpec } from './taskSpec.ts';
+import { defineTask, imageInputs, testImages, type ScoreOutput, type TaskMetric, type TaskSpec } from './taskSpec.ts';
 import { buildClassificationNetwork, parseClassificationModel, type ClassificationModel } from './targetNetworks.ts';
 
 /** Options of {@link createClassificationLearner}: the data and model, and how the library runs it. */
@@ -15,7 +18,40 @@ export interface ClassificationLearnerOptions extends JointLearnerOptions {
   /** The pool (`train`) and the test set: in memory, or on disk (the user's images, read a batch at a time). */
   readonly data: DataSplit<ImageSource>;
   readonly model: ClassificationModel;
+  /**
+   * Rate of the MC dropout between the embedding and the logits (default 0: none). With it, the
+   * network trains with dropout there, evaluates and scores deterministically, and provides
+   * `mcSamples`: `score(ids, { outputs: ['mcSamples'], mcPasses: T })` adds T stochastic passes
+   * per id (on this thread).
+   */
+  readonly dropout?: number;
 }
+
+/** The MC dropout of a classification spec: its rate and the seed of the scoring masks. */
+export interface ClassificationDropout {
+  /** Rate in [0, 1); 0: no dropout layer and no `mcSamples`. */
+  readonly rate: number;
+  /** Seed of the masks of the MC passes (the k-th batch scored draws from it and k). */
+  readonly seed: number;
+}
+
+/**
+ * The `mcSamples` output: T stochastic passes of the classifier head over the batch's embeddings
+ * (src/tasks/mcDropout.ts), rows of T · classes, pass after pass. It needs the model, so it is
+ * computed on this thread.
+ * @param rate - the dropout rate the network trains with
+ * @param seed - seed of the masks
+ */
+const mcSamplesOutput = (rate: number, seed: number): ScoreOutput => {
+  let batches = 0;
+  return {
+    mainThreadOnly: true,
+    tensors: ({ embedding, model, mcPasses }) => {
+      const passes = mcPasses ?? DEFAULT_MC_PASSES;
+      return [mcDropoutSamples(model!.network.model.getLayer('logits'), embedding, rate, passes, deriveSeed(seed, 'mc-passes', batches++) * passes)];
+    },
+  };
+};
 
 /**
  * The io-ts codec of a class label: an integer in [0, classes).
@@ -44,22 +80,26 @@ export const accuracyMetric: TaskMetric = {
 /**
  * Image classification as a task spec: the named target CNN (small-cnn, resnet18-cifar) over
  * `data.train` as the pool, softmax cross-entropy per sample, test accuracy, the data set's
- * augmentation (random crop and flip, as it suggests), and class probabilities on request.
+ * augmentation (random crop and flip, as it suggests), and class probabilities on request; with
+ * MC dropout, a seeded dropout layer before the logits and MC samples on request.
  *
  * @param data - pool (train) and test images
  * @param model - the target network's name
+ * @param dropout - the MC dropout (default: none)
  * @returns the spec
- * @throws InputError for an unknown model or train and test images of different shapes
+ * @throws InputError for an unknown model, train and test images of different shapes, or a rate outside [0, 1)
  */
-export const classificationSpec = (data: DataSplit<ImageSource>, model: ClassificationModel): TaskSpec<number> => {
+export const classificationSpec = (data: DataSplit<ImageSource>, model: ClassificationModel, dropout: ClassificationDropout = { rate: 0, seed: 0 }): TaskSpec<number> => {
   const modelName = parseClassificationModel(model);
+  const rate = dropout.rate;
+  if (!(rate >= 0 && rate < 1)) throw new InputError(`dropout must be in [0, 1), got ${rate}`);
   const { train, test } = data;
   const { classes, augmentation } = train;
   return defineTask<number>({
     name: 'classification',
     pool: imageInputs(train),
     test: testImages(test, (i) => test.labels[i]!),
-    network: (seed) => buildClassificationNetwork(modelName, { height: train.height, width: train.width, channels: train.channels, classes, seed }),
+    network: (seed) => buildClassificationNetwork(modelName, { height: train.height, width: train.width, channels: train.channels, classes, seed, dropout: rate }),
     labelCodec: classLabelCodec(classes),
     labelDescription: `a class in [0, ${classes})`,
     targets: classTargets,
@@ -67,7 +107,7 @@ export const classificationSpec = (data: DataSplit<ImageSource>, model: Classifi
     perSampleLoss: { module: workerModuleUrl(import.meta.url, './crossEntropy'), exportName: 'classificationPerSampleLoss' },
     metric: accuracyMetric,
     augment: augmentation && ((ids, labels, rng, out) => ({ pixels: toAugmentedBatch(train, ids, augmentation, () => rng.nextFloat(), out), labels })),
-    outputs: { probabilities: softmaxOutput(0) },
+    outputs: { probabilities: softmaxOutput(0), ...(rate > 0 ? { mcSamples: mcSamplesOutput(rate, dropout.seed) } : {}) },
   });
 };
 
@@ -79,11 +119,12 @@ export const classificationSpec = (data: DataSplit<ImageSource>, model: Classifi
  * Pool ids are indices into `data.train`; labels come from the oracle (the `labeled` pairs),
  * never from `data.train.labels`. `evaluate()` reports test accuracy, the mean per-sample
  * cross-entropy, and the loss module's ranking accuracy over ALL pairs of test samples (pairs
- * with tied true losses left out). It provides `probabilities` and `embeddings`.
+ * with tied true losses left out). It provides `probabilities` and `embeddings`, and with
+ * `dropout` > 0 `mcSamples` (MC dropout).
  *
  * @param options - data, model name, seed, trainer overrides, scoring batch size and threads
  * @returns a Learner over class indices
  * @throws InputError for an unknown model, a model that does not fit the data, or bad options
  */
 export const createClassificationLearner = (options: ClassificationLearnerOptions): Learner<number> =>
-  createJointLearner(classificationSpec(options.data, options.model), options);
+  createJointLearner(classificationSpec(options.data, options.model, { rate: options.dropout ?? 0, seed: options.seed }), options);

@@ -18,6 +18,7 @@ export { tapNetwork, type NetworkWithTaps } from './tapNetwork.ts';
 export { embeddingOutput, softmaxOutput } from './scoreOutputs.ts';
 export { jointObjective, type JointLoss, type ObjectiveConfig, type PerSampleLoss, type TrainingTarget } from './jointObjective.ts';
 export { loadPerSampleLoss, workerModuleUrl, type LossSource } from './lossSource.ts';
+export { SeededDropout, seededDropout, mcDropoutSamples, type SeededDropoutArgs } from './mcDropout.ts';
 export { LossPredictionModule, lossModuleParamCount, type LossPredictionModuleArgs } from './lossPredictionModule.ts';
 export type { TappedNetwork } from './tappedNetwork.ts';
 export { buildSmallCnn, type SmallCnnOptions } from './smallCnn.ts';
@@ -61,6 +62,15 @@ export const taskProvides: Readonly<Record<'classification' | 'keypoints' | 'det
   keypoints: ['embeddings'],
   detection: ['probabilities', 'embeddings'],
 };
+
+/**
+ * What a built-in task's learner provides with these options: {@link taskProvides}, and
+ * `mcSamples` for a classification network with MC dropout (dropout > 0).
+ * @param task - the task's name
+ * @param dropout - the classification network's dropout rate (0: none)
+ */
+export const taskProvidesWith = (task: keyof typeof taskProvides, dropout: number): ReadonlyArray<Capability> =>
+  task === 'classification' && dropout > 0 ? [...taskProvides[task], 'mcSamples'] : taskProvides[task];
 
 /** The options of each task's learner, by task name. Keypoints and detection add theirs here. */
 export interface TaskOptions {

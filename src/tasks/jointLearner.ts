@@ -148,6 +148,8 @@ export const createJointLearner = <L>(task: TaskSpec<L>, options: JointLearnerOp
     async score(ids: Int32Array, request: ScoreOptions = {}): Promise<ScoredBatch> {
       checkIds(ids, 'score');
       const wanted = [...new Set(request.outputs ?? [])];
+      const { mcPasses } = request;
+      if (mcPasses !== undefined && !(Number.isInteger(mcPasses) && mcPasses >= 1)) throw new InputError(`score: mcPasses must be an integer ≥ 1, got ${mcPasses}`);
       for (const name of wanted) {
         if (outputs[name] === undefined) throw new InputError(`score: the ${owner} does not provide ${name} (it provides: ${provides.join(', ') || 'none'})`);
       }
@@ -175,7 +177,7 @@ export const createJointLearner = <L>(task: TaskSpec<L>, options: JointLearnerOp
             const o = model.forward(input, { training: false });
             const picked: tf.Tensor[] = [o.predictedLoss];
             for (const name of wanted) {
-              const ts = outputs[name]!.tensors({ heads: o.heads, embedding: o.embedding, input, model });
+              const ts = outputs[name]!.tensors({ heads: o.heads, embedding: o.embedding, input, model, ...(mcPasses === undefined ? {} : { mcPasses }) });
               counts.push(ts.length);
               picked.push(...ts);
             }

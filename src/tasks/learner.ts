@@ -58,6 +58,11 @@ export interface ScoredBatch extends Partial<ScoreOutputs> {
 export interface ScoreOptions {
   /** Optional outputs to compute (each must be in the learner's `provides`); none by default. */
   readonly outputs?: ReadonlyArray<Capability>;
+  /**
+   * T MC-dropout passes per id for the `mcSamples` output (rows of T · classes, pass after
+   * pass: ops/mcDropout's layout); the learner's default when absent.
+   */
+  readonly mcPasses?: number;
 }
 
 /** What one training epoch did. */
@@ -107,7 +112,10 @@ export interface Learner<L> {
   readonly lossObjective?: LossObjective;
   /** Train target and loss module on the labeled set (warm start or re-initialisation is the learner's config). */
   fit(labeled: ReadonlyArray<Labeled<L>>, options: FitOptions): Promise<ReadonlyArray<EpochReport>>;
-  /** Score one batch of pool ids (callers chunk the pool; one call = one forward pass per batch). */
+  /**
+   * Score one batch of pool ids (callers chunk the pool; one call = one forward pass, plus
+   * `request.mcPasses` stochastic passes with dropout active when asked: `mcSamples`).
+   */
   score(ids: Int32Array, request?: ScoreOptions): Promise<ScoredBatch>;
   /** Evaluate on the held-out test set. */
   evaluate(): Promise<Evaluation>;

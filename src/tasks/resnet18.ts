@@ -1,6 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { batchNorm } from './batchNorm.ts';
+import { deriveSeed } from '../ops/random.ts';
+import { seededDropout } from './mcDropout.ts';
 import { SeededInitializers } from './seededInitializers.ts';
 import type { TappedNetwork } from './tappedNetwork.ts';
 
@@ -13,6 +15,8 @@ export interface ResNet18Options {
   /** Channels of the 4 stages (default 64, 128, 256, 512; smaller for tests). */
   readonly widths?: ReadonlyArray<number>;
   readonly seed: number;
+  /** Rate of the (MC) dropout between the embedding and the logits (default 0: none; src/tasks/mcDropout.ts). */
+  readonly dropout?: number;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface ResNet18Options {
  * @returns a {@link TappedNetwork} with outputs [logits, embedding, stage1 … stage4]
  */
 export const buildResNet18 = (options: ResNet18Options): TappedNetwork => {
-  const { height = 32, width = 32, channels = 3, classes = 10, widths = [64, 128, 256, 512], seed } = options;
+  const { height = 32, width = 32, channels = 3, classes = 10, widths = [64, 128, 256, 512], seed, dropout = 0 } = options;
   const init = new SeededInitializers(seed);
   const convBn = (x: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string) => {
     const conv = tfl.layers.conv2d({
@@ -57,7 +61,7 @@ export const buildResNet18 = (options: ResNet18Options): TappedNetwork => {
   const last = widths[widths.length - 1];
   const logits = tfl.layers
     .dense({ units: classes, kernelInitializer: init.kernel(), biasInitializer: init.bias(last), name: 'logits' })
-    .apply(embedding) as SymbolicTensor;
+    .apply(dropout > 0 ? (seededDropout({ rate: dropout, seed: deriveSeed(seed, 'mc-dropout'), name: 'mc_dropout' }).apply(embedding) as SymbolicTensor) : embedding) as SymbolicTensor;
   const model = tfl.model({ inputs: input, outputs: [logits, embedding, ...taps], name: 'resnet18_cifar' });
   return { name: 'resnet18-cifar', model, headCount: 1, tapCount: taps.length, embeddingDim: last };
 };

@@ -1,6 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { batchNorm } from './batchNorm.ts';
+import { deriveSeed } from '../ops/random.ts';
+import { seededDropout } from './mcDropout.ts';
 import { SeededInitializers } from './seededInitializers.ts';
 import type { TappedNetwork } from './tappedNetwork.ts';
 
@@ -13,6 +15,8 @@ export interface SmallCnnOptions {
   /** Channels of the 4 stages (default 16, 32, 64, 128). */
   readonly widths?: ReadonlyArray<number>;
   readonly seed: number;
+  /** Rate of the (MC) dropout between the embedding and the logits (default 0: none; src/tasks/mcDropout.ts). */
+  readonly dropout?: number;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface SmallCnnOptions {
  * @returns a {@link TappedNetwork} with outputs [logits, embedding, stage1 … stage4]
  */
 export const buildSmallCnn = (options: SmallCnnOptions): TappedNetwork => {
-  const { height = 28, width = 28, channels = 1, classes = 10, widths = [16, 32, 64, 128], seed } = options;
+  const { height = 28, width = 28, channels = 1, classes = 10, widths = [16, 32, 64, 128], seed, dropout = 0 } = options;
   const init = new SeededInitializers(seed);
   const input = tfl.input({ shape: [height, width, channels], name: 'image' });
   let x: SymbolicTensor = input;
@@ -46,7 +50,7 @@ export const buildSmallCnn = (options: SmallCnnOptions): TappedNetwork => {
   const last = widths[widths.length - 1];
   const logits = tfl.layers
     .dense({ units: classes, kernelInitializer: init.kernel(), biasInitializer: init.bias(last), name: 'logits' })
-    .apply(embedding) as SymbolicTensor;
+    .apply(dropout > 0 ? (seededDropout({ rate: dropout, seed: deriveSeed(seed, 'mc-dropout'), name: 'mc_dropout' }).apply(embedding) as SymbolicTensor) : embedding) as SymbolicTensor;
   const model = tfl.model({ inputs: input, outputs: [logits, embedding, ...taps], name: 'small_cnn' });
   return { name: 'small-cnn', model, headCount: 1, tapCount: taps.length, embeddingDim: last };
 };

@@ -14,6 +14,8 @@ export interface NetworkShape {
   readonly channels: number;
   readonly classes: number;
   readonly seed: number;
+  /** Rate of the MC dropout before the logits (default 0: none). */
+  readonly dropout?: number;
 }
 
 /** The input each model is made for when no data set says otherwise. */

@@ -46,6 +46,8 @@ export interface BatchOutputs {
   /** The batch's input and the model: given only on this thread (to outputs with `mainThreadOnly`). */
   readonly input?: tf.Tensor4D;
   readonly model?: JointModel;
+  /** The scoring call's MC passes T (`ScoreOptions.mcPasses`), when it gave them: given only on this thread. */
+  readonly mcPasses?: number;
 }
 
 /** How one optional score output (a {@link Capability}) is computed for a batch of m ids. */

@@ -76,6 +76,12 @@ describe('planComparison', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
+  it('refuses a baseline that is not compared', () => {
+    expect(planError({ strategies: 'random,entropy', baseline: 'badge' })).toBe('baseline "badge" (--baseline) is not one of the compared strategies: random, entropy');
+    expect(planComparison({ strategies: 'entropy,badge', baseline: 'badge', out: join(dir, 'out') }).baseline).toBe('badge');
+    expect(planComparison({ strategies: 'entropy,badge', out: join(dir, 'out') }).baseline).toBe('random');
+  });
+
   it('refuses a strategy listed twice, an empty list, and bad trials', () => {
     expect(planError({ strategies: 'random,random' })).toBe('strategy "random" is listed twice in --strategies');
     expect(planError({ strategies: ' , ' })).toMatch(/^--strategies " , " names no strategy/);
@@ -143,10 +149,10 @@ describe('ll4al compare (process)', () => {
 
   it('exits 2 with one line for an unknown strategy, and creates nothing', () => {
     const out = join(dir, 'out');
-    const result = cli('compare', '--strategies', 'random,bald', '--trials', '2', '--out', out);
+    const result = cli('compare', '--strategies', 'random,no-such-strategy', '--trials', '2', '--out', out);
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^ll4al: unknown strategy "bald" \(--strategies\)/);
+    expect(result.stderr).toMatch(/^ll4al: unknown strategy "no-such-strategy" \(--strategies\)/);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -183,7 +189,9 @@ describe('ll4al compare end to end (about 50 s on 2 shared cores)', () => {
       ['learning-loss', 1, 50, 2],
       ['learning-loss', 2, 100, 2],
     ]);
-    for (const file of ['results.csv', 'runs.csv', 'curve.svg', 'ranking.svg']) expect(existsSync(join(out, file))).toBe(true);
+    for (const file of ['results.csv', 'runs.csv', 'curve.svg', 'ranking.svg', 'paired.svg', 'paired.csv', 'areas.csv', 'stopping.csv']) expect(existsSync(join(out, file))).toBe(true);
+    expect(result.stdout).toContain('Paired difference from random (points of test accuracy), mean [95% CI] over trials (paired t;');
+    expect(result.stdout).toContain('Labels at which each stopping criterion would first have stopped each run');
     expect(result.stdout).toContain('Test accuracy (%), mean ± sample std over 2 trials');
     expect(result.stdout).toContain(`curve:   ${join(out, 'curve.svg')}`);
   });

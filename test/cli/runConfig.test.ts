@@ -59,6 +59,18 @@ describe('run configuration', () => {
 });
 
 describe('run flags and --config', () => {
+  it('should check the stopping settings and the strategies\' parameters, naming the flag', () => {
+    const check = (input: Record<string, unknown>) => () => checkRunConfig(decodeRunConfig(input), strategyNames);
+    expect(check({ stopWhen: 'stable-predictions', stopKappa: 0.95, stopWindow: 2 })).not.toThrow();
+    expect(() => decodeRunConfig({ stopWhen: 'never' })).toThrow('Invalid value "never" supplied to RunConfig/stopWhen (--stop-when)');
+    expect(check({ stopKappa: 1.5 })).toThrow("stop kappa 1.5 (--stop-kappa) is above 1, which Cohen's κ never reaches");
+    expect(check({ stopWhen: 'loss-plateau', stopSetSize: 0 })).toThrow('--stop-when loss-plateau needs a stop set: --stop-set-size is 0');
+    expect(check({ stopWhen: 'stable-predictions', task: 'keypoints', strategy: 'random' })).toThrow('--stop-when stable-predictions needs class predictions, which the keypoints task does not have');
+    expect(check({ maxLabels: 100, initial: 200 })).toThrow('max labels 100 (--max-labels) is below the initial set of 200 (--initial)');
+    expect(check({ diverseFactor: 0.5 })).toThrow('diverse factor 0.5 (--diverse-factor) is below 1');
+    expect(() => decodeRunConfig({ mcPasses: 0 })).toThrow('RunConfig/mcPasses (--mc-passes): expected PositiveInt');
+  });
+
   it('should read the config file and let flags override it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'll4al-config-'));
     try {

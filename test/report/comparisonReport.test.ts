@@ -74,3 +74,72 @@ describe('writeReport', () => {
     await expect(readFile(join(dir, 'ranking.svg'))).rejects.toThrow();
   });
 });
+
+describe('paired statistics in the report', () => {
+  // learning-loss − random, trial by trial: cycle 3 is 0.76 − 0.70 = 0.06 and 0.78 − 0.74 = 0.04
+  const runs = fixtureRuns.map((r) =>
+    r.strategy === 'learning-loss' && r.trial === 1 ? { ...r, cycles: r.cycles.map((c) => (c.cycle === 3 ? { ...c, testAccuracy: 0.78 } : c)) } : r,
+  );
+
+  it('gives each cycle its paired difference with a t interval (by hand: 0.05 ± 12.706 · 0.01414 / √2)', () => {
+    const assembled = assembleComparison(fixtureHeader, runs);
+    if (E.isLeft(assembled)) throw new Error(assembled.left);
+    const paired = assembled.right.paired!;
+    expect(paired.baseline).toBe('random');
+    const c3 = paired.cycles.find((r) => r.strategy === 'learning-loss' && r.cycle === 3)!;
+    expect(c3).toMatchObject({ n: 2, method: 't', labeled: 600 });
+    expect(c3.mean).toBeCloseTo(0.05, 12);
+    expect(c3.lower!).toBeCloseTo(0.05 - 0.127062, 5);
+    expect(c3.upper!).toBeCloseTo(0.05 + 0.127062, 5);
+    // random's area, trial 0: ((0.5 + 0.6)/2 · 200 + (0.6 + 0.7)/2 · 200) / 400 = 0.6; trial 1: (116 + 136)/400 = 0.63
+    const random = paired.areas.find((a) => a.strategy === 'random')!;
+    expect(random.auc).toBeCloseTo(0.615, 12);
+    expect(random.difference).toBeNull();
+    expect(E.isRight(ComparisonResults.decode(assembled.right))).toBe(true);
+  });
+
+  it('writes paired.csv, areas.csv and paired.svg and prints the paired table', async () => {
+    const assembled = assembleComparison(fixtureHeader, runs);
+    if (E.isLeft(assembled)) throw new Error(assembled.left);
+    const { files, table } = await writeReport(dir, summarizeRunsOrThrow(runs), assembled.right);
+    const csv = (await readFile(files.pairedCsv!, 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('strategy,baseline,cycle,labeled,n,meanDifference,lower,upper,method,level');
+    expect(csv).toHaveLength(1 + 3);
+    expect(csv[3]!.startsWith('learning-loss,random,3,600,2,0.05')).toBe(true);
+    expect((await readFile(files.pairedSvg!, 'utf8')).startsWith('<svg')).toBe(true);
+    expect((await readFile(files.areasCsv!, 'utf8')).split('\n')[0]).toBe('strategy,baseline,n,auc,aucLower,aucUpper,pairs,difference,differenceLower,differenceUpper,method,level');
+    expect(table).toContain('Paired difference from random (points of test accuracy), mean [95% CI] over trials (paired t; * excludes 0)');
+    expect(table).toMatch(/│ +3 │ +600 │ \+5\.00 \[−7\.71, \+17\.71\] +│/);
+    expect(files.stoppingCsv).toBeNull();
+  });
+
+  it('has no paired files when the baseline did not run', async () => {
+    const header = { ...fixtureHeader, strategies: ['learning-loss'] };
+    const only = runs.filter((r) => r.strategy === 'learning-loss');
+    const assembled = assembleComparison(header, only);
+    if (E.isLeft(assembled)) throw new Error(assembled.left);
+    expect(assembled.right.paired).toBeUndefined();
+    const { files } = await writeReport(dir, summarizeRunsOrThrow(only), assembled.right);
+    expect(files.pairedSvg).toBeNull();
+  });
+
+  it('reports where each stopping criterion would have stopped each run', async () => {
+    const withStops = fixtureRuns.map((r) => ({
+      ...r,
+      cycles: r.cycles.map((c, i) => ({ ...c, stopKappa: i === 0 ? null : 0.95, stopMeanPredictedLoss: 1 - 0.001 * i })),
+    }));
+    const assembled = assembleComparison({ ...fixtureHeader, config: { stopKappa: 0.9, stopWindow: 1, stopLossFraction: 0.01 } }, withStops);
+    if (E.isLeft(assembled)) throw new Error(assembled.left);
+    expect(assembled.right.stopping).toContainEqual({ strategy: 'random', trial: 0, criterion: 'stable-predictions', cycle: 2, labeled: 400, stopped: false });
+    expect(assembled.right.stopping).toContainEqual({ strategy: 'random', trial: 0, criterion: 'loss-plateau', cycle: 2, labeled: 400, stopped: false });
+    const { files, table } = await writeReport(dir, summarizeRunsOrThrow(withStops), assembled.right);
+    expect((await readFile(files.stoppingCsv!, 'utf8')).split('\n')[0]).toBe('strategy,trial,criterion,cycle,labeled,stopped');
+    expect(table).toContain('Labels at which each stopping criterion would first have stopped each run');
+  });
+});
+
+const summarizeRunsOrThrow = (runs: Parameters<typeof summarizeRuns>[1]) => {
+  const s = summarizeRuns('testAccuracy', runs);
+  if (E.isLeft(s)) throw new Error(s.left);
+  return s.right;
+};

@@ -22,6 +22,10 @@ const areaPaths = (svg: string): number => {
   return groups.reduce((sum, g) => sum + (g.match(/<path /g)?.length ?? 0), 0);
 };
 
+/** The tick labels of each axis of an SVG, in drawing order (x first). */
+const axisLabels = (svg: string): string[][] =>
+  (svg.match(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/g) ?? []).map((g) => [...g.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!));
+
 describe('curve.svg', () => {
   it('is an SVG with the strategies in the legend, titled axes with units, and one band per strategy', async () => {
     const svg = await renderSvg(curveSpec('testAccuracy', summary));
@@ -60,6 +64,13 @@ describe('ranking.svg', () => {
     expect(svg).toContain('Active-learning cycle (number)');
     expect(areaPaths(svg)).toBe(1);
     expect(svg).toMatch(/class="mark-rule role-mark/);
+  });
+
+  it('ticks its cycle axis at whole cycles only, each once (a 3-cycle compare: 1, 2, 3)', async () => {
+    const svg = await renderSvg(rankingSpec(summary)!);
+    expect(axisLabels(svg)[0]).toEqual(['1', '2', '3']);
+    const one = summarize(runs.map((r) => ({ ...r, points: r.points.slice(0, 1) })));
+    expect(axisLabels(await renderSvg(rankingSpec(one)!))[0]).toEqual(['1']);
   });
 
   it('is null when no strategy reports ranking accuracy', () => {

@@ -17,6 +17,8 @@ export interface FakeLearner extends Learner<number> {
   readonly scored: number[][];
   /** Every scoring call's requested outputs. */
   readonly requested: Capability[][];
+  /** Every scored batch's MC passes (0 without mcSamples; the default 10 when asked without a count). */
+  readonly mcPasses: number[];
   disposed: boolean;
 }
 
@@ -69,6 +71,7 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
     fits: [],
     scored: [],
     requested: [],
+    mcPasses: [],
     disposed: false,
     async fit(labeled: ReadonlyArray<Labeled<number>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       learner.fits.push(labeled.map(([id]) => id));
@@ -90,6 +93,8 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
       const wanted = request.outputs ?? [];
       learner.requested.push([...wanted]);
       for (const name of wanted) if (!learner.provides.includes(name)) throw new Error(`fake learner: does not provide ${name}`);
+      const passes = wanted.includes('mcSamples') ? (request.mcPasses ?? 10) : 0;
+      learner.mcPasses.push(passes);
       const n = ids.length;
       const predictedLoss = new Float32Array(n);
       const probabilities = new Float32Array(n * classes);
@@ -102,11 +107,21 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
         for (let c = 0; c < classes; c++) probabilities[k * classes + c] /= sum;
         for (let d = 0; d < embeddingDim; d++) embeddings[k * embeddingDim + d] = hash(id * 13 + d);
       }
+      // MC passes: each pass's probabilities, perturbed per id and pass (a fixed function, like the rest).
+      const mc = new Float32Array(n * passes * classes);
+      for (let k = 0; k < n; k++) {
+        for (let t = 0; t < passes; t++) {
+          let sum = 0;
+          for (let c = 0; c < classes; c++) sum += mc[(k * passes + t) * classes + c] = probabilities[k * classes + c]! * (0.5 + hash(ids[k]! * 17 + t * 5 + c));
+          for (let c = 0; c < classes; c++) mc[(k * passes + t) * classes + c]! /= sum;
+        }
+      }
       return {
         ids: Int32Array.from(ids),
         predictedLoss,
         ...(wanted.includes('probabilities') ? { probabilities: { values: probabilities, width: classes } } : {}),
         ...(wanted.includes('embeddings') ? { embeddings: { values: embeddings, width: embeddingDim } } : {}),
+        ...(passes > 0 ? { mcSamples: { values: mc, width: passes * classes } } : {}),
       };
     },
     async evaluate(): Promise<Evaluation> {
