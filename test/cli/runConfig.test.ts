@@ -109,4 +109,16 @@ describe('the loss module objective of a run', () => {
     expect(() => checkRunStrategy(decodeRunConfig({ task: 'detection', strategy: 'entropy' }))).not.toThrow();
     expect(() => checkRunStrategy(decodeRunConfig({ task: 'keypoints', strategy: 'learning-loss-mse' }))).not.toThrow();
   });
+
+  it('should accept the MC strategies where the network has MC dropout (classification, dropout by default) and refuse them elsewhere', () => {
+    for (const strategy of ['bald', 'mc-entropy', 'power-bald']) expect(() => checkRunStrategy(decodeRunConfig({ task: 'classification', strategy }))).not.toThrow();
+    expect(() => checkRunStrategy(decodeRunConfig({ task: 'classification', strategy: 'bald', dropout: 0 }))).toThrow(
+      'strategy bald requires mcSamples, which the classification learner does not provide (it provides: probabilities, embeddings)',
+    );
+    expect(() => checkRunStrategy(decodeRunConfig({ task: 'detection', strategy: 'power-bald' }))).toThrow(/strategy power-bald requires mcSamples, which the detection learner/);
+    expect(() => checkRunStrategy(decodeRunConfig({ task: 'keypoints', strategy: 'badge' }))).toThrow(/strategy badge requires probabilities, which the keypoints learner/);
+    for (const strategy of ['typiclust', 'learning-loss-diverse', 'power-learning-loss']) expect(() => checkRunStrategy(decodeRunConfig({ task: 'keypoints', strategy }))).not.toThrow();
+    // compare checks each of its strategies with that strategy's own default dropout
+    expect(() => checkRunStrategy(decodeRunConfig({ task: 'classification', strategy: 'entropy' }), 'bald')).not.toThrow();
+  });
 });

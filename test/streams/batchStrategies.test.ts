@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { firstValueFrom, of } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
+import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
+import { memoryJournal } from '../../src/store/labelJournal.ts';
+import { activeLearning } from '../../src/streams/activeLearning.ts';
+import { createFakeLearner, fakeTruth } from '../support/fakeLearner.ts';
 import { createStrategies, strategies, strategyNames } from '../../src/streams/strategies.ts';
 import { checkStrategy } from '../../src/streams/checkStrategy.ts';
 import { rankBy } from '../../src/streams/rankBy.ts';
@@ -138,5 +142,49 @@ describe('the batch strategies', () => {
       embeddings: { values: Float32Array.of(0.2), width: 1 },
     };
     expect(Array.from((await rank(strategies['typiclust']!, c, 1, 0, labeled)).ids)).toEqual([104]);
+  });
+});
+
+describe('the MC strategies in a run', () => {
+  const run = (learner: ReturnType<typeof createFakeLearner>, strategy: string, mcPasses?: number) =>
+    lastValueFrom(
+      activeLearning({
+        learner,
+        journal: memoryJournal<number>(),
+        strategy,
+        ...(mcPasses === undefined ? {} : { strategyOptions: { mcPasses } }),
+        oracle: simulatedOracle(fakeTruth(4), { seed: 3 }),
+        cycles: 2,
+        initial: 20,
+        budget: 10,
+        subset: 50,
+        epochs: 1,
+        seed: 5,
+        scoreBatchSize: 32,
+        stopping: { setSize: 30 },
+      }).pipe(toArray()),
+    );
+
+  it("score the candidates with the strategy's T passes, and the stop set without", async () => {
+    const learner = createFakeLearner({ poolSize: 200, provides: ['probabilities', 'embeddings', 'mcSamples'] });
+    const events = await run(learner, 'bald', 3);
+    expect(events.filter((e) => e.type === 'cycleFinished')).toHaveLength(2);
+    // the candidates (50 as 32 + 18) carry 3 passes and probabilities; the stop set (30) probabilities only
+    const calls = learner.scored.map((ids, k) => [ids.length, learner.mcPasses[k], learner.requested[k]]);
+    expect(calls.filter(([, passes]) => passes === 3).map(([n]) => n)).toEqual([32, 18]);
+    expect(calls.filter(([n]) => n === 30)).toEqual([
+      [30, 0, ['probabilities']],
+      [30, 0, ['probabilities']],
+    ]);
+    expect(learner.requested.filter((wanted) => wanted.includes('mcSamples'))).toEqual([
+      ['probabilities', 'mcSamples'],
+      ['probabilities', 'mcSamples'],
+    ]);
+  });
+
+  it('are refused in one line before any training by a learner without MC samples', async () => {
+    const learner = createFakeLearner({ poolSize: 200 });
+    await expect(run(learner, 'power-bald')).rejects.toThrow('strategy power-bald requires mcSamples, which the fake learner does not provide (it provides: probabilities, embeddings)');
+    expect(learner.fits).toHaveLength(0);
   });
 });
