@@ -70,7 +70,8 @@ describe('activeLearning', () => {
   });
 
   it.each(strategyNames)('runs strategy %s to the full label count', async (strategy) => {
-    const { journal, config } = baseConfig({ strategy, cycles: 2 }, { lossObjective: strategyProtocols[strategy]?.lossObjective ?? 'ranking' });
+    // a learner with every output the built-in strategies read (mcSamples: a network with MC dropout)
+    const { journal, config } = baseConfig({ strategy, cycles: 2 }, { lossObjective: strategyProtocols[strategy]?.lossObjective ?? 'ranking', provides: ['probabilities', 'embeddings', 'mcSamples'] });
     await run(config);
     expect(new Set(journal.entries.map((e) => e.id)).size).toBe(90);
   });
