@@ -9,7 +9,8 @@ import { sampleWithoutReplacement } from '../ops/random.ts';
 import { topK } from '../ops/topK.ts';
 import { entropyScores, leastConfidenceScores, marginScores } from '../ops/uncertainty.ts';
 import { InputError } from '../inputError.ts';
-import type { Capability, ScoredBatch, ScoreRows } from '../tasks/learner.ts';
+import { candidateRows } from './candidateRows.ts';
+import type { Capability, ScoredBatch } from '../tasks/learner.ts';
 import type { LossObjective } from '../tasks/rankingLoss.ts';
 import { badgeStrategy, learningLossDiverseStrategy, typiclustStrategy, type DiverseStrategyOptions, type TypiClustStrategyOptions } from './diversityStrategies.ts';
 import { baldScorer, DEFAULT_MC_PASSES, mcEntropyScorer } from './mcDropoutStrategies.ts';
@@ -21,20 +22,8 @@ const orThrow = <A>(either: E.Either<string, A>): A => {
   return either.right;
 };
 
-/**
- * The rows of an optional output that a scorer reads.
- * @param candidates the scores
- * @param name the output
- * @param reader who reads it (for the error)
- * @returns the rows (empty rows for no candidates)
- * @throws RangeError when the scores lack it (the strategy did not declare it in `requires`)
- */
-export const outputRows = (candidates: ScoredBatch, name: Capability, reader: string): ScoreRows => {
-  const rows = candidates[name];
-  if (rows !== undefined) return rows;
-  if (candidates.ids.length === 0) return { values: new Float32Array(0), width: 0 };
-  throw new RangeError(`${reader} reads ${name}, which these scores do not carry (declare it in the strategy's requires)`);
-};
+/** The rows of an optional output that a scorer reads ({@link candidateRows}; a RangeError naming what is missing). */
+export const outputRows = candidateRows;
 
 /**
  * The top-`count` selector over a scorer: a strategy is `scoreThenTake(scorer)`.
