@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, of, pipe, tap, toArray } from 'rxjs';
 import * as O from 'fp-ts/lib/Option.js';
 import { memoryJournal } from '../../src/store/labelJournal.ts';
 import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
 import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning.ts';
-import type { AlEvent } from '../../src/streams/events.ts';
+import type { AlEvent, CycleRow } from '../../src/streams/events.ts';
+import { startCycle } from '../../src/streams/cycleState.ts';
+import { decideStopping, unlessStopped } from '../../src/streams/decideStopping.ts';
+import { drawInitial } from '../../src/streams/drawInitial.ts';
+import { finishCycle } from '../../src/streams/finishCycle.ts';
+import { labelSelection } from '../../src/streams/labelSelection.ts';
+import { measureStopSet } from '../../src/streams/measureStopSet.ts';
+import { createPoolState } from '../../src/streams/poolState.ts';
+import { repeatCycles } from '../../src/streams/repeatCycles.ts';
+import { selectQueries } from '../../src/streams/selectQueries.ts';
+import { toEvents } from '../../src/streams/toEvents.ts';
+import { trainAndEvaluate } from '../../src/streams/trainAndEvaluate.ts';
 import { criterionHolds, decideStop, firstStop } from '../../src/streams/stopping.ts';
 import { createFakeLearner, fakeTruth } from '../support/fakeLearner.ts';
 
@@ -66,6 +77,54 @@ describe('stopping a run', () => {
   it('never stops in the last cycle (there is no query left to skip)', async () => {
     const events = await run(config({ cycles: 2, stopping: { setSize: 50, when: 'loss-plateau', lossFraction: 100, window: 1 } }));
     expect(events.some((e) => e.type === 'stopped')).toBe(false);
+  });
+
+  it('measures a learner without class probabilities too: κ null, the mean l̂ still', async () => {
+    const learner = createFakeLearner({ poolSize: 600, provides: ['embeddings'] });
+    const rows = rowsOf(await run(config({ learner, cycles: 3, stopping: { setSize: 100 } })));
+    expect(rows.map((r) => r.stopKappa)).toEqual([null, null, null]);
+    for (const row of rows) expect(typeof row.stopMeanPredictedLoss).toBe('number');
+    // the stop set is scored for l̂ only: the fake learner was asked for nothing else
+    expect(learner.requested.filter((_, k) => learner.scored[k]!.length === 36)).toEqual([[], [], []]);
+  });
+
+  it('composes as stages in a cycle of your own: stopped after cycle 2, its query skipped, no cycle 3', async () => {
+    const learner = createFakeLearner({ poolSize: 300 });
+    const journal = memoryJournal<number>();
+    const label = labelSelection<number>(simulatedOracle(fakeTruth(4), { seed: 3 }), journal, { labelCodec: learner.labelCodec });
+    const stopping = { setSize: 40, when: 'stable-predictions' as const, kappa: -1, window: 1 };
+    const finished: CycleRow[] = [];
+    // one stop-set stage for the run: it keeps the previous cycle's predictions
+    const stopSet = measureStopSet<number>(learner, { ids: Int32Array.from({ length: 40 }, (_, i) => 200 + i), scoreBatchSize: 64 });
+    const steps = await lastValueFrom(
+      of(startCycle(0, createPoolState<number>(300))).pipe(
+        drawInitial<number>({ initial: 30, seed: 2 }),
+        label,
+        repeatCycles<number>({ last: 4 }, () =>
+          pipe(
+            trainAndEvaluate<number>(learner, { epochs: 1, seed: 2 }),
+            stopSet,
+            decideStopping<number>(stopping, 4, () => finished),
+            unlessStopped<number>(pipe(selectQueries<number>(learner, 'learning-loss', { budget: 20, subset: 100, seed: 2 }), label)),
+            finishCycle<number>(),
+          ),
+        ),
+        toEvents(),
+        tap((e) => {
+          if (e.type === 'cycleFinished') finished.push(e.row);
+        }),
+        toArray(),
+      ),
+    );
+    expect(finished.map((r) => [r.cycle, r.labeled, r.queried])).toEqual([
+      [1, 30, 20],
+      [2, 50, 0],
+    ]);
+    expect(finished[0]!.stopKappa).toBeNull();
+    expect(typeof finished[1]!.stopKappa).toBe('number');
+    const types = steps.map((e) => e.type);
+    expect(types.slice(types.indexOf('cycleFinished', types.indexOf('cycleFinished') + 1))).toEqual(['cycleFinished', 'stopped']);
+    expect(journal.entries).toHaveLength(50);
   });
 });
 
