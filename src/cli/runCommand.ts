@@ -58,6 +58,8 @@ export const renderEvent = (event: AlEvent): string | undefined => {
       return event.final ? `query for id ${event.id} given up after ${event.attempt} attempts (${event.reason}); it goes back to the pool` : undefined;
     case 'labelRejected':
       return `answer rejected: ${event.reason}`;
+    case 'labelWithdrawn':
+      return `label of id ${event.id} withdrawn (undo); it is asked again`;
     case 'cycleFinished': {
       const { row } = event;
       const s = row.stageSeconds;

@@ -8,6 +8,7 @@ export {
   type FileJournal,
   type JournalContents,
   type JournalEntry,
+  type JournalWithdrawal,
   type LabelJournal,
   type MemoryJournal,
 } from './labelJournal.ts';

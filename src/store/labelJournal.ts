@@ -3,6 +3,11 @@
  * (fsync) before the label enters the labeled set. A run resumes from it after a crash.
  *
  *     {"id":4711,"label":3,"cycle":1,"source":"simulated","time":"2026-11-28T13:40:00.000Z"}
+ *
+ * A label taken back while its round was open (a person's undo in the browser) is a
+ * withdrawal line; the id's next line is its label (the last label wins):
+ *
+ *     {"id":4711,"withdrawn":true,"cycle":1,"source":"browser","time":"2026-11-28T13:40:05.000Z"}
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { isRight } from 'fp-ts/lib/Either.js';
@@ -20,9 +25,21 @@ export interface JournalEntry<L> {
   readonly time: string;
 }
 
-/** Where accepted labels are made durable. `append` returns only once the entry is on disk. */
+/** The withdrawal of an accepted label (an undo), as journaled. */
+export interface JournalWithdrawal {
+  readonly id: number;
+  readonly cycle: number;
+  readonly source: string;
+  readonly time: string;
+}
+
+/**
+ * Where accepted labels are made durable. `append` (and `withdraw`) return only once the line
+ * is on disk. A journal without `withdraw` cannot serve an oracle that withdraws answers.
+ */
 export interface LabelJournal<L> {
   append(entry: JournalEntry<L>): void;
+  withdraw?(entry: JournalWithdrawal): void;
 }
 
 /** A journal kept in memory (for library use and tests, where durability is not wanted). */
@@ -38,7 +55,14 @@ export interface MemoryJournal<L> extends LabelJournal<L> {
  */
 export const memoryJournal = <L>(): MemoryJournal<L> => {
   const entries: JournalEntry<L>[] = [];
-  return { entries, append: (entry) => void entries.push(entry) };
+  return {
+    entries,
+    append: (entry) => void entries.push(entry),
+    withdraw: ({ id }) => {
+      const at = entries.findIndex((e) => e.id === id);
+      if (at >= 0) entries.splice(at, 1);
+    },
+  };
 };
 
 /** A journal backed by a file descriptor; `close` it when the run ends. */
@@ -68,6 +92,11 @@ export const openFileJournal = <L>(path: string, labelCodec: t.Encoder<L, unknow
       writeSync(fd, line);
       fsyncSync(fd);
     },
+    withdraw: (entry) => {
+      if (!open) throw new Error(`label journal ${path} is closed`);
+      writeSync(fd, `${JSON.stringify({ id: entry.id, withdrawn: true, cycle: entry.cycle, source: entry.source, time: entry.time })}\n`);
+      fsyncSync(fd);
+    },
     close: () => {
       if (!open) return;
       open = false;
@@ -93,6 +122,7 @@ export const repairJournalTail = (path: string): number => {
 };
 
 const EntryShape = t.type({ id: t.Int, label: t.unknown, cycle: t.Int, source: t.string }, 'JournalEntry');
+const WithdrawalShape = t.type({ id: t.Int, withdrawn: t.literal(true), cycle: t.Int, source: t.string }, 'JournalWithdrawal');
 
 /** What reading a journal found. */
 export interface JournalContents<L> {
@@ -105,7 +135,9 @@ export interface JournalContents<L> {
  * Reads a journal back: the accepted labels in the order they were accepted.
  *
  * Use it to resume a run. A torn LAST line (no newline, not valid JSON: a crash mid-write) is
- * skipped with a warning; a repeated id keeps its first label, with a warning; any other bad
+ * skipped with a warning; a withdrawal line removes its id's label (its next line, if any, is
+ * the label that counts); an id repeated without a withdrawal between keeps its first label,
+ * with a warning; any other bad
  * line is an InputError naming the file and line, because it means the file was edited.
  * @param path the journal file (missing = empty)
  * @param labelCodec decodes a label
@@ -131,6 +163,13 @@ export const readJournal = <L>(path: string, labelCodec: t.Decoder<unknown, L>):
         return;
       }
       throw new InputError(`${path}:${index + 1}: not valid JSON`);
+    }
+    const withdrawal = WithdrawalShape.decode(value);
+    if (isRight(withdrawal)) {
+      const { id } = withdrawal.right;
+      if (seen.delete(id)) entries.splice(entries.findIndex((e) => e.id === id), 1);
+      else warnings.push(`${path}:${index + 1}: withdrawal of id ${id}, which has no label; ignored`);
+      return;
     }
     const shape = EntryShape.decode(value);
     const label = isRight(shape) ? labelCodec.decode(shape.right.label) : undefined;

@@ -143,6 +143,15 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
             journal.append(entry);
             stages.merge += seconds(start);
           },
+          ...(journal.withdraw === undefined
+            ? {}
+            : {
+                withdraw: (entry) => {
+                  const start = performance.now();
+                  journal.withdraw!(entry);
+                  stages.merge += seconds(start);
+                },
+              }),
         };
         const mergeBefore = stages.merge;
         const start = performance.now();
@@ -154,6 +163,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
             tap(({ state: next, event }) => {
               state = next;
               if (event.type === 'labelAccepted') tally.answered++;
+              if (event.type === 'labelWithdrawn') tally.answered--;
               if (event.type === 'queryFailed') tally.failed++;
               if (event.type === 'labelRejected') tally.rejected++;
             }),

@@ -61,6 +61,8 @@ export type AlEvent<L = unknown> =
       readonly final: boolean;
     }
   | { readonly type: 'labelAccepted'; readonly cycle: number; readonly id: number; readonly label: L; readonly labeled: number }
+  /** An accepted label taken back by the oracle (a person's undo) while its round was open; journaled. */
+  | { readonly type: 'labelWithdrawn'; readonly cycle: number; readonly id: number; readonly labeled: number }
   | {
       readonly type: 'labelRejected';
       readonly cycle: number;

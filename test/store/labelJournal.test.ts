@@ -60,4 +60,19 @@ describe('label journal', () => {
   it('should read a missing journal as empty', () => {
     expect(readJournal(join(tempDir(), 'none.jsonl'), t.number)).toEqual({ entries: [], warnings: [] });
   });
+
+  it('should read a withdrawn label as gone, and the label after the withdrawal as the one that counts', () => {
+    const path = join(tempDir(), 'labels.jsonl');
+    const journal = openFileJournal(path, t.number);
+    journal.append(entry(4, 2));
+    journal.append(entry(7, 1));
+    journal.withdraw!({ id: 4, cycle: 1, source: 'test', time: '2026-01-01T00:00:01.000Z' });
+    expect(readJournal(path, t.number).entries).toEqual([entry(7, 1)]);
+    journal.append(entry(4, 0));
+    journal.close();
+    const read = readJournal(path, t.number);
+    expect(read.entries).toEqual([entry(7, 1), entry(4, 0)]);
+    expect(read.warnings).toEqual([]);
+    expect(readFileSync(path, 'utf8').split('\n')[2]).toBe('{"id":4,"withdrawn":true,"cycle":1,"source":"test","time":"2026-01-01T00:00:01.000Z"}');
+  });
 });
