@@ -11,14 +11,23 @@ import { InputError } from '../inputError.ts';
 import { readResults } from '../store/resultsFile.ts';
 import { runPaths } from '../store/runDirectory.ts';
 import { acquireRunLock } from '../store/runLock.ts';
-import { executeRun } from './runCommand.ts';
+import { serveFlagOptions, type ServeFlags } from './oracleChoice.ts';
+import { executeRun, serveFlagsOf } from './runCommand.ts';
+
+/** What `ll4al resume` may change: the oracle (e.g. people in the browser take over) and how it serves. */
+export interface ResumeOptions {
+  /** `--oracle`: another oracle than the run's config.json names. */
+  readonly oracle?: string;
+  readonly serve?: ServeFlags;
+}
 
 /**
  * Resumes the run in `dir`.
  * @param dir a run directory written by `ll4al run`
  * @param json print JSON lines of events
+ * @param options another oracle and its serving flags
  */
-export const resumeRun = async (dir: string, json: boolean): Promise<void> => {
+export const resumeRun = async (dir: string, json: boolean, options: ResumeOptions = {}): Promise<void> => {
   const paths = runPaths(dir);
   if (!existsSync(dir)) throw new InputError(`run directory ${dir} does not exist`);
   if (!existsSync(paths.config)) throw new InputError(`${dir} is not a run directory (no config.json)`);
@@ -30,13 +39,14 @@ export const resumeRun = async (dir: string, json: boolean): Promise<void> => {
     } catch {
       throw new InputError(`${paths.config}: not valid JSON`);
     }
-    const config = decodeRunConfig(stored, paths.config);
+    const decoded = decodeRunConfig(stored, paths.config);
+    const config = options.oracle === undefined ? decoded : decodeRunConfig({ ...decoded, oracle: options.oracle }, 'flags');
     const results = readResults(paths.results);
     if (results?.finished) {
       if (!json) process.stdout.write(`run ${dir} is already finished (${results.cycles.length} cycles); results: ${paths.results}\n`);
       return;
     }
-    await executeRun(paths, config, { json }, true);
+    await executeRun(paths, config, { json }, true, () => {}, options.serve ?? {});
   } finally {
     lock.release();
   }
@@ -47,12 +57,17 @@ export const resumeRun = async (dir: string, json: boolean): Promise<void> => {
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  program
+  const resume = program
     .command('resume')
     .description('continue an interrupted run from its label journal and results')
     .argument('<dir>', 'the run directory')
-    .option('--json', 'print every event as a JSON line instead of text')
-    .action(async (dir: string, flags: { json?: boolean }) => {
-      await resumeRun(dir, flags.json === true);
+    .option('--oracle <kind>', "who answers from here on: simulated, file or browser (default: the run's own)")
+    .option('--json', 'print every event as a JSON line instead of text');
+  for (const [flag, description] of serveFlagOptions) resume.option(flag, description);
+  resume.action(async (dir: string, flags: Record<string, string | boolean | undefined>) => {
+    await resumeRun(dir, flags['json'] === true, {
+      ...(typeof flags['oracle'] === 'string' ? { oracle: flags['oracle'] } : {}),
+      serve: serveFlagsOf(flags),
     });
+  });
 };

@@ -13,10 +13,6 @@ import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, typ
 import { layerRunInputs, presetNames, resolvePreset } from '../config/presets.ts';
 import { loadDataset, type DatasetSpec } from '../data/load.ts';
 import { InputError } from '../inputError.ts';
-import { deriveSeed } from '../ops/random.ts';
-import { fileOracle } from '../oracles/fileOracle.ts';
-import type { Oracle } from '../oracles/oracle.ts';
-import { simulatedOracle } from '../oracles/simulatedOracle.ts';
 import { openFileJournal, readJournal, repairJournalTail } from '../store/labelJournal.ts';
 import { readResults, writeResults } from '../store/resultsFile.ts';
 import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory.ts';
@@ -24,6 +20,7 @@ import { acquireRunLock } from '../store/runLock.ts';
 import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
+import { checkServeFlags, chooseOracle, serveFlagOptions, type ChosenOracle, type ServeFlags } from './oracleChoice.ts';
 import { checkTaskStrategy, setupTask } from './taskSetup.ts';
 import { readConfigFile, runInputFromFlags } from './runFlags.ts';
 
@@ -88,6 +85,7 @@ const dataSpec = (config: RunConfig): DatasetSpec =>
  * @param output text or JSON lines
  * @param resume when true, continue from labels.jsonl and results.json
  * @param onChecked called once the configuration is checked against the data, before any work
+ * @param serve the browser oracle's serving flags (`--oracle browser`)
  * @returns the finished cycles' rows
  */
 export const executeRun = async (
@@ -96,6 +94,7 @@ export const executeRun = async (
   output: OutputOptions,
   resume: boolean,
   onChecked: () => void = () => {},
+  serve: ServeFlags = {},
 ): Promise<ReadonlyArray<CycleRow>> => {
   const write = output.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const backend = await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendRequest));
@@ -109,8 +108,10 @@ export const executeRun = async (
   onChecked();
   const strategy = strategies[config.strategy]!;
   // The same initial weights for every strategy of one seed (a paired comparison).
-  const { learner, truth } = setupTask(config, data, strategy.lossObjective ?? 'ranking');
+  const setup = setupTask(config, data, strategy.lossObjective ?? 'ranking');
+  const { learner } = setup;
   let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
+  let chosen: ChosenOracle | undefined;
   try {
     let restored: RestoredRun<unknown> | undefined;
     if (resume) {
@@ -123,14 +124,8 @@ export const executeRun = async (
       restored = { entries: contents.entries, rows: results?.cycles ?? [], warnings: contents.warnings };
     }
     journal = openFileJournal(paths.labels, learner.labelCodec);
-    const oracle: Oracle =
-      config.oracle === 'file'
-        ? fileOracle({ queriesPath: join(paths.dir, 'queries.jsonl'), answersPath: join(paths.dir, 'answers.jsonl') })
-        : simulatedOracle(truth, {
-            delayMs: config.oracleDelayMs,
-            failureRate: config.oracleFailureRate,
-            seed: deriveSeed(config.seed, 'oracle', restored?.entries.length ?? 0),
-          });
+    chosen = await chooseOracle(config, paths.dir, setup, restored?.entries.length ?? 0, serve, write, output.json);
+    const { oracle, observe } = chosen;
     const rows: CycleRow[] = [...(restored?.rows ?? [])];
     const save = (finished: boolean): void =>
       writeResults(paths.results, {
@@ -185,6 +180,7 @@ export const executeRun = async (
       await new Promise<void>((resolve, reject) => {
         subscription = events.subscribe({
           next: (event) => {
+            observe(event);
             if (event.type === 'cycleFinished') {
               rows.push(event.row);
               save(false);
@@ -207,6 +203,7 @@ export const executeRun = async (
     if (!output.json) write(`results: ${paths.results}`);
     return rows;
   } finally {
+    await chosen?.close();
     journal?.close();
     learner.dispose();
   }
@@ -225,18 +222,34 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   const file = flags['config'];
   const fromFile = typeof file === 'string' ? readConfigFile(file) : {};
   const fromFlags = runInputFromFlags(flags);
-  if (flags['oracle'] === 'file' && flags['oracleDelayMs'] !== undefined) {
-    throw new InputError(`${flagOf('oracleDelayMs')} applies to the simulated oracle, not to --oracle file`);
+  if ((flags['oracle'] === 'file' || flags['oracle'] === 'browser') && flags['oracleDelayMs'] !== undefined) {
+    throw new InputError(`${flagOf('oracleDelayMs')} applies to the simulated oracle, not to --oracle ${flags['oracle']}`);
   }
   const preset = typeof flags['preset'] === 'string' ? resolvePreset(flags['preset']) : undefined;
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
   const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
   checkRunConfig(config, strategyNames);
   checkTaskStrategy(config.task, config.strategy);
+  checkServeFlags(config.oracle, config.task, serveFlagsOf(flags));
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
   }
   return config;
+};
+
+/**
+ * The browser oracle's serving flags among commander's options.
+ * @param flags commander's options
+ * @returns the serving flags given
+ */
+export const serveFlagsOf = (flags: RunFlags): ServeFlags => {
+  const pick = (key: string): string | undefined => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
+  const serve: { -readonly [K in keyof ServeFlags]: ServeFlags[K] } = {};
+  for (const key of ['port', 'host', 'annotationsPerItem', 'leaseSeconds'] as const) {
+    const value = pick(key);
+    if (value !== undefined) serve[key] = value;
+  }
+  return serve;
 };
 
 /** Creates the run directory `dir`; it must not hold a run yet. */
@@ -252,7 +265,7 @@ const createRunDirectory = (dir: string): RunPaths => {
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  program
+  const run = program
     .command('run')
     .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge')
     .option('--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`)
@@ -268,7 +281,7 @@ export const register = (program: Command): void => {
     .option('--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)')
     .option('--out <dir>', 'run directory (default runs/<strategy>-<seed>-<time>)')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
-    .option('--oracle <kind>', 'simulated (from the held-back labels) or file (DIR/queries.jsonl, answers in DIR/answers.jsonl)')
+    .option('--oracle <kind>', 'simulated (from the held-back labels), file (DIR/queries.jsonl, answers in DIR/answers.jsonl) or browser (people label in a web page)')
     .option('--oracle-delay-ms <ms>', 'simulated oracle: time per answer (default 0)')
     .option('--oracle-failure-rate <p>', 'simulated oracle: probability of a failed answer, in [0, 1) (default 0)')
     .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
@@ -276,24 +289,32 @@ export const register = (program: Command): void => {
     .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
-    .option('--json', 'print every event as a JSON line instead of text')
-    .action(async (flags: RunFlags) => {
-      const config = runConfigFromFlags(flags);
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
-      const paths = createRunDirectory(dir);
-      const lock = acquireRunLock(paths.lock, dir);
-      let started = false;
-      try {
-        await executeRun(paths, config, { json: flags['json'] === true }, false, () => {
+    .option('--json', 'print every event as a JSON line instead of text');
+  for (const [flag, description] of serveFlagOptions) run.option(flag, description);
+  run.action(async (flags: RunFlags) => {
+    const config = runConfigFromFlags(flags);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
+    const paths = createRunDirectory(dir);
+    const lock = acquireRunLock(paths.lock, dir);
+    let started = false;
+    try {
+      await executeRun(
+        paths,
+        config,
+        { json: flags['json'] === true },
+        false,
+        () => {
           started = true;
           writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
           if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
-        });
-      } finally {
-        lock.release();
-        // A run refused before it started leaves no directory behind.
-        if (!started && readdirSync(dir).length === 0) rmdirSync(dir);
-      }
-    });
+        },
+        serveFlagsOf(flags),
+      );
+    } finally {
+      lock.release();
+      // A run refused before it started leaves no directory behind.
+      if (!started && readdirSync(dir).length === 0) rmdirSync(dir);
+    }
+  });
 };

@@ -5,7 +5,7 @@
  * and the trainer; what differs is here.
  */
 import type { RunConfig } from '../config/runConfig.ts';
-import type { DataSplit } from '../data/imageSet.ts';
+import type { DataSplit, ImageSet } from '../data/imageSet.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { createClassificationLearner } from '../tasks/classification.ts';
@@ -18,6 +18,8 @@ export interface TaskSetup {
   readonly learner: Learner<unknown>;
   /** The held-back label of pool item `id`, for the simulated oracle. */
   readonly truth: (id: number) => unknown;
+  /** The images that pool ids index (the task's canvases for keypoints and detection), for people labeling them. */
+  readonly pool: ImageSet;
 }
 
 const everyStrategy = ['random', 'entropy', 'margin', 'least-confidence', 'core-set', 'learning-loss', 'learning-loss-mse'] as const;
@@ -73,15 +75,15 @@ export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: 'ra
         seed,
         scoreBatchSize: config.scoreBatchSize,
       });
-      return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id] };
+      return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id], pool: data.train };
     }
     case 'keypoints': {
-      const { learner, truth } = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
-      return { learner: learner as Learner<unknown>, truth };
+      const task = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+      return { learner: task.learner as Learner<unknown>, truth: task.truth, pool: task.data.train };
     }
     case 'detection': {
-      const { learner, truth } = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
-      return { learner: learner as Learner<unknown>, truth };
+      const task = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+      return { learner: task.learner as Learner<unknown>, truth: task.truth, pool: task.data.train };
     }
   }
 };

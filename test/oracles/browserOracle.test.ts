@@ -1,0 +1,261 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as t from 'io-ts';
+import { of, type Subscription } from 'rxjs';
+import type { FastifyInstance } from 'fastify';
+import { imageSetItemImage } from '../../src/oracles/browser/itemImage.ts';
+import { browserOracle, type BrowserOracle, type BrowserOracleOptions } from '../../src/oracles/browserOracle.ts';
+import { memoryJournal, type MemoryJournal } from '../../src/store/labelJournal.ts';
+import type { AlEvent } from '../../src/streams/events.ts';
+import { mergeLabels } from '../../src/streams/mergeLabels.ts';
+import { createPoolState } from '../../src/streams/poolState.ts';
+import { queryOracle } from '../../src/streams/queryOracle.ts';
+
+const CLASSES = 4;
+const POOL = 40;
+const classCodec = new t.Type<number, unknown, unknown>(
+  'Class4',
+  (u): u is number => Number.isInteger(u) && (u as number) >= 0 && (u as number) < CLASSES,
+  (u, c) => (Number.isInteger(u) && (u as number) >= 0 && (u as number) < CLASSES ? t.success(u as number) : t.failure(u, c, `expected a class in [0, ${CLASSES}), got ${JSON.stringify(u)}`)),
+  t.identity,
+);
+const pool = { count: POOL, height: 4, width: 4, channels: 1, pixels: new Uint8Array(POOL * 16).map((_, i) => i % 256) };
+
+/** A round of the pipeline's query stage over the oracle, journaled in memory. */
+interface Round {
+  readonly oracle: BrowserOracle;
+  readonly app: FastifyInstance;
+  readonly host: string;
+  readonly token: string;
+  readonly journal: MemoryJournal<number>;
+  readonly events: AlEvent<number>[];
+  readonly done: () => boolean;
+  readonly clock: { now: number };
+}
+
+const opened: { oracle: BrowserOracle; subscription?: Subscription }[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    o.subscription?.unsubscribe();
+    await o.oracle.close();
+  }
+  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+const startRound = async (picks: number[], reserve: number[] = [], options: Partial<BrowserOracleOptions> = {}): Promise<Round> => {
+  const clock = { now: 1_000_000 };
+  const oracle = browserOracle({
+    task: { kind: 'classification', classNames: ['a', 'b', 'c', 'd'] },
+    labelCodec: classCodec,
+    itemImage: imageSetItemImage(pool),
+    token: 'secret-token-0123456789',
+    leaseMs: 10_000,
+    now: () => clock.now,
+    ...options,
+  });
+  const entry: { oracle: BrowserOracle; subscription?: Subscription } = { oracle };
+  opened.push(entry);
+  const { app, port } = await oracle.ready;
+  const journal = memoryJournal<number>();
+  const events: AlEvent<number>[] = [];
+  let complete = false;
+  entry.subscription = of({ picks: Int32Array.from(picks), reserve: Int32Array.from(reserve) })
+    .pipe(queryOracle(oracle, { labelCodec: classCodec, poolSize: POOL, cycle: 1 }), mergeLabels(journal, createPoolState<number>(POOL), { source: 'browser' }))
+    .subscribe({
+      next: ({ event }) => {
+        events.push(event);
+        oracle.observe(event);
+      },
+      complete: () => (complete = true),
+    });
+  return { oracle, app, host: `127.0.0.1:${port}`, token: 'secret-token-0123456789', journal, events, done: () => complete, clock };
+};
+
+const post = (round: Round, url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  round.app.inject({ method: 'POST', url, payload: payload as object, headers: { host: round.host, 'x-ll4al-token': round.token, ...headers } });
+const get = (round: Round, url: string, headers: Record<string, string> = {}) =>
+  round.app.inject({ method: 'GET', url, headers: { host: round.host, 'x-ll4al-token': round.token, ...headers } });
+
+const A = 'session-aaaaaaaa';
+const B = 'session-bbbbbbbb';
+const lease = async (round: Round, session: string) => {
+  const response = await post(round, '/api/lease', { session });
+  expect(response.statusCode).toBe(200);
+  return response.json().lease as { lease: string; id: number; previous?: unknown } | null;
+};
+const answer = (round: Round, session: string, l: { lease: string; id: number }, label: unknown) =>
+  post(round, '/api/answer', { session, lease: l.lease, id: l.id, label });
+
+/** No response may carry a file path or a stack trace. */
+const expectNoLeak = (body: string) => {
+  expect(body).not.toMatch(/\/(work|home|tmp|usr)\/|node_modules|\.ts:\d|\bat .+\(.+\)/);
+};
+
+describe('browser oracle: security', () => {
+  it('should answer 401 without the token or with a wrong one, on every route, and journal nothing', async () => {
+    const round = await startRound([1, 2]);
+    for (const [method, url] of [
+      ['GET', '/'],
+      ['GET', '/api/state'],
+      ['POST', '/api/lease'],
+      ['POST', '/api/answer'],
+      ['GET', '/api/items/1/image'],
+      ['GET', '/nowhere'],
+    ] as const) {
+      const none = await round.app.inject({ method, url, headers: { host: round.host }, payload: method === 'POST' ? { session: A } : undefined });
+      expect(none.statusCode, `${method} ${url}`).toBe(401);
+      const wrong = await round.app.inject({ method, url: `${url}?token=secret-token-0123456780`, headers: { host: round.host } });
+      expect(wrong.statusCode, `${method} ${url} wrong token`).toBe(401);
+      expectNoLeak(none.body);
+    }
+    // The token in the query string, as the printed URL carries it, and as a bearer token.
+    expect((await round.app.inject({ method: 'GET', url: `/?token=${round.token}`, headers: { host: round.host } })).statusCode).toBe(200);
+    expect((await round.app.inject({ method: 'GET', url: '/api/state', headers: { host: round.host, authorization: `Bearer ${round.token}` } })).statusCode).toBe(200);
+    expect(round.journal.entries).toEqual([]);
+  });
+
+  it('should answer 403 to a Host header that is not the bound host (DNS rebinding), even with the token', async () => {
+    const round = await startRound([1]);
+    const port = round.host.split(':')[1];
+    for (const host of ['evil.example:' + port, `127.0.0.1:${Number(port) + 1}`, 'attacker.test']) {
+      const response = await get(round, '/api/state', { host });
+      expect(response.statusCode, host).toBe(403);
+    }
+    expect((await get(round, '/api/state', { host: `localhost:${port}` })).statusCode).toBe(200);
+  });
+
+  it('should refuse bad bodies, unknown items, expired and foreign leases and out-of-range labels with a 4xx and a reason, journaling nothing', async () => {
+    const round = await startRound([1, 2, 3]);
+    const mine = (await lease(round, A))!;
+    const theirs = (await lease(round, B))!;
+    expect(mine.id).not.toBe(theirs.id);
+    const cases: ReadonlyArray<readonly [string, () => Promise<{ statusCode: number; body: string }>, number, RegExp]> = [
+      ['not JSON', () => round.app.inject({ method: 'POST', url: '/api/answer', payload: '{"session":', headers: { host: round.host, 'x-ll4al-token': round.token, 'content-type': 'application/json' } }), 400, /JSON/i],
+      ['missing field', () => post(round, '/api/answer', { session: A, lease: mine.lease, id: mine.id }), 400, /label/],
+      ['extra field', () => post(round, '/api/answer', { session: A, lease: mine.lease, id: mine.id, label: 1, path: '/etc/passwd' }), 400, /additional/],
+      ['bad session', () => post(round, '/api/lease', { session: '../../x' }), 400, /session/],
+      ['too large', () => post(round, '/api/answer', { session: A, lease: mine.lease, id: mine.id, label: 'x'.repeat(70_000) }), 413, /too large/i],
+      ['out-of-range label', () => answer(round, A, mine, 7), 400, /out of range for item .*got 7/],
+      ['label of the wrong type', () => answer(round, A, mine, 'cat'), 400, /out of range/],
+      ['someone else’s lease', () => answer(round, B, mine, 1), 409, /leased by another page/],
+      ['lease of another item', () => answer(round, A, { lease: mine.lease, id: theirs.id }, 1), 409, /not item/],
+      ['unknown lease and item', () => answer(round, A, { lease: '00000000-0000-0000-0000-000000000000', id: 39 }, 1), 404, /unknown item 39/],
+      ['unknown item image', () => get(round, '/api/items/39/image'), 404, /unknown item 39/],
+      ['item id out of the schema', () => get(round, '/api/items/-1/image'), 400, /id/],
+      ['no prediction hook', () => get(round, `/api/items/${mine.id}/prediction`), 404, /no class probabilities/],
+      ['undo with nothing answered', () => post(round, '/api/undo', { session: A }), 409, /nothing to undo/],
+    ];
+    for (const [what, request, status, reason] of cases) {
+      const response = await request();
+      expect(response.statusCode, what).toBe(status);
+      expect(JSON.parse(response.body).error, what).toMatch(reason);
+      expectNoLeak(response.body);
+    }
+    // An expired lease: the item went back to the queue and the late answer is refused.
+    round.clock.now += 10_001;
+    const late = await answer(round, A, mine, 1);
+    expect(late.statusCode).toBe(410);
+    expect(late.json().error).toMatch(/expired/);
+    expect(round.journal.entries).toEqual([]);
+    expect(round.events.filter((e) => e.type === 'labelRejected')).toEqual([]);
+  });
+});
+
+describe('browser oracle: leases, answers, undo and skip', () => {
+  it('should never lease one item to two pages, and return an expired lease’s item to the queue', async () => {
+    const round = await startRound([5, 6, 7]);
+    const a1 = (await lease(round, A))!;
+    const a2 = (await lease(round, A))!;
+    const b1 = (await lease(round, B))!;
+    expect(new Set([a1.id, a2.id, b1.id]).size).toBe(3);
+    expect(await lease(round, B)).toBeNull();
+    // A renews its first lease only; after the lease time the second is free again.
+    round.clock.now += 6_000;
+    const renewed = await post(round, '/api/renew', { session: A, leases: [a1.lease] });
+    expect(renewed.json()).toEqual({ renewed: [a1.lease], gone: [] });
+    round.clock.now += 5_000;
+    const again = (await lease(round, B))!;
+    expect(new Set([a2.id, b1.id]).has(again.id)).toBe(true);
+    expect(again.id).not.toBe(a1.id);
+  });
+
+  it('should journal an answer before replying, withdraw it on undo and merge the corrected label', async () => {
+    const round = await startRound([5, 6]);
+    const first = (await lease(round, A))!;
+    const ok = await answer(round, A, first, 2);
+    expect(ok.statusCode).toBe(200);
+    expect(round.journal.entries.map((e) => [e.id, e.label])).toEqual([[first.id, 2]]);
+    expect(ok.json().status.answered).toBe(1);
+    const undone = await post(round, '/api/undo', { session: A });
+    expect(undone.statusCode).toBe(200);
+    const back = undone.json().lease;
+    expect(back).toMatchObject({ id: first.id, previous: 2 });
+    expect(round.journal.entries).toEqual([]);
+    expect(round.events.some((e) => e.type === 'labelWithdrawn' && e.id === first.id)).toBe(true);
+    // Another page cannot answer the item the undo leased back.
+    expect((await answer(round, B, back, 1)).statusCode).toBe(409);
+    expect((await answer(round, A, back, 3)).statusCode).toBe(200);
+    const second = (await lease(round, A))!;
+    expect((await answer(round, A, second, 0)).statusCode).toBe(200);
+    expect(round.done()).toBe(true);
+    expect(new Map(round.journal.entries.map((e) => [e.id, e.label]))).toEqual(new Map([[first.id, 3], [second.id, 0]]));
+    // The round is closed: training has started, so undo is refused.
+    const closed = await post(round, '/api/undo', { session: A });
+    expect(closed.statusCode).toBe(409);
+    expect(closed.json().error).toMatch(/training/);
+  });
+
+  it('should give a skipped item up and serve the next-ranked candidate in its place', async () => {
+    const round = await startRound([5, 6], [9, 10]);
+    const first = (await lease(round, A))!;
+    expect(first.id).toBe(5);
+    expect((await post(round, '/api/skip', { session: A, lease: first.lease, id: 5 })).statusCode).toBe(200);
+    const ids = [(await lease(round, A))!.id, (await lease(round, A))!.id];
+    expect(ids).toEqual([6, 9]);
+    expect(round.events).toContainEqual({ type: 'queryFailed', cycle: 1, id: 5, attempt: 1, reason: 'skipped', final: true });
+    expect(round.journal.entries).toEqual([]);
+  });
+
+  it('should merge several people’s answers by majority, report their agreement, and keep one person from answering an item twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll4al-browser-'));
+    dirs.push(dir);
+    const lines: string[] = [];
+    const round = await startRound([5], [], { annotationsPerItem: 3, annotationsPath: join(dir, 'annotations.jsonl'), log: (l) => lines.push(l) });
+    const C = 'session-cccccccc';
+    const a = (await lease(round, A))!;
+    expect((await answer(round, A, a, 1)).json()).toMatchObject({ complete: false });
+    expect(await lease(round, A)).toBeNull(); // A already answered item 5
+    const b = (await lease(round, B))!;
+    expect((await answer(round, B, b, 2)).json()).toMatchObject({ complete: false });
+    expect(round.journal.entries).toEqual([]);
+    const c = (await lease(round, C))!;
+    expect((await answer(round, C, c, 2)).json()).toMatchObject({ complete: true });
+    expect(round.journal.entries.map((e) => [e.id, e.label])).toEqual([[5, 2]]);
+    expect(round.done()).toBe(true);
+    expect(round.oracle.observe).toBeTypeOf('function');
+    expect(lines).toEqual(['cycle 1: 1 items with 3 annotations each, agreement 0.667']);
+    const log = readFileSync(join(dir, 'annotations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((r) => [r.session, r.id, r.label])).toEqual([[A, 5, 1], [B, 5, 2], [C, 5, 2]]);
+  });
+
+  it('should replay the annotations of an item still waiting for people after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'll4al-browser-'));
+    dirs.push(dir);
+    const path = join(dir, 'annotations.jsonl');
+    const before = await startRound([5], [], { annotationsPerItem: 2, annotationsPath: path });
+    const a = (await lease(before, A))!;
+    expect((await answer(before, A, a, 3)).json()).toMatchObject({ complete: false });
+    const o = opened.pop()!;
+    o.subscription?.unsubscribe();
+    await o.oracle.close();
+    // The run restarts and asks for item 5 again: A's annotation is there, B completes it.
+    const after = await startRound([5], [], { annotationsPerItem: 2, annotationsPath: path });
+    expect(await lease(after, A)).toBeNull();
+    const b = (await lease(after, B))!;
+    expect((await answer(after, B, b, 3)).json()).toMatchObject({ complete: true });
+    expect(after.journal.entries.map((e) => [e.id, e.label])).toEqual([[5, 3]]);
+  });
+});
