@@ -1,0 +1,324 @@
+/**
+ * The labeling page in a real browser (Debian's Chromium under playwright-core) against
+ * `ll4al run --oracle browser` child processes with the real learners on the embedded data,
+ * at a tiny size: every task labeled by keyboard and mouse with an undo and a skip, two pages
+ * sharing a cycle, and a kill -9 followed by `ll4al resume --oracle browser`.
+ *
+ * Set LL4AL_SCREENSHOT_DIR to keep a screenshot of each task's page there.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { childLoaderArgs } from '../../src/backend/spawnWorker.ts';
+import { hasChromium, launchChromium, type TestBrowser } from '../support/chromium.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const main = join(root, 'src', 'cli', 'main.ts');
+const work = mkdtempSync(join(tmpdir(), 'll4al-page-'));
+const shots = process.env['LL4AL_SCREENSHOT_DIR'];
+/** Script errors of every page (none expected). */
+const pageErrors: string[] = [];
+if (shots) mkdirSync(shots, { recursive: true });
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly dir: string;
+  readonly exited: Promise<number | null>;
+  readonly output: () => string;
+}
+
+/** Starts `ll4al <args>` from the sources and resolves once it prints the page's URL. */
+const startRun = async (args: ReadonlyArray<string>, dir: string): Promise<Run> => {
+  const child = spawn(process.execPath, [...childLoaderArgs(import.meta.url), main, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const start = Date.now();
+  while (!/label at (\S+)/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`ll4al exited (${child.exitCode}) before printing its URL:\n${output}`);
+    if (Date.now() - start > 120_000) throw new Error(`no URL after 120 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url: /label at (\S+)/.exec(output)![1]!, dir, exited, output: () => output };
+};
+
+const runArgs = (task: string, dir: string, extra: ReadonlyArray<string> = []) => [
+  'run', '--task', task, '--oracle', 'browser', '--out', dir, '--initial', '4', '--budget', '4', '--cycles', '1', '--subset', '40', '--epochs', '1', '--seed', '5', ...extra,
+];
+
+/** The journal's lines: labels and withdrawals. */
+const journalLines = (dir: string): Array<Record<string, unknown>> =>
+  existsSync(join(dir, 'labels.jsonl'))
+    ? readFileSync(join(dir, 'labels.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
+/** The labels that count: the last label of each id after its withdrawals. */
+const labelsOf = (dir: string): Map<number, unknown> => {
+  const labels = new Map<number, unknown>();
+  for (const line of journalLines(dir)) {
+    if (line['withdrawn'] === true) labels.delete(line['id'] as number);
+    else labels.set(line['id'] as number, line['label']);
+  }
+  return labels;
+};
+
+const shownItem = async (page: Page): Promise<number | undefined> => {
+  const text = (await page.locator('#item-id').textContent()) ?? '';
+  const m = /item (\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+};
+/** Waits until the page shows an item other than `before` (or none, once the round is done). */
+const nextItem = async (page: Page, before: number | undefined): Promise<number | undefined> => {
+  await page.waitForFunction(
+    (b) => {
+      const m = /item (\d+)/.exec(document.getElementById('item-id')?.textContent ?? '');
+      const id = m ? Number(m[1]) : undefined;
+      return id !== b || !document.getElementById('waiting')!.hidden;
+    },
+    before,
+    { timeout: 30_000 },
+  );
+  return shownItem(page);
+};
+const waitForItem = async (page: Page): Promise<number> => {
+  await page.waitForFunction(() => /item \d+/.test(document.getElementById('item-id')?.textContent ?? ''), undefined, { timeout: 120_000 });
+  return (await shownItem(page))!;
+};
+const openPage = async (browser: TestBrowser, url: string): Promise<Page> => {
+  const context = await browser.context();
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url);
+  return page;
+};
+/** Image-pixel coordinates of the stage to page coordinates. */
+const stagePoint = async (page: Page, side: number, x: number, y: number): Promise<[number, number]> => {
+  const box = (await page.locator('#stage').boundingBox())!;
+  return [box.x + (x / side) * box.width, box.y + (y / side) * box.height];
+};
+const drag = async (page: Page, side: number, from: [number, number], to: [number, number]) => {
+  const a = await stagePoint(page, side, ...from);
+  const b = await stagePoint(page, side, ...to);
+  await page.mouse.move(...a);
+  await page.mouse.down();
+  await page.mouse.move(...b, { steps: 5 });
+  await page.mouse.up();
+};
+const shoot = async (page: Page, name: string) => {
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
+};
+
+describe.skipIf(!hasChromium())('the labeling page in Chromium', () => {
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('should label two rounds of classification by keys and clicks, with an undo and a skip, and show the wait between them', async () => {
+    const dir = join(work, 'classification');
+    const run = await startRun(runArgs('classification', dir, ['--cycles', '2']), dir);
+    try {
+      const page = await openPage(browser, run.url);
+      const first = await waitForItem(page);
+      await page.keyboard.press('2');
+      let now = await nextItem(page, first);
+      // Undo: the first item comes back with the earlier answer marked; answer it again.
+      await page.keyboard.press('z');
+      now = await nextItem(page, now);
+      expect(now).toBe(first);
+      await page.locator('.choice.previous[data-class="1"]').waitFor();
+      await page.keyboard.press('4');
+      const skipped = await nextItem(page, first);
+      await page.keyboard.press('s');
+      now = await nextItem(page, skipped);
+      await shoot(page, 'browser-classification');
+      while (now !== undefined && (await page.locator('#waiting').isHidden())) {
+        await page.keyboard.press('0');
+        now = await nextItem(page, now);
+      }
+      // Between the rounds the page says what the run does.
+      await page.locator('#waiting-title', { hasText: /training|evaluating|scoring/i }).waitFor({ timeout: 60_000 });
+      await shoot(page, 'browser-waiting');
+      // Round 2 by mouse: click a class button for each item.
+      now = await waitForItem(page);
+      for (let k = 0; k < 4; k++) {
+        await page.locator('.choice[data-class="5"]').click();
+        now = await nextItem(page, now);
+      }
+      expect(await run.exited).toBe(0);
+      const labels = labelsOf(dir);
+      expect(labels.size).toBe(8);
+      expect(labels.get(first)).toBe(3);
+      expect(labels.has(skipped!)).toBe(false);
+      expect(journalLines(dir).filter((l) => l['withdrawn'] === true).map((l) => l['id'])).toEqual([first]);
+      expect([...labels.values()].filter((l) => l === 5)).toHaveLength(4);
+      const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+      expect(results.finished).toBe(true);
+      expect(results.cycles).toHaveLength(2);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('should label a cycle of detection by drawing boxes, with an undo and a skip', async () => {
+    const dir = join(work, 'detection');
+    const run = await startRun(runArgs('detection', dir), dir);
+    try {
+      const page = await openPage(browser, run.url);
+      const first = await waitForItem(page);
+      await drag(page, 64, [8, 8], [30, 34]);
+      await page.keyboard.press('3');
+      await drag(page, 64, [36, 10], [60, 30]);
+      await page.keyboard.press('Enter');
+      let now = await nextItem(page, first);
+      // Undo the answer: the item is back with its two boxes; delete the second, redraw it as class 7.
+      await page.keyboard.press('z');
+      now = await nextItem(page, now);
+      expect(now).toBe(first);
+      expect(await page.locator('.box-row').count()).toBe(2);
+      await page.locator('.box-row').nth(1).click();
+      await page.keyboard.press('Delete');
+      await drag(page, 64, [34, 36], [62, 62]);
+      await page.keyboard.press('7');
+      await shoot(page, 'browser-detection');
+      await page.keyboard.press('Enter');
+      const skipped = await nextItem(page, first);
+      await page.keyboard.press('s');
+      now = await nextItem(page, skipped);
+      while (now !== undefined && (await page.locator('#waiting').isHidden())) {
+        await drag(page, 64, [4, 4], [40, 40]);
+        await page.keyboard.press('Enter');
+        now = await nextItem(page, now);
+      }
+      expect(await run.exited).toBe(0);
+      const labels = labelsOf(dir);
+      expect(labels.size).toBe(4);
+      expect(labels.get(first)).toEqual([
+        { box: [8, 8, 30, 34], class: 2 },
+        { box: [34, 36, 62, 62], class: 6 },
+      ]);
+      expect(labels.has(skipped!)).toBe(false);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('should label a cycle of keypoints by clicking the points in order, with an undo and a skip', async () => {
+    const dir = join(work, 'keypoints');
+    const run = await startRun(runArgs('keypoints', dir), dir);
+    const points: Array<[number, number]> = [[10, 10], [38, 10], [38, 40], [10, 40], [24, 25]];
+    const clickAll = async (page: Page, list: ReadonlyArray<[number, number]>) => {
+      for (const p of list) await page.mouse.click(...(await stagePoint(page, 48, ...p)));
+    };
+    try {
+      const page = await openPage(browser, run.url);
+      const first = await waitForItem(page);
+      await clickAll(page, points);
+      await page.keyboard.press('Enter');
+      let now = await nextItem(page, first);
+      await page.keyboard.press('z'); // no point placed here yet: undoes the last answer
+      now = await nextItem(page, now);
+      expect(now).toBe(first);
+      await page.keyboard.press('Backspace'); // the centre goes
+      await clickAll(page, [[20, 30]]);
+      await shoot(page, 'browser-keypoints');
+      await page.keyboard.press('Enter');
+      const skipped = await nextItem(page, first);
+      await page.keyboard.press('s');
+      now = await nextItem(page, skipped);
+      while (now !== undefined && (await page.locator('#waiting').isHidden())) {
+        await clickAll(page, points);
+        await page.keyboard.press('Enter');
+        now = await nextItem(page, now);
+      }
+      expect(await run.exited).toBe(0);
+      const labels = labelsOf(dir);
+      expect(labels.size).toBe(4);
+      const undone = labels.get(first) as Array<[number, number]>;
+      expect(undone).toHaveLength(5);
+      expect(undone[0]![0]).toBeCloseTo(10, 0);
+      expect(undone[4]![0]).toBeCloseTo(20, 0);
+      expect(undone[4]![1]).toBeCloseTo(30, 0);
+      expect(labels.has(skipped!)).toBe(false);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('should let two pages label one cycle together, never showing both the same item', async () => {
+    const dir = join(work, 'together');
+    const run = await startRun(runArgs('classification', dir, ['--initial', '8']), dir);
+    try {
+      const pages = [await openPage(browser, run.url), await openPage(browser, run.url)];
+      const shown: Array<number | undefined> = [await waitForItem(pages[0]!), await waitForItem(pages[1]!)];
+      const seen: number[][] = [[], []];
+      let turn = 0;
+      while (shown.some((s) => s !== undefined)) {
+        const k = turn++ % 2;
+        if (shown[k] === undefined) continue;
+        expect(shown[0]).not.toBe(shown[1]);
+        seen[k]!.push(shown[k]!);
+        await pages[k]!.keyboard.press(String(1 + k));
+        shown[k] = await nextItem(pages[k]!, shown[k]);
+        if (!(await pages[k]!.locator('#waiting').isHidden())) shown[k] = undefined;
+      }
+      expect(await run.exited).toBe(0);
+      const labels = labelsOf(dir);
+      expect(labels.size).toBe(8);
+      expect(journalLines(dir)).toHaveLength(8); // no duplicate, nothing rejected
+      expect(seen[0]!.length + seen[1]!.length).toBe(8);
+      expect(seen[0]!.filter((id) => seen[1]!.includes(id))).toEqual([]);
+      for (const id of seen[0]!) expect(labels.get(id)).toBe(0);
+      for (const id of seen[1]!) expect(labels.get(id)).toBe(1);
+      expect(run.output()).not.toMatch(/rejected/);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('should lose no answer when the server is killed mid-cycle, and serve the rest after ll4al resume --oracle browser', async () => {
+    const dir = join(work, 'killed');
+    const run = await startRun(runArgs('classification', dir, ['--initial', '6']), dir);
+    const page = await openPage(browser, run.url);
+    let now: number | undefined = await waitForItem(page);
+    const before: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      before.push(now!);
+      await page.keyboard.press('3');
+      now = await nextItem(page, now);
+    }
+    run.child.kill('SIGKILL');
+    await run.exited;
+    // Every answer the page saw accepted is in the journal.
+    expect([...labelsOf(dir).keys()].sort()).toEqual([...before].sort());
+    await page.locator('#waiting-title', { hasText: /not answering/ }).waitFor({ timeout: 20_000 });
+    const resumed = await startRun(['resume', dir, '--oracle', 'browser'], dir);
+    try {
+      await page.goto(resumed.url);
+      now = await waitForItem(page);
+      while (now !== undefined && (await page.locator('#waiting').isHidden())) {
+        expect(before).not.toContain(now);
+        await page.keyboard.press('4');
+        now = await nextItem(page, now);
+      }
+      expect(await resumed.exited).toBe(0);
+      const labels = labelsOf(dir);
+      expect(labels.size).toBe(6);
+      for (const id of before) expect(labels.get(id)).toBe(2);
+      expect([...labels.values()].filter((l) => l === 3)).toHaveLength(3);
+    } finally {
+      resumed.child.kill('SIGKILL');
+    }
+  });
+});
