@@ -25,6 +25,8 @@ export interface BrowserOracleOptions {
   readonly itemImage: ItemImage;
   /** The model's class probabilities for an item, shown on request (optional; classification). */
   readonly predict?: (id: number) => Promise<ReadonlyArray<number>>;
+  /** The first cycle whose queries have a trained model to predict with (default 1: cycle 0 is the initial random set). */
+  readonly predictFromCycle?: number;
   /** Address to bind (default 127.0.0.1, loopback only). */
   readonly host?: string;
   /** Port (default 0: a free one). */
@@ -128,6 +130,10 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
   /** The open round: where answers go. */
   let round: { subscriber: Subscriber<unknown>; cycle: number; budget: number; starting: boolean; openedAt: number } | undefined;
   let lastCycle: number | null = null;
+  /** The last closed round's tally, shown while waiting. */
+  let lastRound = { answered: 0, budget: 0 };
+  const predictFromCycle = options.predictFromCycle ?? 1;
+  const predicting = (): boolean => options.predict !== undefined && round !== undefined && round.cycle >= predictFromCycle;
   let cycles = options.cycles ?? null;
   let finished = false;
   /** Labeling time of closed rounds, ms; answers accepted over the run. */
@@ -188,7 +194,7 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
     if (round.starting) round.budget++;
     if (queue.has(query.id)) return; // asked again after a failure: it is still in the queue
     const complete = queue.add(query.id, query.cycle, log.earlier(query.cycle, query.id));
-    if (options.predict && !predictions.has(query.id)) {
+    if (options.predict && query.cycle >= predictFromCycle && !predictions.has(query.id)) {
       const p = options.predict(query.id);
       p.catch(() => {});
       predictions.set(query.id, p);
@@ -206,6 +212,7 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
     const t = now();
     labelingMs += t - round.openedAt;
     const cycle = round.cycle;
+    lastRound = { answered: queue.answeredCount(), budget: Math.max(round.budget, queue.ids().length) };
     round = undefined;
     closedAt = t;
     queue.clear();
@@ -222,8 +229,8 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
     const t = now();
     const liveMs = labelingMs + (round ? t - round.openedAt : 0);
     const rate = accepted > 0 && liveMs > 0 ? (accepted / liveMs) * 3_600_000 : null;
-    const answered = round ? queue.answeredCount() : 0;
-    const budget = round ? Math.max(round.budget, queue.ids().length) : 0;
+    const answered = round ? queue.answeredCount() : lastRound.answered;
+    const budget = round ? Math.max(round.budget, queue.ids().length) : lastRound.budget;
     let nextInSeconds: number | null = null;
     if (!round && !finished && closedAt !== undefined) {
       const expected = lastGapMs ?? epochEstimateMs;
@@ -244,7 +251,7 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
         items: byItem.size,
         agreement: byItem.size === 0 ? 1 : [...byItem.values()].reduce((a, b) => a + b, 0) / byItem.size,
       })),
-      predictions: options.predict !== undefined,
+      predictions: predicting(),
       leaseMs,
     };
   };
@@ -306,6 +313,7 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
     },
     prediction: async (id) => {
       if (!options.predict) return { status: 404, error: 'this task has no class probabilities to show' };
+      if (round && round.cycle < predictFromCycle) return { status: 404, error: 'no prediction yet: the model has not been trained' };
       const p = predictions.get(id);
       if (!queue.has(id) || !p) return { status: 404, error: `unknown item ${id}: not asked in the open round` };
       return { ok: { probabilities: [...(await p)] } };
@@ -369,6 +377,7 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
       case 'cycleStarted':
         stage = `training cycle ${event.cycle}`;
         cycles = event.cycles;
+        if (!round) lastCycle = event.cycle;
         break;
       case 'epochTrained': {
         const { epoch, epochs, seconds } = event.report;

@@ -66,6 +66,9 @@ const labelsOf = (dir: string): Map<number, unknown> => {
   return labels;
 };
 
+/** What the page functions below use of the DOM (the tests type-check without lib "dom"). */
+type PageGlobals = { document: { getElementById(id: string): { textContent: string | null; hidden: boolean } | null } };
+
 const shownItem = async (page: Page): Promise<number | undefined> => {
   const text = (await page.locator('#item-id').textContent()) ?? '';
   const m = /item (\d+)/.exec(text);
@@ -75,6 +78,7 @@ const shownItem = async (page: Page): Promise<number | undefined> => {
 const nextItem = async (page: Page, before: number | undefined): Promise<number | undefined> => {
   await page.waitForFunction(
     (b) => {
+      const { document } = globalThis as unknown as PageGlobals;
       const m = /item (\d+)/.exec(document.getElementById('item-id')?.textContent ?? '');
       const id = m ? Number(m[1]) : undefined;
       return id !== b || !document.getElementById('waiting')!.hidden;
@@ -85,7 +89,11 @@ const nextItem = async (page: Page, before: number | undefined): Promise<number 
   return shownItem(page);
 };
 const waitForItem = async (page: Page): Promise<number> => {
-  await page.waitForFunction(() => /item \d+/.test(document.getElementById('item-id')?.textContent ?? ''), undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () => /item \d+/.test((globalThis as unknown as PageGlobals).document.getElementById('item-id')?.textContent ?? ''),
+    undefined,
+    { timeout: 120_000 },
+  );
   return (await shownItem(page))!;
 };
 const openPage = async (browser: TestBrowser, url: string): Promise<Page> => {
@@ -142,7 +150,8 @@ describe.skipIf(!hasChromium())('the labeling page in Chromium', () => {
       const skipped = await nextItem(page, first);
       await page.keyboard.press('s');
       now = await nextItem(page, skipped);
-      await shoot(page, 'browser-classification');
+      // No prediction before the first training.
+      expect(await page.locator('#prediction-toggle').isHidden()).toBe(true);
       while (now !== undefined && (await page.locator('#waiting').isHidden())) {
         await page.keyboard.press('0');
         now = await nextItem(page, now);
@@ -150,8 +159,12 @@ describe.skipIf(!hasChromium())('the labeling page in Chromium', () => {
       // Between the rounds the page says what the run does.
       await page.locator('#waiting-title', { hasText: /training|evaluating|scoring/i }).waitFor({ timeout: 60_000 });
       await shoot(page, 'browser-waiting');
-      // Round 2 by mouse: click a class button for each item.
+      // Round 2 by mouse: click a class button for each item; the model's prediction is on view.
       now = await waitForItem(page);
+      await page.keyboard.press('p');
+      await page.locator('#prediction', { hasText: /^model: .+ \(\d+%\)$/ }).waitFor();
+      expect(await page.locator('.choice .bar').count()).toBe(10);
+      await shoot(page, 'browser-classification');
       for (let k = 0; k < 4; k++) {
         await page.locator('.choice[data-class="5"]').click();
         now = await nextItem(page, now);

@@ -76,6 +76,7 @@
     $('prediction-toggle').hidden = !status.predictions;
     $('show-prediction').checked = showPrediction;
     const waiting = $('waiting');
+    document.body.classList.toggle('idle', !current);
     if (current) {
       waiting.hidden = true;
       return;
@@ -237,11 +238,11 @@
         const active = task.kind === 'detection' && (selected >= 0 ? boxes[selected].class === k : activeClass === k);
         const b = button(k, name, `${active ? 'active' : ''} ${previous ? 'previous' : ''}`);
         if (probs) {
-          const bar = document.createElement('span');
-          bar.className = 'bar';
-          bar.style.width = `${Math.round(80 * probs[k])}px`;
-          bar.title = `${(100 * probs[k]).toFixed(1)}%`;
-          b.append(bar);
+          const top = probs.indexOf(Math.max(...probs));
+          const meter = document.createElement('span');
+          meter.className = `probability ${k === top ? 'top' : ''}`;
+          meter.innerHTML = `<span class="track"><span class="bar" style="width:${(100 * probs[k]).toFixed(1)}%"></span></span><span class="pct">${Math.round(100 * probs[k])}%</span>`;
+          b.append(meter);
         }
         b.addEventListener('click', () => pick(k));
         list.append(b);
