@@ -9,12 +9,17 @@
  *   `activeLearning`, the run as a stream of events.
  * - `oracles`: simulated, file and callback oracles (queries in, answers out).
  * - `store`: the run directory, the append-only label journal, results and locks.
- * - `data`, `backend`, `config`, `report`: data sets, tfjs backends, run configs, reports.
+ * - `data`, `config`, `report`: data sets, run configs, reports; `initBackend` picks the tfjs
+ *   backend. Kernel internals (the wasm gradient kernels, the inference pool) are for advanced
+ *   users under the sub-path `ll4al/backend`, not here.
+ *
+ * Importing this module does no work: no backend starts and no plotting library loads until a
+ * function that needs one is called.
  */
 export * from './inputError.ts';
 export * from './ops/index.ts';
 export * from './data/index.ts';
-export * from './backend/index.ts';
+export { initBackend, backendName, backendRequests, type BackendInfo, type BackendRequest } from './backend/index.ts';
 export * from './tasks/index.ts';
 export * from './streams/index.ts';
 export * from './oracles/index.ts';
