@@ -259,3 +259,26 @@ describe('browser oracle: leases, answers, undo and skip', () => {
     expect(after.journal.entries.map((e) => [e.id, e.label])).toEqual([[5, 3]]);
   });
 });
+
+describe('ll4al run --oracle browser: flags', () => {
+  it('should refuse serving flags without --oracle browser, and several annotations per item outside classification, in one line', async () => {
+    const { runConfigFromFlags } = await import('../../src/cli/runCommand.ts');
+    const { InputError } = await import('../../src/inputError.ts');
+    const refused = (flags: Record<string, string>) => {
+      try {
+        runConfigFromFlags(flags);
+      } catch (error) {
+        expect(error).toBeInstanceOf(InputError);
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused({ oracle: 'simulated', port: '8080' })).toBe('--port applies to --oracle browser, not to --oracle simulated');
+    expect(refused({ oracle: 'browser', task: 'detection', annotationsPerItem: '2' })).toBe(
+      '--annotations-per-item 2 merges class labels by majority: it needs --task classification, not detection',
+    );
+    expect(refused({ oracle: 'browser', port: '70000' })).toBe('--port must be an integer in [0, 65535], got "70000"');
+    expect(refused({ oracle: 'browser', oracleDelayMs: '5' })).toBe('--oracle-delay-ms applies to the simulated oracle, not to --oracle browser');
+    expect(refused({ oracle: 'browser', port: '0', annotationsPerItem: '3', host: '127.0.0.1' })).toBe('accepted');
+  });
+});

@@ -12,11 +12,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { childLoaderArgs } from '../../src/backend/spawnWorker.ts';
+import { cliArgs, repoRoot } from '../support/cli.ts';
 import { hasChromium, launchChromium, type TestBrowser } from '../support/chromium.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const main = join(root, 'src', 'cli', 'main.ts');
 const work = mkdtempSync(join(tmpdir(), 'll4al-page-'));
 const shots = process.env['LL4AL_SCREENSHOT_DIR'];
 /** Script errors of every page (none expected). */
@@ -33,7 +31,7 @@ interface Run {
 
 /** Starts `ll4al <args>` from the sources and resolves once it prints the page's URL. */
 const startRun = async (args: ReadonlyArray<string>, dir: string): Promise<Run> => {
-  const child = spawn(process.execPath, [...childLoaderArgs(import.meta.url), main, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgs, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
