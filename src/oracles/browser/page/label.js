@@ -303,8 +303,12 @@
           : [['click', 'place the next point'], ['Enter', 'submit'], ['s', 'skip'], ['z  ⌫', 'undo the last point, then the last answer']];
     if (task.kind === 'detection') rows.splice(5, 1, ['z  ⌫', 'undo the last box / answer']);
     if (task.kind === 'keypoints') rows.splice(3, 1, ['z  ⌫', 'undo the last point / answer']);
-    if (status && status.predictions) rows.push(['p', 'show / hide the model’s prediction']);
-    keys.innerHTML = rows.map(([k, what]) => `<span>${k.split(' ').filter(Boolean).map((x) => `<kbd>${x}</kbd>`).join(' ')}</span><span>${what}</span>`).join('');
+    // Always the same rows for a task (no layout jump): the prediction key is dimmed while there is none.
+    const predicting = Boolean(status && status.predictions);
+    if (task.kind === 'classification') rows.push(['p', predicting ? 'show / hide the model’s prediction' : 'the model’s prediction (after the first training)', predicting ? '' : 'off']);
+    keys.innerHTML = rows
+      .map(([k, what, off = '']) => `<span class="${off}">${k.split(' ').filter(Boolean).map((x) => `<kbd>${x}</kbd>`).join(' ')}</span><span class="${off}">${what}</span>`)
+      .join('');
   };
 
   const renderItemLine = () => {
