@@ -7,7 +7,7 @@
  *   and one learner per task.
  * - `streams`: one RxJS operator per stage of an active-learning cycle, strategies, and
  *   `activeLearning`, the run as a stream of events.
- * - `oracles`: simulated, file and callback oracles (queries in, answers out).
+ * - `oracles`: simulated, file, callback and browser oracles (queries in, answers out).
  * - `store`: the run directory, the append-only label journal, results and locks.
  * - `data`, `config`, `report`: data sets, run configs, reports; `initBackend` picks the tfjs
  *   backend. Kernel internals (the wasm gradient kernels, the inference pool) are for advanced

@@ -305,7 +305,7 @@
     if (task.kind === 'keypoints') rows.splice(3, 1, ['z  ⌫', 'undo the last point / answer']);
     // Always the same rows for a task (no layout jump): the prediction key is dimmed while there is none.
     const predicting = Boolean(status && status.predictions);
-    if (task.kind === 'classification') rows.push(['p', predicting ? 'show / hide the model’s prediction' : 'the model’s prediction (after the first training)', predicting ? '' : 'off']);
+    if (task.kind === 'classification') rows.push(['p', predicting ? 'show / hide the model’s prediction' : 'prediction (after the first training)', predicting ? '' : 'off']);
     keys.innerHTML = rows
       .map(([k, what, off = '']) => `<span class="${off}">${k.split(' ').filter(Boolean).map((x) => `<kbd>${x}</kbd>`).join(' ')}</span><span class="${off}">${what}</span>`)
       .join('');
