@@ -70,6 +70,28 @@ export const checkServeFlags = (oracle: RunConfig['oracle'], task: RunConfig['ta
   }
 };
 
+/**
+ * Class probabilities of single items, scored together: the ids asked in one tick (a round's
+ * queries come at once) go through `score` in batches of the run's scoring batch size.
+ */
+const batchedPredict = (learner: TaskSetup['learner'], batchSize: number): ((id: number) => Promise<ReadonlyArray<number>>) => {
+  let pending: Array<{ id: number; resolve: (p: ReadonlyArray<number>) => void; reject: (e: unknown) => void }> = [];
+  const flush = (): void => {
+    const batch = pending.slice(0, batchSize);
+    pending = pending.slice(batchSize);
+    if (pending.length > 0) setImmediate(flush);
+    learner.score(Int32Array.from(batch.map((b) => b.id))).then(
+      ({ probabilities, classes }) => batch.forEach((b, k) => b.resolve(Array.from(probabilities.subarray(k * classes, (k + 1) * classes)))),
+      (error: unknown) => batch.forEach((b) => b.reject(error)),
+    );
+  };
+  return (id) =>
+    new Promise((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ id, resolve, reject });
+    });
+};
+
 /** What a page labels for the run's task. */
 const labelTaskOf = (config: RunConfig, setup: TaskSetup): LabelTask => {
   const { pool } = setup;
@@ -125,9 +147,7 @@ export const chooseOracle = async (
         task: labelTaskOf(config, setup),
         labelCodec: learner.labelCodec,
         itemImage: imageSetItemImage(pool),
-        ...(config.task === 'classification'
-          ? { predict: async (id: number) => Array.from((await learner.score(Int32Array.of(id))).probabilities) }
-          : {}),
+        ...(config.task === 'classification' ? { predict: batchedPredict(learner, config.scoreBatchSize) } : {}),
         host: serve.host ?? '127.0.0.1',
         port: integerFlag(serve.port, '--port', 0, 65535) ?? 0,
         annotationsPerItem: integerFlag(serve.annotationsPerItem, '--annotations-per-item', 1, 100) ?? 1,

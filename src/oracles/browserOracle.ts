@@ -394,6 +394,10 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
       case 'labelRejected':
         if (emitting && event.id === emitting.id) emitting.rejected = event.reason;
         break;
+      case 'queryFailed':
+        // Given up (timeouts, retries): the item leaves the pages' queue; a reserve candidate comes.
+        if (event.final && round && queue.has(event.id)) queue.remove(event.id);
+        break;
       case 'runFinished':
         finished = true;
         break;
