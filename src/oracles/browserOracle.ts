@@ -171,7 +171,7 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
     ...(previous === undefined ? {} : { previous }),
   });
 
-  /** Emits a complete item's merged label; false when the run refused it. */
+  /** Emits a complete item's merged label; returns why the run refused it, if it did. */
   const sendComplete = (id: number, cycle: number, annotations: ReadonlyArray<Annotation>): string | undefined => {
     const merged = merge(annotations);
     // Counted before the emit: the last answer of a round closes it (and reports it) inside the emit.
