@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/runConfig.ts';
 import { KEYPOINT_NAMES } from '../data/keypointCanvas.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
-import { imageSetItemImage } from '../oracles/browser/itemImage.ts';
+import { poolItemImage } from '../oracles/browser/itemImage.ts';
 import type { LabelTask } from '../oracles/browser/labelServer.ts';
 import { browserOracle } from '../oracles/browserOracle.ts';
 import { fileOracle } from '../oracles/fileOracle.ts';
@@ -146,7 +146,7 @@ export const chooseOracle = async (
       const oracle = browserOracle({
         task: labelTaskOf(config, setup),
         labelCodec: learner.labelCodec,
-        itemImage: imageSetItemImage(pool),
+        itemImage: poolItemImage(pool),
         ...(config.task === 'classification' ? { predict: batchedPredict(learner, config.scoreBatchSize) } : {}),
         host: serve.host ?? '127.0.0.1',
         port: integerFlag(serve.port, '--port', 0, 65535) ?? 0,

@@ -3,7 +3,7 @@ export { simulatedOracle, type SimulatedOracleOptions } from './simulatedOracle.
 export { fileOracle, type FileOracleOptions } from './fileOracle.ts';
 export { callbackOracle, type CallbackOracleOptions } from './callbackOracle.ts';
 export { browserOracle, type BrowserOracle, type BrowserOracleOptions, type Listening } from './browserOracle.ts';
-export { imageSetItemImage, type ItemImage, type ItemImageFile } from './browser/itemImage.ts';
+export { imageSetItemImage, poolItemImage, type ItemImage, type ItemImageFile } from './browser/itemImage.ts';
 export { majorityLabel, type MergedLabel } from './browser/majorityLabel.ts';
 export type { LabelTask, DeskStatus } from './browser/labelServer.ts';
 export type { Annotation } from './browser/labelQueue.ts';

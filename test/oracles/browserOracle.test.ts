@@ -282,3 +282,28 @@ describe('ll4al run --oracle browser: flags', () => {
     expect(refused({ oracle: 'browser', port: '0', annotationsPerItem: '3', host: '127.0.0.1' })).toBe('accepted');
   });
 });
+
+describe('item images', () => {
+  it('should draw an item of a typed-array pool as a PNG of its own pixels (gray and RGB)', async () => {
+    const { PNG } = await import('pngjs');
+    const gray = imageSetItemImage(pool)(3) as { contentType: string; body: Uint8Array };
+    expect(gray.contentType).toBe('image/png');
+    const g = PNG.sync.read(Buffer.from(gray.body));
+    expect([g.width, g.height]).toEqual([4, 4]);
+    expect(Array.from({ length: 16 }, (_, p) => g.data[p * 4])).toEqual(Array.from(pool.pixels.subarray(48, 64)));
+    const rgb = { count: 2, height: 1, width: 2, channels: 3, pixels: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) };
+    const c = PNG.sync.read(Buffer.from((imageSetItemImage(rgb)(1) as { body: Uint8Array }).body));
+    expect(Array.from(c.data)).toEqual([7, 8, 9, 255, 10, 11, 12, 255]);
+    expect(() => imageSetItemImage(pool)(POOL)).toThrow(RangeError);
+  });
+
+  it('should show a data source’s own files where it has them, with the ids of a subset mapped back', async () => {
+    const { poolItemImage } = await import('../../src/oracles/browser/itemImage.ts');
+    const { subsetOf } = await import('../../src/data/subset.ts');
+    const file = (id: number) => ({ contentType: 'image/jpeg', body: Uint8Array.of(id) });
+    const set = { ...pool, name: 'folder', classes: 4, labels: new Uint8Array(POOL), mean: [0], std: [1], itemImage: file };
+    expect(await poolItemImage(set)(7)).toEqual(file(7));
+    expect(await poolItemImage(subsetOf(set, [9, 2]))(0)).toEqual(file(9));
+    expect((await poolItemImage({ ...pool })(0)).contentType).toBe('image/png');
+  });
+});

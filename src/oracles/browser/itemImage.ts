@@ -1,16 +1,13 @@
 /**
  * What the labeling page shows of a pool item: its image as a file (PNG, JPEG, …). The data
- * side supplies it: an image folder returns the file's bytes; the embedded data and the task
- * canvases are drawn from the pool's typed arrays with {@link imageSetItemImage}.
+ * side supplies it (`ImageSet.itemImage`: an image folder returns the file's bytes); the
+ * embedded data and the task canvases are drawn from the pool's typed arrays with
+ * {@link imageSetItemImage}. {@link poolItemImage} picks one or the other.
  */
 import { PNG } from 'pngjs';
-import type { ImageSet } from '../../data/imageSet.ts';
+import type { ImageSet, ItemImageFile } from '../../data/imageSet.ts';
 
-/** An image file to send: its bytes and media type. */
-export interface ItemImageFile {
-  readonly contentType: string;
-  readonly body: Uint8Array;
-}
+export type { ItemImageFile } from '../../data/imageSet.ts';
 
 /** The image of pool item `id` (ids 0 … poolSize − 1). May be async (a file read). */
 export type ItemImage = (id: number) => ItemImageFile | Promise<ItemImageFile>;
@@ -44,3 +41,12 @@ export const imageSetItemImage =
     }
     return { contentType: 'image/png', body: PNG.sync.write(png) };
   };
+
+/**
+ * The pool's own item files when its data source has them (`set.itemImage`), else its pixels
+ * drawn as PNG.
+ * @param set the pool's images
+ * @returns the item image hook
+ */
+export const poolItemImage = (set: Pick<ImageSet, 'count' | 'height' | 'width' | 'channels' | 'pixels' | 'itemImage'>): ItemImage =>
+  set.itemImage ?? imageSetItemImage(set);
