@@ -308,6 +308,39 @@ describe.skipIf(!hasChromium())('the labeling page in Chromium', () => {
     }
   });
 
+  it('should merge two people’s answers per item by majority and print the cycle’s agreement (--annotations-per-item 2)', async () => {
+    const dir = join(work, 'agreement');
+    const run = await startRun(runArgs('classification', dir, ['--initial', '3', '--annotations-per-item', '2']), dir);
+    try {
+      const first = await openPage(browser, run.url);
+      let now: number | undefined = await waitForItem(first);
+      const items: number[] = [];
+      while (now !== undefined && (await first.locator('#waiting').isHidden())) {
+        items.push(now);
+        await first.keyboard.press('2');
+        now = await nextItem(first, now);
+      }
+      expect(items).toHaveLength(3);
+      await first.locator('#waiting-detail', { hasText: /other people/ }).waitFor();
+      expect(journalLines(dir)).toEqual([]); // each item still waits for its second answer
+      const second = await openPage(browser, run.url);
+      now = await waitForItem(second);
+      const keys = ['2', '3', '2'];
+      for (let k = 0; now !== undefined && (await second.locator('#waiting').isHidden()); k++) {
+        await second.keyboard.press(keys[k]!);
+        now = await nextItem(second, now);
+      }
+      expect(await run.exited).toBe(0);
+      const labels = labelsOf(dir);
+      expect([...labels.keys()].sort()).toEqual([...items].sort());
+      // One disagreement: a tie of two goes to the earlier answer; agreement (1 + 1 + 0.5) / 3.
+      expect([...labels.values()]).toEqual([1, 1, 1]);
+      expect(run.output()).toContain('cycle 0: 3 items with 2 annotations each, agreement 0.833');
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
   it('should lose no answer when the server is killed mid-cycle, and serve the rest after ll4al resume --oracle browser', async () => {
     const dir = join(work, 'killed');
     const run = await startRun(runArgs('classification', dir, ['--initial', '6']), dir);
