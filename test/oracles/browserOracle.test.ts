@@ -307,3 +307,39 @@ describe('item images', () => {
     expect((await poolItemImage({ ...pool })(0)).contentType).toBe('image/png');
   });
 });
+
+describe('browser oracle: what the pages are told', () => {
+  it('should report labels per hour of labeling time, the ETA, and while waiting the stage and when the next batch comes', async () => {
+    const round = await startRound([5, 6]);
+    const state = async () => (await get(round, '/api/state')).json().status;
+    round.clock.now += 60_000;
+    expect((await answer(round, A, (await lease(round, A))!, 1)).statusCode).toBe(200);
+    expect(await state()).toMatchObject({ phase: 'labeling', cycle: 1, answered: 1, budget: 2, labelsPerHour: 60, etaSeconds: 60, waiting: null });
+    round.clock.now += 60_000;
+    expect((await answer(round, A, (await lease(round, A))!, 2)).statusCode).toBe(200);
+    expect(round.done()).toBe(true);
+    // The round is over: the last tally stays in view, the stage follows the run's events.
+    expect(await state()).toMatchObject({ phase: 'waiting', answered: 2, budget: 2, labelsPerHour: 60, etaSeconds: null, waiting: { stage: 'training cycle 2', nextInSeconds: null } });
+    round.oracle.observe({ type: 'cycleStarted', cycle: 2, cycles: 3, labeled: 2 });
+    round.clock.now += 4_000;
+    round.oracle.observe({ type: 'epochTrained', cycle: 2, report: { epoch: 1, epochs: 3, targetLoss: 1, lossModuleLoss: 1, learningRate: 0.1, seconds: 4 } });
+    expect((await state()).waiting).toEqual({ stage: 'training cycle 2 (epoch 1/3)', nextInSeconds: 8 });
+    round.oracle.observe({ type: 'batchScored', cycle: 2, scored: 10, total: 40 });
+    expect((await state()).waiting.stage).toBe('scoring candidates for cycle 2 (10/40)');
+    // The next round opens 20 s after the last closed; the wait after it is estimated from that gap.
+    round.clock.now += 16_000;
+    const journal = memoryJournal<number>();
+    let second = false;
+    const subscription = of({ picks: Int32Array.of(8), reserve: new Int32Array(0) })
+      .pipe(queryOracle(round.oracle, { labelCodec: classCodec, poolSize: POOL, cycle: 2 }), mergeLabels(journal, createPoolState<number>(POOL), { source: 'browser' }))
+      .subscribe({ complete: () => (second = true) });
+    expect(await state()).toMatchObject({ phase: 'labeling', cycle: 2, answered: 0, budget: 1 });
+    expect((await answer(round, B, (await lease(round, B))!, 3)).statusCode).toBe(200);
+    expect(second).toBe(true);
+    round.clock.now += 5_000;
+    expect((await state()).waiting.nextInSeconds).toBe(15);
+    round.oracle.observe({ type: 'runFinished', labeled: 3, rows: [] });
+    expect(await state()).toMatchObject({ phase: 'finished', waiting: null });
+    subscription.unsubscribe();
+  });
+});
