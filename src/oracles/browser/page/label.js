@@ -22,7 +22,8 @@
   /** The item shown and the one preloaded: { lease, id, cycle, img, previous } */
   let current = null;
   let next = null;
-  let filling = false;
+  /** True while the page waits for the preloaded item after an answer (the stage stays blank). */
+  let holding = false;
   let busy = false;
   let showPrediction = localStorage.getItem('ll4al-prediction') === '1';
   let prediction = null;
@@ -40,7 +41,18 @@
   let view = { size: 0, scale: 1, ox: 0, oy: 0, w: 1, h: 1 };
 
   // ---- the API ----
+  // Responses may arrive out of order (a poll sent before a lease, answered after it): a status
+  // is taken only when its request was sent after the one of the status in use.
+  let sent = 0;
+  let statusSeq = 0;
+  const takeStatus = (s, seq) => {
+    if (!s || seq < statusSeq) return false;
+    statusSeq = seq;
+    status = s;
+    return true;
+  };
   const api = async (method, path, body) => {
+    const seq = ++sent;
     const response = await fetch(path, {
       method,
       headers: { 'x-ll4al-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -55,6 +67,7 @@
       error.status = response.status;
       throw error;
     }
+    if (json && json.status && typeof json.status === 'object') takeStatus(json.status, seq);
     return json;
   };
 
@@ -76,8 +89,8 @@
     $('prediction-toggle').hidden = !status.predictions;
     $('show-prediction').checked = showPrediction;
     const waiting = $('waiting');
-    document.body.classList.toggle('idle', !current);
-    if (current) {
+    document.body.classList.toggle('idle', !current && !holding);
+    if (current || holding) {
       waiting.hidden = true;
       return;
     }
@@ -340,8 +353,7 @@
     });
 
   const leaseOne = async () => {
-    const { lease, status: s } = await api('POST', '/api/lease', { session });
-    status = s;
+    const { lease } = await api('POST', '/api/lease', { session });
     if (!lease) return null;
     return { ...lease, img: await loadImage(lease.id) };
   };
@@ -373,28 +385,49 @@
     } catch {}
   };
 
-  /** Makes sure an item is shown and the next one is loaded. */
-  const fill = async () => {
-    if (filling) return;
-    filling = true;
-    try {
-      if (!current) {
-        const item = next ?? (await leaseOne());
-        next = null;
-        if (item) startItem(item);
-        else renderStatus();
+  /** Makes sure an item is shown and the next one is loaded (one fill at a time; callers may await it). */
+  let filling = null;
+  const fill = () => {
+    if (filling) return filling;
+    filling = (async () => {
+      try {
+        if (!current) {
+          const item = next ?? (await leaseOne());
+          next = null;
+          if (item) startItem(item);
+          else renderStatus();
+        }
+        if (current && !next) next = await leaseOne();
+      } catch (error) {
+        say(error.message, 'error');
+      } finally {
+        filling = null;
       }
-      if (current && !next) next = await leaseOne();
-    } catch (error) {
-      say(error.message, 'error');
-    } finally {
-      filling = false;
-    }
+    })();
+    return filling;
   };
 
-  const advance = () => {
-    const item = next;
+  /**
+   * Shows the preloaded item. When it is not there yet (answered faster than it loaded), the
+   * stage stays blank until it is, rather than flashing the waiting panel.
+   */
+  const advance = async () => {
+    let item = next;
     next = null;
+    if (!item) {
+      current = null;
+      holding = true;
+      draw();
+      try {
+        if (filling) await filling;
+        item = next ?? (await leaseOne());
+      } catch (error) {
+        say(error.message, 'error');
+      } finally {
+        holding = false;
+      }
+      next = null;
+    }
     startItem(item);
     fill();
   };
@@ -405,13 +438,12 @@
     const item = current;
     try {
       const result = await api('POST', what, { session, lease: item.lease, id: item.id, ...body });
-      if (result.status) status = result.status;
       done(item, result);
-      advance();
+      await advance();
     } catch (error) {
       if (error.status === 410 || error.status === 404) {
         say(`${error.message}`, 'error');
-        advance();
+        await advance();
       } else say(error.message, 'error');
     } finally {
       busy = false;
@@ -425,8 +457,7 @@
     if (busy) return;
     busy = true;
     try {
-      const { lease, status: s } = await api('POST', '/api/undo', { session });
-      status = s;
+      const { lease } = await api('POST', '/api/undo', { session });
       const img = await loadImage(lease.id);
       // The undone item comes first; the one on screen waits; the preloaded one goes back.
       if (next) api('POST', '/api/release', { session, leases: [next.lease] }).catch(() => {});
@@ -597,9 +628,10 @@
 
   const poll = async () => {
     try {
-      const { status: s } = await api('GET', '/api/state');
-      status = s;
-      if (!current) await fill();
+      await api('GET', '/api/state');
+      if (holding || busy) {
+        // an answer or undo is settling the shown item: leave the items to it
+      } else if (!current) await fill();
       else if (!next) fill();
       renderStatus();
       if (status.phase === 'waiting' && current) {
@@ -635,7 +667,6 @@
     try {
       const state = await api('GET', '/api/state');
       task = state.task;
-      status = state.status;
       $('task-name').textContent = `· ${task.kind}`;
       document.title = `ll4al · ${task.kind}`;
       layout();
