@@ -195,7 +195,14 @@
         ctx.stroke();
         ctx.font = '600 13px system-ui, sans-serif';
         ctx.fillStyle = '#fff';
-        ctx.fillText(names[k], x + 11, y - 9);
+        // The name beside the point, kept inside the stage (below it near the top, left of it near the right).
+        const tw = ctx.measureText(names[k]).width;
+        const tx = x + 11 + tw > view.size - 4 ? x - 11 - tw : x + 11;
+        const ty = y - 9 < 14 ? y + 22 : y - 9;
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = 'rgba(0, 0, 0, .75)';
+        ctx.strokeText(names[k], tx, ty);
+        ctx.fillText(names[k], tx, ty);
         ctx.globalAlpha = 1;
       });
     }
