@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Where Debian's `chromium` package puts the browser (override with LL4AL_CHROMIUM). */
 export const CHROMIUM_PATH = process.env['LL4AL_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -22,14 +22,13 @@ export interface TestBrowser {
 }
 
 /**
- * Launches Chromium with a fresh `--user-data-dir` (a persistent context, as that flag
- * needs) and hands out isolated contexts: the first is the profile's own, later ones are
- * new incognito-like contexts of a second browser on another fresh profile.
- * @returns the browser handle
+ * Hands out browser contexts, each a Chromium of its own on a fresh `--user-data-dir` (a
+ * persistent context, which is how Playwright passes that flag): two contexts share no
+ * cookies, storage or cache, like two people's browsers.
+ * @returns the handle; `close` ends every browser and removes the profiles
  */
 export const launchChromium = async (): Promise<TestBrowser> => {
   const profiles: string[] = [];
-  const browsers: Browser[] = [];
   const contexts: BrowserContext[] = [];
   const context = async (): Promise<BrowserContext> => {
     const profile = mkdtempSync(join(tmpdir(), 'll4al-chromium-'));
@@ -47,7 +46,6 @@ export const launchChromium = async (): Promise<TestBrowser> => {
     context,
     close: async () => {
       for (const c of contexts) await c.close().catch(() => {});
-      for (const b of browsers) await b.close().catch(() => {});
       for (const p of profiles) rmSync(p, { recursive: true, force: true });
     },
   };
