@@ -2,7 +2,8 @@
  * The labeling page in a real browser (Debian's Chromium under playwright-core) against
  * `ll4al run --oracle browser` child processes with the real learners on the embedded data,
  * at a tiny size: every task labeled by keyboard and mouse with an undo and a skip, two pages
- * sharing a cycle, and a kill -9 followed by `ll4al resume --oracle browser`.
+ * sharing a cycle, two answers per item, a kill -9 followed by `ll4al resume --oracle browser`;
+ * and, on the library's oracle alone, a class picked by typing its name.
  *
  * Set LL4AL_SCREENSHOT_DIR to keep a screenshot of each task's page there.
  */
@@ -11,7 +12,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as t from 'io-ts';
+import { of } from 'rxjs';
 import type { Page } from 'playwright-core';
+import { imageSetItemImage } from '../../src/oracles/browser/itemImage.ts';
+import { browserOracle } from '../../src/oracles/browserOracle.ts';
+import { memoryJournal } from '../../src/store/labelJournal.ts';
+import { mergeLabels } from '../../src/streams/mergeLabels.ts';
+import { createPoolState } from '../../src/streams/poolState.ts';
+import { queryOracle } from '../../src/streams/queryOracle.ts';
 import { cliArgs, repoRoot } from '../support/cli.ts';
 import { hasChromium, launchChromium, type TestBrowser } from '../support/chromium.ts';
 
@@ -338,6 +347,40 @@ describe.skipIf(!hasChromium())('the labeling page in Chromium', () => {
       expect(run.output()).toContain('cycle 0: 3 items with 2 annotations each, agreement 0.833');
     } finally {
       run.child.kill('SIGKILL');
+    }
+  });
+
+  it('should pick a class beyond the tenth by typing its name', async () => {
+    const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven'];
+    const codec = new t.Type<number, unknown, unknown>('Class12', (u): u is number => Number.isInteger(u) && (u as number) >= 0 && (u as number) < 12, (u, c) => (Number.isInteger(u) && (u as number) >= 0 && (u as number) < 12 ? t.success(u as number) : t.failure(u, c)), t.identity);
+    const oracle = browserOracle({
+      task: { kind: 'classification', classNames: names },
+      labelCodec: codec,
+      itemImage: imageSetItemImage({ count: 20, height: 8, width: 8, channels: 1, pixels: new Uint8Array(20 * 64).fill(128) }),
+    });
+    const journal = memoryJournal<number>();
+    const subscription = of({ picks: Int32Array.of(3, 4), reserve: new Int32Array(0) })
+      .pipe(queryOracle(oracle, { labelCodec: codec, poolSize: 20, cycle: 1 }), mergeLabels(journal, createPoolState<number>(20), { source: 'browser' }))
+      .subscribe();
+    try {
+      const page = await openPage(browser, (await oracle.ready).url);
+      let now: number | undefined = await waitForItem(page);
+      expect(await page.locator('#name-filter').count()).toBe(1);
+      await page.keyboard.press('/');
+      await page.keyboard.type('elev');
+      expect(await page.locator('.choice[data-class]:not([hidden])').count()).toBe(1);
+      await page.keyboard.press('Enter');
+      const first = now;
+      now = await nextItem(page, now);
+      await page.locator('.choice[data-class="10"]').click();
+      await nextItem(page, now);
+      expect(journal.entries.map((e) => [e.id, e.label])).toEqual([
+        [first, 11],
+        [now, 10],
+      ]);
+    } finally {
+      subscription.unsubscribe();
+      await oracle.close();
     }
   });
 
