@@ -20,9 +20,10 @@ import { acquireRunLock } from '../store/runLock.ts';
 import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
+import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
 import { checkServeFlags, chooseOracle, serveFlagOptions, type ChosenOracle, type ServeFlags } from './oracleChoice.ts';
 import { checkTaskStrategy, setupTask } from './taskSetup.ts';
-import { readConfigFile, runInputFromFlags } from './runFlags.ts';
+import { readConfigFile, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -112,7 +113,20 @@ export const executeRun = async (
   const { learner } = setup;
   let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
   let chosen: ChosenOracle | undefined;
+  let remote: RemoteScoringStage | undefined;
   try {
+    // Scoring on `ll4al worker` processes through Redis (training stays here).
+    if (config.scoreWorkers !== null) {
+      remote = await connectWorkerScoring(config, {
+        learner,
+        data,
+        strategy: config.strategy,
+        lossObjective: strategy.lossObjective ?? 'ranking',
+        run: runIdOf(paths.dir),
+        onWarning: (message) => write(output.json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`),
+      });
+      if (!output.json) write(`scoring on the workers of ${config.scoreWorkers} (shards of ${config.scoreShardSize}, fallback ${config.scoreFallback})`);
+    }
     let restored: RestoredRun<unknown> | undefined;
     if (resume) {
       const contents = readJournal(paths.labels, learner.labelCodec);
@@ -151,6 +165,7 @@ export const executeRun = async (
       epochs: config.epochs,
       seed: config.seed,
       scoreBatchSize: config.scoreBatchSize,
+      ...(remote === undefined ? {} : { scoreStage: remote.stage }),
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
       restored,
       checkpoints: {
@@ -205,6 +220,7 @@ export const executeRun = async (
   } finally {
     await chosen?.close();
     journal?.close();
+    await remote?.close();
     learner.dispose();
   }
 };
@@ -227,7 +243,7 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   }
   const preset = typeof flags['preset'] === 'string' ? resolvePreset(flags['preset']) : undefined;
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
-  const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
+  const config = withoutRedisPassword(decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig'));
   checkRunConfig(config, strategyNames);
   checkTaskStrategy(config.task, config.strategy);
   checkServeFlags(config.oracle, config.task, serveFlagsOf(flags));
@@ -287,6 +303,10 @@ export const register = (program: Command): void => {
     .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
     .option('--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)')
     .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
+    .option('--score-workers <url>', 'score on `ll4al worker` processes through this Redis (redis://HOST:PORT or rediss://); training stays here')
+    .option('--score-shard-size <n>', 'pool ids per scoring job sent to the workers (default 1024)')
+    .option('--score-fallback <mode>', 'no live worker, or a shard no worker can serve: local (score here, warn) or fail (default local)')
+    .option('--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback (default 10000)')
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--json', 'print every event as a JSON line instead of text');

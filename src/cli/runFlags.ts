@@ -3,7 +3,9 @@
  * flags, how a flag's text becomes a value, and how a `--config FILE.json` is read.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
+import { passwordOfRedisUrl, REDIS_PASSWORD_ENV, redactRedisUrl } from '../remote/redisUrl.ts';
 
 /** Options as commander gives them (camel-cased names, strings or booleans). */
 export type CommandFlags = Readonly<Record<string, string | boolean | undefined>>;
@@ -28,6 +30,10 @@ export const RUN_FLAG_FIELDS = [
   'oracleTimeoutMs',
   'oracleRetries',
   'scoreBatchSize',
+  'scoreWorkers',
+  'scoreShardSize',
+  'scoreFallback',
+  'scoreWorkerWaitMs',
 ] as const;
 
 /** A flag's text as a number when it reads as one, else as given (the codec then names it). */
@@ -62,4 +68,19 @@ export const readConfigFile = (file: string): Readonly<Record<string, unknown>> 
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(`config file ${file} (--config) must hold a JSON object`);
   return json as Record<string, unknown>;
+};
+
+/**
+ * Keeps a Redis password out of what a run writes to disk: a password in `--score-workers`
+ * moves to LL4AL_REDIS_PASSWORD of this process (inherited by the runs `compare` starts) and
+ * the configuration keeps the URL without it. `ll4al resume` then needs the variable again.
+ * @param config a decoded configuration
+ * @returns the configuration with the password removed from scoreWorkers
+ */
+export const withoutRedisPassword = (config: RunConfig): RunConfig => {
+  if (config.scoreWorkers === null) return config;
+  const password = passwordOfRedisUrl(config.scoreWorkers);
+  if (password === undefined) return config;
+  process.env[REDIS_PASSWORD_ENV] = password;
+  return { ...config, scoreWorkers: redactRedisUrl(config.scoreWorkers) };
 };
