@@ -22,7 +22,7 @@ import { mergeLabels } from '../../src/streams/mergeLabels.ts';
 import { createPoolState } from '../../src/streams/poolState.ts';
 import { queryOracle } from '../../src/streams/queryOracle.ts';
 import { cliArgs, repoRoot } from '../support/cli.ts';
-import { hasChromium, launchChromium, type TestBrowser } from '../support/chromium.ts';
+import { launchChromium, skipWithoutChromium, type TestBrowser } from '../support/chromium.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'll4al-page-'));
 const shots = process.env['LL4AL_SCREENSHOT_DIR'];
@@ -136,7 +136,7 @@ const shoot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
 };
 
-describe.skipIf(!hasChromium())('the labeling page in Chromium', () => {
+describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
   let browser: TestBrowser;
   beforeAll(async () => {
     browser = await launchChromium();

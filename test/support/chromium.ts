@@ -10,8 +10,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 /** Where Debian's `chromium` package puts the browser (override with LL4AL_CHROMIUM). */
 export const CHROMIUM_PATH = process.env['LL4AL_CHROMIUM'] ?? '/usr/bin/chromium';
 
-/** True when the browser is installed (the page tests are skipped, loudly, when it is not). */
+/** True when the browser is installed. */
 export const hasChromium = (): boolean => existsSync(CHROMIUM_PATH);
+
+/** Skip the page tests where there is no browser, except on CI (CI=true), where they must run and fail. */
+export const skipWithoutChromium = (): boolean => !hasChromium() && process.env['CI'] !== 'true';
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
