@@ -25,12 +25,27 @@ export interface ServeFlags {
 }
 
 /** The flags of {@link ServeFlags}, for `register`. */
-export const serveFlagOptions: ReadonlyArray<readonly [string, string]> = [
+export const serveFlagOptions: ReadonlyArray<readonly [flags: string, description: string]> = [
   ['--port <n>', 'browser oracle: port to listen on (default: a free one)'],
   ['--host <address>', 'browser oracle: address to bind (default 127.0.0.1, this machine only; others still need the token)'],
   ['--annotations-per-item <n>', 'browser oracle: answers from different people per item, merged by majority (classification; default 1)'],
   ['--lease-seconds <s>', 'browser oracle: how long a page holds an item without renewing (default 30)'],
 ];
+
+/**
+ * The browser oracle's serving flags among commander's options.
+ * @param flags commander's options
+ * @returns the serving flags given
+ */
+export const serveFlagsOf = (flags: Readonly<Record<string, string | boolean | undefined>>): ServeFlags => {
+  const pick = (key: string): string | undefined => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
+  const serve: { -readonly [K in keyof ServeFlags]: ServeFlags[K] } = {};
+  for (const key of ['port', 'host', 'annotationsPerItem', 'leaseSeconds'] as const) {
+    const value = pick(key);
+    if (value !== undefined) serve[key] = value;
+  }
+  return serve;
+};
 
 /** An oracle of the run, with what it needs to see of the run and to stop. */
 export interface ChosenOracle {

@@ -11,8 +11,8 @@ import { InputError } from '../inputError.ts';
 import { readResults } from '../store/resultsFile.ts';
 import { runPaths } from '../store/runDirectory.ts';
 import { acquireRunLock } from '../store/runLock.ts';
-import { serveFlagOptions, type ServeFlags } from './oracleChoice.ts';
-import { executeRun, serveFlagsOf } from './runCommand.ts';
+import { serveFlagOptions, serveFlagsOf, type ServeFlags } from './oracleChoice.ts';
+import { executeRun } from './runCommand.ts';
 
 /** What `ll4al resume` may change: the oracle (e.g. people in the browser take over) and how it serves. */
 export interface ResumeOptions {
@@ -57,17 +57,20 @@ export const resumeRun = async (dir: string, json: boolean, options: ResumeOptio
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  const resume = program
+  program
     .command('resume')
     .description('continue an interrupted run from its label journal and results')
     .argument('<dir>', 'the run directory')
     .option('--oracle <kind>', "who answers from here on: simulated, file or browser (default: the run's own)")
-    .option('--json', 'print every event as a JSON line instead of text');
-  for (const [flag, description] of serveFlagOptions) resume.option(flag, description);
-  resume.action(async (dir: string, flags: Record<string, string | boolean | undefined>) => {
-    await resumeRun(dir, flags['json'] === true, {
-      ...(typeof flags['oracle'] === 'string' ? { oracle: flags['oracle'] } : {}),
-      serve: serveFlagsOf(flags),
+    .option('--json', 'print every event as a JSON line instead of text')
+    .option(...serveFlagOptions[0]!)
+    .option(...serveFlagOptions[1]!)
+    .option(...serveFlagOptions[2]!)
+    .option(...serveFlagOptions[3]!)
+    .action(async (dir: string, flags: Record<string, string | boolean | undefined>) => {
+      await resumeRun(dir, flags['json'] === true, {
+        ...(typeof flags['oracle'] === 'string' ? { oracle: flags['oracle'] } : {}),
+        serve: serveFlagsOf(flags),
+      });
     });
-  });
 };

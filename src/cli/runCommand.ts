@@ -21,7 +21,7 @@ import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
 import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
-import { checkServeFlags, chooseOracle, serveFlagOptions, type ChosenOracle, type ServeFlags } from './oracleChoice.ts';
+import { checkServeFlags, chooseOracle, serveFlagOptions, serveFlagsOf, type ChosenOracle, type ServeFlags } from './oracleChoice.ts';
 import { checkTaskStrategy, setupTask } from './taskSetup.ts';
 import { readConfigFile, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 
@@ -253,21 +253,6 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   return config;
 };
 
-/**
- * The browser oracle's serving flags among commander's options.
- * @param flags commander's options
- * @returns the serving flags given
- */
-export const serveFlagsOf = (flags: RunFlags): ServeFlags => {
-  const pick = (key: string): string | undefined => (typeof flags[key] === 'string' ? (flags[key] as string) : undefined);
-  const serve: { -readonly [K in keyof ServeFlags]: ServeFlags[K] } = {};
-  for (const key of ['port', 'host', 'annotationsPerItem', 'leaseSeconds'] as const) {
-    const value = pick(key);
-    if (value !== undefined) serve[key] = value;
-  }
-  return serve;
-};
-
 /** Creates the run directory `dir`; it must not hold a run yet. */
 const createRunDirectory = (dir: string): RunPaths => {
   const paths = runPaths(dir);
@@ -281,7 +266,7 @@ const createRunDirectory = (dir: string): RunPaths => {
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  const run = program
+  program
     .command('run')
     .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge')
     .option('--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`)
@@ -309,32 +294,28 @@ export const register = (program: Command): void => {
     .option('--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback (default 10000)')
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
-    .option('--json', 'print every event as a JSON line instead of text');
-  for (const [flag, description] of serveFlagOptions) run.option(flag, description);
-  run.action(async (flags: RunFlags) => {
-    const config = runConfigFromFlags(flags);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
-    const paths = createRunDirectory(dir);
-    const lock = acquireRunLock(paths.lock, dir);
-    let started = false;
-    try {
-      await executeRun(
-        paths,
-        config,
-        { json: flags['json'] === true },
-        false,
-        () => {
+    .option('--json', 'print every event as a JSON line instead of text')
+    .option(...serveFlagOptions[0]!)
+    .option(...serveFlagOptions[1]!)
+    .option(...serveFlagOptions[2]!)
+    .option(...serveFlagOptions[3]!)
+    .action(async (flags: RunFlags) => {
+      const config = runConfigFromFlags(flags);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
+      const paths = createRunDirectory(dir);
+      const lock = acquireRunLock(paths.lock, dir);
+      let started = false;
+      try {
+        await executeRun(paths, config, { json: flags['json'] === true }, false, () => {
           started = true;
           writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
           if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
-        },
-        serveFlagsOf(flags),
-      );
-    } finally {
-      lock.release();
-      // A run refused before it started leaves no directory behind.
-      if (!started && readdirSync(dir).length === 0) rmdirSync(dir);
-    }
-  });
+        }, serveFlagsOf(flags));
+      } finally {
+        lock.release();
+        // A run refused before it started leaves no directory behind.
+        if (!started && readdirSync(dir).length === 0) rmdirSync(dir);
+      }
+    });
 };
