@@ -54,6 +54,19 @@ const startRun = async (args: ReadonlyArray<string>, dir: string): Promise<Run> 
   return { child, url: /label at (\S+)/.exec(output)![1]!, dir, exited, output: () => output };
 };
 
+/** The run's exit code; a run still going after `ms` fails the test with the run's output. */
+const exitOf = async (run: Run, ms = 120_000): Promise<number | null> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`ll4al still running after ${ms} ms:\n${run.output().slice(-2000)}`)), ms);
+  });
+  try {
+    return await Promise.race([run.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 const runArgs = (task: string, dir: string, extra: ReadonlyArray<string> = []) => [
   'run', '--task', task, '--oracle', 'browser', '--out', dir, '--initial', '4', '--budget', '4', '--cycles', '1', '--subset', '40', '--epochs', '1', '--seed', '5', ...extra,
 ];
@@ -184,7 +197,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
         await page.locator('.choice[data-class="5"]').click();
         now = await nextItem(page, now);
       }
-      expect(await run.exited).toBe(0);
+      expect(await exitOf(run)).toBe(0);
       const titles = await page.evaluate(() => (globalThis as unknown as { waitingTitles: string[] }).waitingTitles);
       expect(titles).toContain('Training cycle 1');
       const labels = labelsOf(dir);
@@ -231,7 +244,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
         await page.keyboard.press('Enter');
         now = await nextItem(page, now);
       }
-      expect(await run.exited).toBe(0);
+      expect(await exitOf(run)).toBe(0);
       const labels = labelsOf(dir);
       expect(labels.size).toBe(4);
       expect(labels.get(first)).toEqual([
@@ -272,7 +285,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
         await page.keyboard.press('Enter');
         now = await nextItem(page, now);
       }
-      expect(await run.exited).toBe(0);
+      expect(await exitOf(run)).toBe(0);
       const labels = labelsOf(dir);
       expect(labels.size).toBe(4);
       const undone = labels.get(first) as Array<[number, number]>;
@@ -303,7 +316,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
         shown[k] = await nextItem(pages[k]!, shown[k]);
         if (!(await pages[k]!.locator('#waiting').isHidden())) shown[k] = undefined;
       }
-      expect(await run.exited).toBe(0);
+      expect(await exitOf(run)).toBe(0);
       const labels = labelsOf(dir);
       expect(labels.size).toBe(8);
       expect(journalLines(dir)).toHaveLength(8); // no duplicate, nothing rejected
@@ -339,7 +352,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
         await second.keyboard.press(keys[k]!);
         now = await nextItem(second, now);
       }
-      expect(await run.exited).toBe(0);
+      expect(await exitOf(run)).toBe(0);
       const labels = labelsOf(dir);
       expect([...labels.keys()].sort()).toEqual([...items].sort());
       // One disagreement: a tie of two goes to the earlier answer; agreement (1 + 1 + 0.5) / 3.
@@ -409,7 +422,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
         await page.keyboard.press('4');
         now = await nextItem(page, now);
       }
-      expect(await resumed.exited).toBe(0);
+      expect(await exitOf(resumed)).toBe(0);
       const labels = labelsOf(dir);
       expect(labels.size).toBe(6);
       for (const id of before) expect(labels.get(id)).toBe(2);
