@@ -58,7 +58,10 @@ const startRun = async (args: ReadonlyArray<string>, dir: string): Promise<Run> 
 const exitOf = async (run: Run, ms = 120_000): Promise<number | null> => {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`ll4al still running after ${ms} ms:\n${run.output().slice(-2000)}`)), ms);
+    timer = setTimeout(() => {
+      process.stderr.write(`ll4al still running after ${ms} ms; its output:\n${run.output()}\n`);
+      reject(new Error(`ll4al still running after ${ms} ms (its output is on stderr)`));
+    }, ms);
   });
   try {
     return await Promise.race([run.exited, late]);

@@ -362,7 +362,12 @@
   const leaseOne = async () => {
     const { lease } = await api('POST', '/api/lease', { session });
     if (!lease) return null;
-    return { ...lease, img: await loadImage(lease.id) };
+    try {
+      return { ...lease, img: await loadImage(lease.id) };
+    } catch (error) {
+      api('POST', '/api/release', { session, leases: [lease.lease] }).catch(() => {});
+      throw error;
+    }
   };
 
   const startItem = (item) => {
@@ -392,19 +397,33 @@
     } catch {}
   };
 
+  /**
+   * Puts a freshly leased item where it is needed now: on screen, as the next one, or — when an
+   * undo filled both places while the lease was on its way — back to the queue. No lease is
+   * ever left held and unseen.
+   */
+  const place = (item) => {
+    if (!item) return;
+    if (!current) startItem(item);
+    else if (!next) next = item;
+    else api('POST', '/api/release', { session, leases: [item.lease] }).catch(() => {});
+  };
+
   /** Makes sure an item is shown and the next one is loaded (one fill at a time; callers may await it). */
   let filling = null;
   const fill = () => {
     if (filling) return filling;
     filling = (async () => {
       try {
-        if (!current) {
-          const item = next ?? (await leaseOne());
+        if (!current && next) {
+          const item = next;
           next = null;
-          if (item) startItem(item);
-          else renderStatus();
+          startItem(item);
+        } else if (!current) {
+          place(await leaseOne());
+          if (!current) renderStatus();
         }
-        if (current && !next) next = await leaseOne();
+        if (current && !next) place(await leaseOne());
       } catch (error) {
         say(error.message, 'error');
       } finally {
