@@ -259,8 +259,10 @@ export const browserOracle = (options: BrowserOracleOptions): BrowserOracle => {
   const desk: Desk = {
     task: options.task,
     status,
-    lease: (session) => {
+    lease: (session, keep) => {
       if (!round) return { ok: null };
+      // What the page holds is what it says it holds: any other lease of it is an orphan.
+      if (keep !== undefined) queue.release(session, queue.leasesOf(session).map((l) => l.lease).filter((l) => !keep.includes(l)));
       const lease = queue.lease(session);
       return { ok: lease ? pageLease(lease) : null };
     },

@@ -400,6 +400,44 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
     }
   });
 
+  it('should keep every leased item in view when an undo overtakes the preload of the next item', async () => {
+    const codec = new t.Type<number, unknown, unknown>('Class2', (u): u is number => u === 0 || u === 1, (u, c) => (u === 0 || u === 1 ? t.success(u) : t.failure(u, c)), t.identity);
+    const drawn = imageSetItemImage({ count: 20, height: 8, width: 8, channels: 1, pixels: new Uint8Array(20 * 64).fill(90) });
+    // Slow images: the preload of a new item is still on its way when the undo (its image cached) returns.
+    const oracle = browserOracle({
+      task: { kind: 'classification', classNames: ['no', 'yes'] },
+      labelCodec: codec,
+      itemImage: async (id) => (await new Promise((r) => setTimeout(r, 400)), drawn(id)),
+    });
+    const journal = memoryJournal<number>();
+    let done = false;
+    const subscription = of({ picks: Int32Array.of(3, 4, 5), reserve: new Int32Array(0) })
+      .pipe(queryOracle(oracle, { labelCodec: codec, poolSize: 20, cycle: 1 }), mergeLabels(journal, createPoolState<number>(20), { source: 'browser' }))
+      .subscribe({ complete: () => (done = true) });
+    try {
+      const page = await openPage(browser, (await oracle.ready).url);
+      const first = await waitForItem(page);
+      await page.waitForTimeout(1000); // the second item is preloaded
+      await page.keyboard.press('1');
+      const second = await nextItem(page, first);
+      await page.keyboard.press('z'); // while the third item's image loads
+      expect(await nextItem(page, second)).toBe(first);
+      let now: number | undefined = first;
+      const answered: number[] = [];
+      while (now !== undefined && (await page.locator('#waiting').isHidden())) {
+        answered.push(now);
+        await page.keyboard.press('2');
+        now = await nextItem(page, now);
+      }
+      expect(done).toBe(true);
+      expect(answered.sort()).toEqual([3, 4, 5]);
+      expect(journal.entries.map((e) => e.label)).toEqual([1, 1, 1]);
+    } finally {
+      subscription.unsubscribe();
+      await oracle.close();
+    }
+  });
+
   it('should lose no answer when the server is killed mid-cycle, and serve the rest after ll4al resume --oracle browser', async () => {
     const dir = join(work, 'killed');
     const run = await startRun(runArgs('classification', dir, ['--initial', '6']), dir);

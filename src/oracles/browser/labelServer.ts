@@ -55,7 +55,8 @@ export type DeskResult<T> = { readonly ok: T } | Refusal;
 export interface Desk {
   readonly task: LabelTask;
   status(): DeskStatus;
-  lease(session: string): DeskResult<PageLease | null>;
+  /** The next item for `session`; its leases not in `keep` (when given) are released first. */
+  lease(session: string, keep?: ReadonlyArray<string>): DeskResult<PageLease | null>;
   renew(session: string, leases: ReadonlyArray<string>): DeskResult<{ renewed: ReadonlyArray<string>; gone: ReadonlyArray<string> }>;
   release(session: string, leases: ReadonlyArray<string>): DeskResult<{ released: number }>;
   answer(session: string, lease: string, id: number, label: unknown): DeskResult<{ complete: boolean }>;
@@ -173,13 +174,13 @@ export const createLabelServer = (desk: Desk, options: LabelServerOptions): Fast
 
   app.get('/api/state', { schema: { querystring: tokenQuery } }, async () => ({ task: desk.task, status: desk.status() }));
 
-  app.post('/api/lease', { schema: { querystring: tokenQuery, body: body({ session }, ['session']), response: replies } }, async (request, reply) => {
-    const { session: s } = request.body as { session: string };
-    const result = send(reply, desk.lease(s));
+  const leaseList = { type: 'array', items: leaseKey, maxItems: 16 } as const;
+  app.post('/api/lease', { schema: { querystring: tokenQuery, body: body({ session, keep: leaseList }, ['session']), response: replies } }, async (request, reply) => {
+    const { session: s, keep } = request.body as { session: string; keep?: string[] };
+    const result = send(reply, desk.lease(s, keep));
     return result === reply ? reply : { lease: result, status: desk.status() };
   });
 
-  const leaseList = { type: 'array', items: leaseKey, maxItems: 16 } as const;
   app.post('/api/renew', { schema: { querystring: tokenQuery, body: body({ session, leases: leaseList }, ['session', 'leases']), response: replies } }, async (request, reply) => {
     const { session: s, leases } = request.body as { session: string; leases: string[] };
     return send(reply, desk.renew(s, leases));

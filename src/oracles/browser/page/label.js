@@ -360,7 +360,9 @@
     });
 
   const leaseOne = async () => {
-    const { lease } = await api('POST', '/api/lease', { session });
+    // The leases this page holds go along: any other of its leases (a release still on its way) is freed first.
+    const keep = [current, next].filter(Boolean).map((i) => i.lease);
+    const { lease } = await api('POST', '/api/lease', { session, keep });
     if (!lease) return null;
     try {
       return { ...lease, img: await loadImage(lease.id) };
@@ -483,6 +485,8 @@
     if (busy) return;
     busy = true;
     try {
+      // No lease request may cross the undo (its `keep` would not know the undone item's lease).
+      if (filling) await filling;
       const { lease } = await api('POST', '/api/undo', { session });
       const img = await loadImage(lease.id);
       // The undone item comes first; the one on screen waits; the preloaded one goes back.
