@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { RunConfig } from '../config/runConfig.ts';
+import type { ImageSource } from '../data/imageSet.ts';
 import { KEYPOINT_NAMES } from '../data/keypointCanvas.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
@@ -46,6 +47,9 @@ export const serveFlagsOf = (flags: Readonly<Record<string, string | boolean | u
   }
   return serve;
 };
+
+/** The task's learner and truth, with the images pool ids index. */
+export type PoolSetup = TaskSetup & { readonly pool: ImageSource };
 
 /** An oracle of the run, with what it needs to see of the run and to stop. */
 export interface ChosenOracle {
@@ -95,8 +99,12 @@ const batchedPredict = (learner: TaskSetup['learner'], batchSize: number): ((id:
     const batch = pending.slice(0, batchSize);
     pending = pending.slice(batchSize);
     if (pending.length > 0) setImmediate(flush);
-    learner.score(Int32Array.from(batch.map((b) => b.id))).then(
-      ({ probabilities, classes }) => batch.forEach((b, k) => b.resolve(Array.from(probabilities.subarray(k * classes, (k + 1) * classes)))),
+    learner.score(Int32Array.from(batch.map((b) => b.id)), { outputs: ['probabilities'] }).then(
+      ({ probabilities }) => {
+        if (!probabilities) throw new Error('the learner gave no class probabilities');
+        const { values, width } = probabilities;
+        batch.forEach((b, k) => b.resolve(Array.from(values.subarray(k * width, (k + 1) * width))));
+      },
       (error: unknown) => batch.forEach((b) => b.reject(error)),
     );
   };
@@ -108,7 +116,7 @@ const batchedPredict = (learner: TaskSetup['learner'], batchSize: number): ((id:
 };
 
 /** What a page labels for the run's task. */
-const labelTaskOf = (config: RunConfig, setup: TaskSetup): LabelTask => {
+const labelTaskOf = (config: RunConfig, setup: PoolSetup): LabelTask => {
   const { pool } = setup;
   const classNames = pool.classNames ?? Array.from({ length: pool.classes }, (_, k) => `class ${k}`);
   switch (config.task) {
@@ -136,7 +144,7 @@ const labelTaskOf = (config: RunConfig, setup: TaskSetup): LabelTask => {
 export const chooseOracle = async (
   config: RunConfig,
   dir: string,
-  setup: TaskSetup,
+  setup: PoolSetup,
   labeled: number,
   serve: ServeFlags,
   write: (line: string) => void,

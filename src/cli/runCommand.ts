@@ -11,18 +11,23 @@ import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
 import { resolveTrainThreads } from '../tasks/trainer.ts';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig.ts';
 import { layerRunInputs, presetNames, resolvePreset } from '../config/presets.ts';
-import { loadDataset, type DatasetSpec } from '../data/load.ts';
 import { InputError } from '../inputError.ts';
+import { deriveSeed } from '../ops/random.ts';
+import { fileOracle } from '../oracles/fileOracle.ts';
+import type { Oracle } from '../oracles/oracle.ts';
+import { simulatedOracle } from '../oracles/simulatedOracle.ts';
 import { openFileJournal, readJournal, repairJournalTail } from '../store/labelJournal.ts';
 import { readResults, writeResults } from '../store/resultsFile.ts';
 import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory.ts';
 import { acquireRunLock } from '../store/runLock.ts';
 import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
 import type { AlEvent, CycleRow } from '../streams/events.ts';
-import { strategies, strategyNames } from '../streams/strategies.ts';
+import type { Learner } from '../tasks/learner.ts';
+import { strategyNames } from '../streams/strategies.ts';
 import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
+import { checkRunStrategy, runLossObjective } from './taskSetup.ts';
 import { checkServeFlags, chooseOracle, serveFlagOptions, serveFlagsOf, type ChosenOracle, type ServeFlags } from './oracleChoice.ts';
-import { checkTaskStrategy, setupTask } from './taskSetup.ts';
+import { checkOracleFits, givenEntries, openRunData, renderFor, writePoolFile } from './dataSource.ts';
 import { readConfigFile, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
@@ -74,9 +79,6 @@ export const renderEvent = (event: AlEvent): string | undefined => {
   }
 };
 
-const dataSpec = (config: RunConfig): DatasetSpec =>
-  config.data === 'embedded' ? { kind: 'embedded' } : { kind: config.dataKind, dir: config.data };
-
 /**
  * Runs (or resumes) the run in `paths.dir` with `config`: loads the backend, data and learner,
  * subscribes to the pipeline, writes results.json after each cycle and reports events. The
@@ -104,24 +106,29 @@ export const executeRun = async (
   const trainThreads = resolveTrainThreads(config.trainer.trainThreads ?? 'auto', backend.name, true);
   if (output.json) write(JSON.stringify({ type: 'backend', name: backend.name, simd: backend.simd ?? null, threads: backend.threads ?? null, trainThreads }));
   else write(`backend: ${backend.name}${simd}${backend.threads === undefined ? '' : `, ${backend.threads} thread(s) per kernel`}; training on ${trainThreads} thread${trainThreads > 1 ? 's (data parallel)' : ''}`);
-  const data = await loadDataset(dataSpec(config));
-  checkRunConfigAgainstPool(config, data.train.count);
-  onChecked();
-  const strategy = strategies[config.strategy]!;
-  // The same initial weights for every strategy of one seed (a paired comparison).
-  const setup = setupTask(config, data, strategy.lossObjective ?? 'ranking');
-  const { learner } = setup;
+  const data = await openRunData(config, { progress: !output.json && process.stderr.isTTY === true });
   let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
-  let chosen: ChosenOracle | undefined;
+  let built: Learner<unknown> | undefined;
   let remote: RemoteScoringStage | undefined;
+  let chosen: ChosenOracle | undefined;
   try {
+    checkOracleFits(config, data);
+    checkRunConfigAgainstPool(config, data.poolSize);
+    for (const note of data.notes) write(output.json ? JSON.stringify({ type: 'data', message: note }) : note);
+    onChecked();
+    if (!resume) writePoolFile(paths.dir, config, data);
+    const render = renderFor(renderEvent, data, resume);
+    // The same initial weights for every strategy of one seed (a paired comparison).
+    const setup = data.setup(runLossObjective(config));
+    const { learner, truth } = setup;
+    built = learner;
     // Scoring on `ll4al worker` processes through Redis (training stays here).
     if (config.scoreWorkers !== null) {
       remote = await connectWorkerScoring(config, {
         learner,
-        data,
+        data: data.split,
         strategy: config.strategy,
-        lossObjective: strategy.lossObjective ?? 'ranking',
+        lossObjective: learner.lossObjective ?? 'ranking',
         run: runIdOf(paths.dir),
         onWarning: (message) => write(output.json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`),
       });
@@ -138,7 +145,13 @@ export const executeRun = async (
       restored = { entries: contents.entries, rows: results?.cycles ?? [], warnings: contents.warnings };
     }
     journal = openFileJournal(paths.labels, learner.labelCodec);
-    chosen = await chooseOracle(config, paths.dir, setup, restored?.entries.length ?? 0, serve, write, output.json);
+    // A person labels the rest of a pool whose data already has labels: they start the labeled set.
+    if (!resume && config.oracle !== 'simulated' && data.given.length > 0) {
+      const entries = givenEntries(data.given);
+      for (const entry of entries) journal.append(entry);
+      restored = { entries, rows: [] };
+    }
+    chosen = await chooseOracle(config, paths.dir, { ...setup, pool: setup.pool ?? data.split.train }, restored?.entries.length ?? 0, serve, write, output.json);
     const { oracle, observe } = chosen;
     const rows: CycleRow[] = [...(restored?.rows ?? [])];
     const save = (finished: boolean): void =>
@@ -154,7 +167,7 @@ export const executeRun = async (
       });
     const events = activeLearning<unknown>({
       learner,
-      strategy,
+      strategy: config.strategy,
       oracle,
       oracleName: config.oracle,
       journal,
@@ -203,7 +216,7 @@ export const executeRun = async (
             if (event.type === 'runFinished') save(true);
             if (output.json) write(JSON.stringify(event));
             else {
-              const line = renderEvent(event);
+              const line = render(event);
               if (line !== undefined) write(line);
             }
           },
@@ -221,7 +234,8 @@ export const executeRun = async (
     await chosen?.close();
     journal?.close();
     await remote?.close();
-    learner.dispose();
+    built?.dispose();
+    data.close();
   }
 };
 
@@ -245,7 +259,7 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
   const config = withoutRedisPassword(decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig'));
   checkRunConfig(config, strategyNames);
-  checkTaskStrategy(config.task, config.strategy);
+  checkRunStrategy(config);
   checkServeFlags(config.oracle, config.task, serveFlagsOf(flags));
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
@@ -276,8 +290,15 @@ export const register = (program: Command): void => {
     .option('--subset <n>', 'random subset of the unlabeled pool scored per cycle (default 2000)')
     .option('--epochs <n>', 'training epochs per cycle (default 2)')
     .option('--seed <n>', 'seed of every random choice (default 0)')
-    .option('--data <dir>', 'folder of Fashion-MNIST IDX files (default: the embedded subset)')
-    .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10 (default fashion-mnist)')
+    .option('--data <path>', 'IDX or CIFAR-10 folder, image folder (train/<class>/, test/<class>/, unlabeled/), .csv/.jsonl manifest or COCO .json (default: the embedded subset)')
+    .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist, cifar10, images or coco (default: recognised from --data)')
+    .option('--image-size <n>', 'your images: side they are resized to (default: the task\'s input, 32 / 48 / 64)')
+    .option('--channels <n>', 'your images: 1 (grey) or 3 (RGB) (default 3)')
+    .option('--classes <list>', 'your images: comma-separated class names in label order (needed when no image has a label)')
+    .option('--skip-bad-images', 'your images: leave out (and list) files that cannot be decoded instead of stopping')
+    .option('--cache-dir <dir>', 'your images: folder of the decoded cache (default: .ll4al-cache beside the data)')
+    .option('--test-data <file>', 'COCO data: the test set\'s COCO file (without it, metrics are off)')
+    .option('--images <dir>', 'COCO data: folder the file_names are relative to (default: the COCO file\'s folder)')
     .option('--task <name>', 'classification, keypoints or detection (default classification)')
     .option('--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)')
     .option('--out <dir>', 'run directory (default runs/<strategy>-<seed>-<time>)')

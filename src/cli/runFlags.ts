@@ -30,6 +30,13 @@ export const RUN_FLAG_FIELDS = [
   'oracleTimeoutMs',
   'oracleRetries',
   'scoreBatchSize',
+  'imageSize',
+  'channels',
+  'classes',
+  'skipBadImages',
+  'cacheDir',
+  'testData',
+  'images',
   'scoreWorkers',
   'scoreShardSize',
   'scoreFallback',
@@ -49,6 +56,8 @@ export const flagValue = (value: string | boolean | undefined): unknown =>
 export const runInputFromFlags = (flags: CommandFlags, fields: ReadonlyArray<string> = RUN_FLAG_FIELDS): Record<string, unknown> => {
   const input: Record<string, unknown> = {};
   for (const field of fields) if (flags[field] !== undefined) input[field] = flagValue(flags[field]);
+  // --classes a,b,c: a list of names (never numbers, even when they read as digits).
+  if (fields.includes('classes') && typeof flags['classes'] === 'string') input['classes'] = flags['classes'].split(',').map((c) => c.trim()).filter((c) => c !== '');
   return input;
 };
 

@@ -13,3 +13,5 @@ export {
   type MemoryJournal,
 } from './labelJournal.ts';
 export { readResults, writeResults, type RunResults } from './resultsFile.ts';
+export { POOL_INDEX_FILE, PoolIndex, poolItemFile, readPoolIndex, writePoolIndex } from './poolIndex.ts';
+export { labelsAsCoco, labelsAsCsv, labelsAsJsonl, type ExportContext, type ExportFormat } from './labelExport.ts';

@@ -182,6 +182,20 @@ describe('browser oracle: leases, answers, undo and skip', () => {
     expect(again.id).not.toBe(a1.id);
   });
 
+  it('should free the leases a page no longer says it holds before leasing it another item', async () => {
+    const round = await startRound([5, 6, 7]);
+    const a1 = (await lease(round, A))!;
+    const a2 = (await lease(round, A))!;
+    // A holds a1 and a2 but says it holds only a1 (a2's release is still on its way): a2 is freed.
+    const third = (await post(round, '/api/lease', { session: A, keep: [a1.lease] })).json().lease;
+    expect(third.id).toBe(a2.id);
+    expect(third.lease).not.toBe(a2.lease);
+    expect((await post(round, '/api/renew', { session: A, leases: [a1.lease, a2.lease, third.lease] })).json()).toEqual({
+      renewed: [a1.lease, third.lease],
+      gone: [a2.lease],
+    });
+  });
+
   it('should journal an answer before replying, withdraw it on undo and merge the corrected label', async () => {
     const round = await startRound([5, 6]);
     const first = (await lease(round, A))!;

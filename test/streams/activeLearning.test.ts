@@ -4,11 +4,12 @@ import { memoryJournal } from '../../src/store/labelJournal.ts';
 import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
 import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning.ts';
 import type { AlEvent } from '../../src/streams/events.ts';
-import { strategyNames } from '../../src/streams/strategies.ts';
-import { createFakeLearner, fakeTruth } from '../support/fakeLearner.ts';
+import { strategyNames, strategyProtocols } from '../../src/streams/strategies.ts';
+import { InputError } from '../../src/inputError.ts';
+import { createFakeLearner, fakeTruth, type FakeLearnerOptions } from '../support/fakeLearner.ts';
 
-const baseConfig = (overrides: Partial<ActiveLearningConfig<number>> = {}) => {
-  const learner = createFakeLearner({ poolSize: 1000 });
+const baseConfig = (overrides: Partial<ActiveLearningConfig<number>> = {}, learnerOptions: Partial<FakeLearnerOptions> = {}) => {
+  const learner = createFakeLearner({ poolSize: 1000, ...learnerOptions });
   const journal = memoryJournal<number>();
   const config: ActiveLearningConfig<number> = {
     learner,
@@ -69,7 +70,7 @@ describe('activeLearning', () => {
   });
 
   it.each(strategyNames)('runs strategy %s to the full label count', async (strategy) => {
-    const { journal, config } = baseConfig({ strategy, cycles: 2 });
+    const { journal, config } = baseConfig({ strategy, cycles: 2 }, { lossObjective: strategyProtocols[strategy]?.lossObjective ?? 'ranking' });
     await run(config);
     expect(new Set(journal.entries.map((e) => e.id)).size).toBe(90);
   });
@@ -124,6 +125,44 @@ describe('activeLearning', () => {
     expect(rows.map((r) => r.labeled)).toEqual([50, 90, 130]);
     // Cycle 1 was resumed mid-query: it asked only for the 25 labels missing.
     expect(selections(events).find((s) => s.cycle === 1)!.ids).toHaveLength(25);
+  });
+});
+
+describe('activeLearning capabilities', () => {
+  it('should refuse a strategy whose requirements the learner does not provide, before any training, with one line', async () => {
+    const { learner, journal, config } = baseConfig({ strategy: 'entropy' }, { provides: ['embeddings'] });
+    const error = await run(config).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe('strategy entropy requires probabilities, which the fake learner does not provide (it provides: embeddings)');
+    expect(learner.fits).toHaveLength(0);
+    expect(learner.scored).toHaveLength(0);
+    expect(journal.entries).toHaveLength(0);
+  });
+
+  it('should refuse learning-loss-mse with a learner whose loss module trains with the ranking loss', async () => {
+    const { learner, config } = baseConfig({ strategy: 'learning-loss-mse' });
+    await expect(run(config)).rejects.toThrow(
+      "strategy learning-loss-mse needs a learner whose loss module trains with trainer.lossObjective 'mse'; the fake learner trains with 'ranking'",
+    );
+    expect(learner.fits).toHaveLength(0);
+  });
+
+  it.each([
+    ['learning-loss', []],
+    ['random', []],
+    ['entropy', ['probabilities']],
+    ['core-set', ['embeddings']],
+  ])('should score only what %s requires', async (strategy, outputs) => {
+    const { learner, config } = baseConfig({ strategy, cycles: 2 });
+    await run(config);
+    expect(learner.requested.length).toBeGreaterThan(0);
+    expect(learner.requested.every((r) => JSON.stringify(r) === JSON.stringify(outputs))).toBe(true);
+  });
+
+  it("should give a strategy that does not declare requires every output the learner provides", async () => {
+    const { learner, config } = baseConfig({ strategy: (candidates) => Array.from(candidates.ids, (_, i) => i).slice(0, 40), cycles: 2 });
+    await run(config);
+    expect(learner.requested.every((r) => JSON.stringify(r) === JSON.stringify(['probabilities', 'embeddings']))).toBe(true);
   });
 });
 

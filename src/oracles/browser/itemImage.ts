@@ -5,7 +5,7 @@
  * {@link imageSetItemImage}. {@link poolItemImage} picks one or the other.
  */
 import { PNG } from 'pngjs';
-import type { ImageSet, ItemImageFile } from '../../data/imageSet.ts';
+import { inMemory, type ImageSet, type ImageSource, type ItemImageFile } from '../../data/imageSet.ts';
 
 export type { ItemImageFile } from '../../data/imageSet.ts';
 
@@ -21,12 +21,17 @@ export type ItemImage = (id: number) => ItemImageFile | Promise<ItemImageFile>;
  * @returns the item image hook
  */
 export const imageSetItemImage =
-  (set: Pick<ImageSet, 'count' | 'height' | 'width' | 'channels' | 'pixels'>): ItemImage =>
+  (set: Pick<ImageSet, 'count' | 'height' | 'width' | 'channels' | 'pixels'> | ImageSource): ItemImage =>
   (id) => {
     if (!Number.isInteger(id) || id < 0 || id >= set.count) throw new RangeError(`item ${id} is outside the pool of ${set.count}`);
     const { height, width, channels } = set;
     const per = height * width * channels;
-    const source = set.pixels.subarray(id * per, (id + 1) * per);
+    let source: Uint8Array;
+    if ('pixels' in set) source = set.pixels.subarray(id * per, (id + 1) * per);
+    else {
+      source = new Uint8Array(per);
+      set.reader.read(id, source, 0);
+    }
     const png = new PNG({ width, height });
     for (let p = 0; p < height * width; p++) {
       const o = p * 4;
@@ -48,5 +53,5 @@ export const imageSetItemImage =
  * @param set the pool's images
  * @returns the item image hook
  */
-export const poolItemImage = (set: Pick<ImageSet, 'count' | 'height' | 'width' | 'channels' | 'pixels' | 'itemImage'>): ItemImage =>
+export const poolItemImage = (set: Pick<ImageSet, 'count' | 'height' | 'width' | 'channels' | 'pixels' | 'itemImage'> | ImageSource): ItemImage =>
   set.itemImage ?? imageSetItemImage(set);
