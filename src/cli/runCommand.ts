@@ -3,10 +3,10 @@
  * run directory (config.json, labels.jsonl, results.json, checkpoints/) that `ll4al resume`
  * continues after a crash.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
 import { resolveTrainThreads } from '../tasks/trainer.ts';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig.ts';
@@ -15,17 +15,17 @@ import { loadDataset, type DatasetSpec } from '../data/load.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { fileOracle } from '../oracles/fileOracle.ts';
-import type { Oracle } from '../oracles/oracle.ts';
 import { simulatedOracle } from '../oracles/simulatedOracle.ts';
-import { openFileJournal, readJournal, repairJournalTail } from '../store/labelJournal.ts';
-import { readResults, writeResults } from '../store/resultsFile.ts';
-import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory.ts';
-import { acquireRunLock } from '../store/runLock.ts';
-import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
-import type { AlEvent, CycleRow } from '../streams/events.ts';
+import type { CycleRow } from '../results/cycleRow.ts';
+import { ConfigMismatchError } from '../run/runConfigFile.ts';
+import { resumeRun, runInDirectory, type OracleFactory, type RunSpec } from '../run/runInDirectory.ts';
+import { crashPointFsFromEnv } from '../store/crashPointFs.ts';
+import { realFs } from '../store/durableFs.ts';
+import { runPaths } from '../store/runDirectory.ts';
+import type { AlEvent } from '../streams/events.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
 import { checkTaskStrategy, setupTask } from './taskSetup.ts';
-import { readConfigFile, runInputFromFlags } from './runFlags.ts';
+import { addRunOptions, readConfigFile, runInputFromFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -78,18 +78,56 @@ const dataSpec = (config: RunConfig): DatasetSpec =>
   config.data === 'embedded' ? { kind: 'embedded' } : { kind: config.dataKind, dir: config.data };
 
 /**
- * Runs (or resumes) the run in `paths.dir` with `config`: loads the backend, data and learner,
- * subscribes to the pipeline, writes results.json after each cycle and reports events. The
- * caller holds the lock.
- * @param paths the run directory
+ * The run-config fields a resume may change (how labels are asked and how fast scoring is, not
+ * what is learned); any other field that differs from config.json is refused, naming it.
+ */
+export const RESUME_MAY_CHANGE: ReadonlyArray<keyof RunConfig> = [
+  'backend',
+  'oracle',
+  'oracleDelayMs',
+  'oracleFailureRate',
+  'oracleTimeoutMs',
+  'oracleRetries',
+  'oracleBackoffMs',
+  'scoreBatchSize',
+];
+
+/**
+ * The oracle of `config.oracle`, made once the run directory is open: the one place where the
+ * CLI's oracle kinds are chosen (add a kind here and to RunConfig's OracleKind).
+ * @param config the run configuration
+ * @param truth the held-back label of a pool item, for the simulated oracle
+ * @returns the oracle factory
+ */
+export const chooseOracle = (config: RunConfig, truth: (id: number) => unknown): OracleFactory => ({
+  create: ({ paths, labeled }) => {
+    switch (config.oracle) {
+      case 'file':
+        return fileOracle({ queriesPath: join(paths.dir, 'queries.jsonl'), answersPath: join(paths.dir, 'answers.jsonl') });
+      case 'simulated':
+        return simulatedOracle(truth, {
+          delayMs: config.oracleDelayMs,
+          failureRate: config.oracleFailureRate,
+          seed: deriveSeed(config.seed, 'oracle', labeled),
+        });
+    }
+  },
+});
+
+/**
+ * Runs (or resumes) the run in `dir` with `config`: loads the backend, data and learner, then
+ * hands the run directory to the library ({@link runInDirectory} / {@link resumeRun}: lock,
+ * journal, checkpoints, results.json) and renders its events; SIGINT/SIGTERM stop it (the lock
+ * is released, the journal kept).
+ * @param dir the run directory
  * @param config the decoded configuration
  * @param output text or JSON lines
- * @param resume when true, continue from labels.jsonl and results.json
- * @param onChecked called once the configuration is checked against the data, before any work
+ * @param resume when true, continue from the directory's journal and results
+ * @param onChecked called once the configuration is checked against the data, before any write
  * @returns the finished cycles' rows
  */
 export const executeRun = async (
-  paths: RunPaths,
+  dir: string,
   config: RunConfig,
   output: OutputOptions,
   resume: boolean,
@@ -108,45 +146,14 @@ export const executeRun = async (
   const strategy = strategies[config.strategy]!;
   // The same initial weights for every strategy of one seed (a paired comparison).
   const { learner, truth } = setupTask(config, data, strategy.lossObjective ?? 'ranking');
-  let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
   try {
-    let restored: RestoredRun<unknown> | undefined;
-    if (resume) {
-      const contents = readJournal(paths.labels, learner.labelCodec);
-      const results = readResults(paths.results);
-      for (const entry of contents.entries) {
-        if (entry.id < 0 || entry.id >= learner.poolSize) throw new InputError(`${paths.labels}: id ${entry.id} is outside the pool of ${learner.poolSize}`);
-      }
-      repairJournalTail(paths.labels);
-      restored = { entries: contents.entries, rows: results?.cycles ?? [], warnings: contents.warnings };
-    }
-    journal = openFileJournal(paths.labels, learner.labelCodec);
-    const oracle: Oracle =
-      config.oracle === 'file'
-        ? fileOracle({ queriesPath: join(paths.dir, 'queries.jsonl'), answersPath: join(paths.dir, 'answers.jsonl') })
-        : simulatedOracle(truth, {
-            delayMs: config.oracleDelayMs,
-            failureRate: config.oracleFailureRate,
-            seed: deriveSeed(config.seed, 'oracle', restored?.entries.length ?? 0),
-          });
-    const rows: CycleRow[] = [...(restored?.rows ?? [])];
-    const save = (finished: boolean): void =>
-      writeResults(paths.results, {
-        task: learner.task,
-        strategy: config.strategy,
-        backend: backend.name,
-        seed: config.seed,
-        metricName: rows[0]?.metricName ?? 'testAccuracy',
-        cycles: rows,
-        config,
-        finished,
-      });
-    const events = activeLearning<unknown>({
+    const spec: RunSpec<unknown> = {
       learner,
       strategy,
-      oracle,
+      strategyName: config.strategy,
+      backendName: backend.name,
+      oracle: chooseOracle(config, truth),
       oracleName: config.oracle,
-      journal,
       cycles: config.cycles,
       initial: config.initial,
       budget: config.budget,
@@ -155,26 +162,16 @@ export const executeRun = async (
       seed: config.seed,
       scoreBatchSize: config.scoreBatchSize,
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
-      restored,
-      checkpoints: {
-        save: (cycle) => learner.save(checkpointDir(paths, cycle)),
-        load: async (cycle) => {
-          const dir = checkpointDir(paths, cycle);
-          if (!existsSync(dir)) return false;
-          try {
-            await learner.load(dir);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-      },
-    });
+      config,
+      mayChangeOnResume: RESUME_MAY_CHANGE,
+      fs: crashPointFsFromEnv(realFs),
+    };
+    const events: Observable<AlEvent<unknown>> = resume ? resumeRun(dir, spec) : runInDirectory(dir, spec);
+    const rows: CycleRow[] = [];
     let subscription: Subscription | undefined;
     const stop = (signal: NodeJS.Signals): void => {
       subscription?.unsubscribe();
-      journal?.close();
-      process.stderr.write(`ll4al: stopped by ${signal}; continue with: ll4al resume ${paths.dir}\n`);
+      process.stderr.write(`ll4al: stopped by ${signal}; continue with: ll4al resume ${dir}\n`);
       process.exit(130);
     };
     process.once('SIGINT', stop);
@@ -183,18 +180,15 @@ export const executeRun = async (
       await new Promise<void>((resolve, reject) => {
         subscription = events.subscribe({
           next: (event) => {
-            if (event.type === 'cycleFinished') {
-              rows.push(event.row);
-              save(false);
-            }
-            if (event.type === 'runFinished') save(true);
+            if (event.type === 'runFinished') rows.splice(0, rows.length, ...event.rows);
             if (output.json) write(JSON.stringify(event));
             else {
               const line = renderEvent(event);
               if (line !== undefined) write(line);
             }
           },
-          error: reject,
+          error: (error: unknown) =>
+            reject(error instanceof ConfigMismatchError ? new InputError(`${error.message.replace(/: ([a-zA-Z.]+) is /, (_m, f: string) => `: ${f} (${flagOf(f.split('.').at(-1)!)}) is `)}`) : error),
           complete: resolve,
         });
       });
@@ -202,10 +196,9 @@ export const executeRun = async (
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
     }
-    if (!output.json) write(`results: ${paths.results}`);
+    if (!output.json) write(`results: ${runPaths(dir).results}`);
     return rows;
   } finally {
-    journal?.close();
     learner.dispose();
   }
 };
@@ -237,41 +230,17 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   return config;
 };
 
-/** Creates the run directory `dir`; it must not hold a run yet. */
-const createRunDirectory = (dir: string): RunPaths => {
-  const paths = runPaths(dir);
-  if (existsSync(paths.config)) throw new InputError(`run directory ${dir} (--out) already holds a run; continue it with: ll4al resume ${dir}`);
-  mkdirSync(dir, { recursive: true });
-  return paths;
-};
-
 /**
  * Registers `ll4al run` on the program.
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  program
-    .command('run')
-    .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge')
-    .option('--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`)
-    .option('--cycles <n>', 'cycles of training (the last one does not query; default 3)')
-    .option('--initial <n>', 'size of the initial random labeled set (default 200)')
-    .option('--budget <n>', 'labels queried per cycle (default 200)')
-    .option('--subset <n>', 'random subset of the unlabeled pool scored per cycle (default 2000)')
-    .option('--epochs <n>', 'training epochs per cycle (default 2)')
-    .option('--seed <n>', 'seed of every random choice (default 0)')
-    .option('--data <dir>', 'folder of Fashion-MNIST IDX files (default: the embedded subset)')
-    .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10 (default fashion-mnist)')
-    .option('--task <name>', 'classification, keypoints or detection (default classification)')
-    .option('--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)')
+  addRunOptions(
+    program
+      .command('run')
+      .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge'),
+  )
     .option('--out <dir>', 'run directory (default runs/<strategy>-<seed>-<time>)')
-    .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
-    .option('--oracle <kind>', 'simulated (from the held-back labels) or file (DIR/queries.jsonl, answers in DIR/answers.jsonl)')
-    .option('--oracle-delay-ms <ms>', 'simulated oracle: time per answer (default 0)')
-    .option('--oracle-failure-rate <p>', 'simulated oracle: probability of a failed answer, in [0, 1) (default 0)')
-    .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
-    .option('--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)')
-    .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--json', 'print every event as a JSON line instead of text')
@@ -279,19 +248,10 @@ export const register = (program: Command): void => {
       const config = runConfigFromFlags(flags);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
-      const paths = createRunDirectory(dir);
-      const lock = acquireRunLock(paths.lock, dir);
-      let started = false;
-      try {
-        await executeRun(paths, config, { json: flags['json'] === true }, false, () => {
-          started = true;
-          writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
-          if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
-        });
-      } finally {
-        lock.release();
-        // A run refused before it started leaves no directory behind.
-        if (!started && readdirSync(dir).length === 0) rmdirSync(dir);
-      }
+      // Checked again under the lock; here so that a taken directory fails before data is loaded.
+      if (existsSync(runPaths(dir).config)) throw new InputError(`run directory ${dir} (--out) already holds a run; continue it with: ll4al resume ${dir}`);
+      await executeRun(dir, config, { json: flags['json'] === true }, false, () => {
+        if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
+      });
     });
 };

@@ -3,7 +3,9 @@
  * flags, how a flag's text becomes a value, and how a `--config FILE.json` is read.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import { InputError } from '../inputError.ts';
+import { strategyNames } from '../streams/strategies.ts';
 
 /** Options as commander gives them (camel-cased names, strings or booleans). */
 export type CommandFlags = Readonly<Record<string, string | boolean | undefined>>;
@@ -29,6 +31,42 @@ export const RUN_FLAG_FIELDS = [
   'oracleRetries',
   'scoreBatchSize',
 ] as const;
+
+/**
+ * The options of the run-config flags, in one place: `run` takes them, `resume` takes them too
+ * (to refuse a value that differs from the run's, or to change what may change on a resume).
+ * A new run flag is a field of RunConfig, a name in {@link RUN_FLAG_FIELDS} and a line here.
+ */
+export const RUN_OPTIONS: ReadonlyArray<readonly [flags: string, description: string]> = [
+  ['--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`],
+  ['--cycles <n>', 'cycles of training (the last one does not query; default 3)'],
+  ['--initial <n>', 'size of the initial random labeled set (default 200)'],
+  ['--budget <n>', 'labels queried per cycle (default 200)'],
+  ['--subset <n>', 'random subset of the unlabeled pool scored per cycle (default 2000)'],
+  ['--epochs <n>', 'training epochs per cycle (default 2)'],
+  ['--seed <n>', 'seed of every random choice (default 0)'],
+  ['--data <dir>', 'folder of Fashion-MNIST IDX files (default: the embedded subset)'],
+  ['--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10 (default fashion-mnist)'],
+  ['--task <name>', 'classification, keypoints or detection (default classification)'],
+  ['--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)'],
+  ['--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)'],
+  ['--oracle <kind>', 'simulated (from the held-back labels) or file (DIR/queries.jsonl, answers in DIR/answers.jsonl)'],
+  ['--oracle-delay-ms <ms>', 'simulated oracle: time per answer (default 0)'],
+  ['--oracle-failure-rate <p>', 'simulated oracle: probability of a failed answer, in [0, 1) (default 0)'],
+  ['--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)'],
+  ['--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)'],
+  ['--score-batch-size <n>', 'images per forward pass when scoring (default 256)'],
+];
+
+/**
+ * Adds {@link RUN_OPTIONS} to a command.
+ * @param command a commander command
+ * @returns the command
+ */
+export const addRunOptions = (command: Command): Command => {
+  for (const [flags, description] of RUN_OPTIONS) command.option(flags, description);
+  return command;
+};
 
 /** A flag's text as a number when it reads as one, else as given (the codec then names it). */
 export const flagValue = (value: string | boolean | undefined): unknown =>

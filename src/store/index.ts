@@ -10,5 +10,9 @@ export {
   type JournalEntry,
   type LabelJournal,
   type MemoryJournal,
+  type ReadJournalOptions,
 } from './labelJournal.ts';
-export { readResults, writeResults, type RunResults } from './resultsFile.ts';
+export { readResults, writeResults, RunResults, ResumeRecord } from './resultsFile.ts';
+export { realFs, writeFileDurably, fsyncDirectory, syncTree, StorageError, type DurableFs } from './durableFs.ts';
+export { crashPointFs, type CrashPointOptions } from './crashPointFs.ts';
+export { saveCheckpoint, loadCheckpoint, CHECKPOINT_MANIFEST, type CheckpointOutcome } from './checkpointFiles.ts';

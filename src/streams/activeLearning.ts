@@ -240,12 +240,13 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
           ),
         );
         // The first cycle of a resumed run restores weights: this cycle's own checkpoint when
-        // it was interrupted after training, else the previous cycle's (the warm start).
+        // its training had finished (it was trained on the labels of earlier cycles only, so it
+        // is the model an uninterrupted run has), else the previous cycle's (the warm start).
         const resumed = cycle === firstCycle && (restored.rows.length > 0 || restored.entries.length > 0);
         const loadCheckpoint = async (): Promise<boolean> => {
           const store = config.checkpoints;
           if (!resumed || !store) return false;
-          if (midCycle && (await store.load(cycle))) return true;
+          if (await store.load(cycle)) return true;
           if (cycle > 1) await store.load(cycle - 1);
           return false;
         };

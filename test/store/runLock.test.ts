@@ -19,7 +19,7 @@ describe('run lock', () => {
   it('should hold the pid and be released', () => {
     const dir = tempDir();
     const lock = acquireRunLock(join(dir, 'run.lock'), dir);
-    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect((JSON.parse(readFileSync(join(dir, 'run.lock'), 'utf8')) as { pid: number }).pid).toBe(process.pid);
     lock.release();
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
   });
@@ -38,7 +38,7 @@ describe('run lock', () => {
     const deadPid = Number(child.stdout.toString());
     writeFileSync(join(dir, 'run.lock'), `${deadPid}\n`);
     const lock = acquireRunLock(join(dir, 'run.lock'), dir);
-    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect((JSON.parse(readFileSync(join(dir, 'run.lock'), 'utf8')) as { pid: number }).pid).toBe(process.pid);
     lock.release();
   });
 });
