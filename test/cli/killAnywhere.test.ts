@@ -1,0 +1,37 @@
+/**
+ * Kill anywhere, then check (the short form of `npm run bench:crash`): `ll4al run` from source
+ * with a slow simulated oracle is SIGKILLed in the initial set's journal appends, then its
+ * resume just before results.json's rename, then the next resume in the last cycle's training;
+ * a last resume ends the run. After every process bench/crashHarness.ts checks the promises:
+ * labels kept byte for byte, no id twice, results.json consistent with the journal, a whole
+ * checkpoint loaded rather than retrained, the final count initial + budget × (cycles − 1).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCrashRound } from '../../bench/crashHarness.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'll4al-kill-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('ll4al run, killed anywhere, resumed', () => {
+  it('should keep every journaled label and finish with initial + budget × (cycles − 1)', async () => {
+    const reports = await runCrashRound(join(work, 'run'), { cycles: 3, initial: 20, budget: 20, subset: 100, epochs: 1, seed: 7, oracleDelayMs: 10 }, [
+      // The 7th call on labels.jsonl: a write or fsync of an initial-set label.
+      { kind: 'fs', call: 7, pathContains: 'labels.jsonl' },
+      // The first resume's calls on results.json: 1 reads it (existsSync); 2–6 write the resume
+      // record (open, write, fsync, close, rename); 7–11 write cycle 1's row: 11 is its rename.
+      { kind: 'fs', call: 11, pathContains: 'results.json' },
+      // The last cycle's first training epoch.
+      { kind: 'event', type: 'cycleStarted', cycle: 3, delayMs: 0 },
+    ]);
+    expect(reports.map((r) => r.killed)).toEqual([true, true, true, false]);
+    expect(reports[0]!.stage).toMatch(/^initial set; journal (write|fsync)Sync$/);
+    expect(reports[1]!.stage).toMatch(/results\.json renameSync$/);
+    // The second resume found cycle 1 trained (its checkpoint whole) and loaded it.
+    expect(reports[2]).toMatchObject({ resumedCycle: 1, checkpointExpected: true, checkpointLoaded: true });
+    expect(reports[2]!.stage).toMatch(/^cycle 3: training/);
+    expect(reports[3]!.labelsAfter).toBe(60);
+  });
+});
