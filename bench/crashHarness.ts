@@ -140,7 +140,8 @@ export class CrashCheckFailure extends Error {}
 
 /**
  * Runs one round: `ll4al run` killed at `kills[0]`, a resume killed at each further point, then
- * a last resume to the end; checks after every process (see the file's comment).
+ * a last resume to the end (a run killed before it wrote config.json is run again instead);
+ * checks after every process (see the file's comment).
  * @param dir a run directory that does not exist yet
  * @param protocol the run's protocol
  * @param kills one kill point per killed process
@@ -157,7 +158,8 @@ export const runCrashRound = async (dir: string, protocol: CrashProtocol, kills:
   };
   for (let i = 0; i <= kills.length; i++) {
     const kill = kills[i];
-    const command = i === 0 ? 'run' : 'resume';
+    // A run killed before its config.json was written has not started: it is run again.
+    const command = existsSync(join(dir, 'config.json')) ? 'resume' : 'run';
     const before = readResults(results);
     const resumedCycle = command === 'resume' ? (before?.cycles.length ?? 0) + 1 : undefined;
     const checkpointExpected = resumedCycle !== undefined && resumedCycle <= protocol.cycles && checkpointIsWhole(dir, resumedCycle);

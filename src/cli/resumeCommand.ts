@@ -11,11 +11,12 @@ import type { Command } from 'commander';
 import { checkRunConfig, decodeRunConfig } from '../config/runConfig.ts';
 import { layerRunInputs } from '../config/presets.ts';
 import { InputError } from '../inputError.ts';
-import { readRunConfig } from '../run/runConfigFile.ts';
+import { checkResumeConfig, readRunConfig } from '../run/runConfigFile.ts';
 import { readResults } from '../store/resultsFile.ts';
 import { runPaths } from '../store/runDirectory.ts';
+import { checkRunLockFree } from '../store/runLock.ts';
 import { strategyNames } from '../streams/strategies.ts';
-import { executeRun } from './runCommand.ts';
+import { executeRun, namingTheFlag, RESUME_MAY_CHANGE } from './runCommand.ts';
 import { addRunOptions, runInputFromFlags, type CommandFlags } from './runFlags.ts';
 import { checkTaskStrategy } from './taskSetup.ts';
 
@@ -29,10 +30,16 @@ export const resumeCommand = async (dir: string, flags: CommandFlags): Promise<v
   const json = flags['json'] === true;
   if (!existsSync(dir)) throw new InputError(`run directory ${dir} does not exist`);
   if (!existsSync(paths.config)) throw new InputError(`${dir} is not a run directory (no config.json)`);
+  checkRunLockFree(paths.lock, dir);
   const stored = readRunConfig(paths.config);
   const config = decodeRunConfig(layerRunInputs(stored, runInputFromFlags(flags)), paths.config);
   checkRunConfig(config, strategyNames);
   checkTaskStrategy(config.task, config.strategy);
+  try {
+    checkResumeConfig(paths.config, stored, config, RESUME_MAY_CHANGE);
+  } catch (error) {
+    throw namingTheFlag(error);
+  }
   const results = readResults(paths.results);
   if (results?.finished) {
     if (!json) process.stdout.write(`run ${dir} is already finished (${results.cycles.length} cycles); results: ${paths.results}\n`);

@@ -25,7 +25,7 @@ import { runPaths } from '../store/runDirectory.ts';
 import type { AlEvent } from '../streams/events.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
 import { checkTaskStrategy, setupTask } from './taskSetup.ts';
-import { addRunOptions, readConfigFile, runInputFromFlags } from './runFlags.ts';
+import { addRunOptions, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -91,6 +91,17 @@ export const RESUME_MAY_CHANGE: ReadonlyArray<keyof RunConfig> = [
   'oracleBackoffMs',
   'scoreBatchSize',
 ];
+
+/**
+ * A resume's configuration mismatch, with the flag of the field when it has one
+ * ("config.json: budget (--budget) is 200 in this run, not 300: …").
+ * @param error any error
+ * @returns the error, or an InputError naming the flag too
+ */
+export const namingTheFlag = (error: unknown): unknown =>
+  error instanceof ConfigMismatchError && (RUN_FLAG_FIELDS as ReadonlyArray<string>).includes(error.field)
+    ? new InputError(error.message.replace(`: ${error.field} is `, `: ${error.field} (${flagOf(error.field)}) is `))
+    : error;
 
 /**
  * The oracle of `config.oracle`, made once the run directory is open: the one place where the
@@ -187,8 +198,7 @@ export const executeRun = async (
               if (line !== undefined) write(line);
             }
           },
-          error: (error: unknown) =>
-            reject(error instanceof ConfigMismatchError ? new InputError(`${error.message.replace(/: ([a-zA-Z.]+) is /, (_m, f: string) => `: ${f} (${flagOf(f.split('.').at(-1)!)}) is `)}`) : error),
+          error: (error: unknown) => reject(namingTheFlag(error)),
           complete: resolve,
         });
       });

@@ -1,5 +1,5 @@
 export { runPaths, checkpointDir, type RunPaths } from './runDirectory.ts';
-export { acquireRunLock, type RunLock } from './runLock.ts';
+export { acquireRunLock, checkRunLockFree, type RunLock } from './runLock.ts';
 export {
   memoryJournal,
   openFileJournal,

@@ -218,3 +218,16 @@ export const acquireRunLock = (path: string, dir: string, fs: DurableFs = realFs
     unlinkIfPresent(fs, mine);
   }
 };
+
+/**
+ * Refuses early when a live process holds the lock (a check before slow work; the lock itself
+ * is taken later with {@link acquireRunLock}, which decides).
+ * @param path the lock file
+ * @param dir the run directory, for the message
+ * @param fs the file-system layer (default: node:fs)
+ * @throws InputError "run directory DIR is in use by process PID"
+ */
+export const checkRunLockFree = (path: string, dir: string, fs: DurableFs = realFs): void => {
+  const holder = readHolder(fs, path);
+  if (holder !== undefined && isAlive(holder)) throw new InputError(`run directory ${dir} is in use by process ${holder.pid}`);
+};
