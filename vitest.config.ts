@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
+    globalSetup: ['test/support/buildPackage.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',

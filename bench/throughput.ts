@@ -1,8 +1,12 @@
 /**
- * `npm run bench [-- --json] [--backend NAME] [--steps N] [--rounds R] [--quick] [--pools 10000,50000,200000] [--no-torch] [--selection-baseline]`
+ * `npm run bench [-- --json] [--backend NAME] [--steps N] [--rounds R] [--quick] [--pools 10000,50000,200000] [--no-torch] [--no-resnet18] [--selection-baseline]`
  *
- * The two headline figures, each against PyTorch with 2 threads (the issue's targets: training
- * ≥ 0.5×, scoring ≥ 1.0×), are measured in R rounds (default 3) that alternate ll4al and
+ * Prints the machine first (CPU model and SIMD flags, cores, Node, wasm relaxed SIMD), and beside
+ * each throughput the multiply-adds per second per core it means (training counted as 3× the
+ * forward multiply-adds).
+ *
+ * The two headline figures, each against PyTorch with 2 threads (issue 18's targets: training
+ * ≥ 0.8×, scoring ≥ 1.2×), are measured in R rounds (default 3) that alternate ll4al and
  * PyTorch, so that both see the same machine load; the ratio is median(ll4al) / median(PyTorch):
  * - training: trainJoint as a run trains (trainThreads 'auto': 2 threads on wasm), batch 128;
  * - scoring: the classification learner's `score(ids)` in calls of 256, as the pipeline
@@ -19,7 +23,10 @@
  *   /usr/bin/python3 and Debian's python3-torch; without them the ratios are left out;
  * - with --selection-baseline, the pre-SIMD k-center greedy's time too (pools ≤ 50,000);
  * - unless --quick: peak RSS while scoring streamed pools, and the selection stage's time
- *   (top-K by predicted loss, k-center greedy on embeddings) for the same pool sizes.
+ *   (top-K by predicted loss, k-center greedy on embeddings) for the same pool sizes;
+ * - unless --quick or --no-resnet18: the paper's ResNet-18 (CIFAR 32×32×3, loss module on its 4
+ *   stages) trained and scored the same way, in rounds alternating with
+ *   ../shared/bench/torch_resnet18.py (targets: training ≥ 0.5×, scoring ≥ 0.8×).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +35,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createInferencePool, initBackend, type BackendInfo, type BackendRequest } from '../src/backend/index.ts';
 import { InputError } from '../src/inputError.ts';
 import type { DataSplit, ImageSet } from '../src/data/imageSet.ts';
-import { buildSmallCnn, crossEntropyPerSample, JointModel } from '../src/tasks/index.ts';
+import { buildResNet18, buildSmallCnn, crossEntropyPerSample, JointModel } from '../src/tasks/index.ts';
 import { jointStep } from './jointStep.ts';
 import { resolveTrainerConfig, resolveTrainThreads, trainJoint, type JointTask } from '../src/tasks/trainer.ts';
 import { createClassificationLearner } from '../src/tasks/classification.ts';
@@ -37,6 +44,8 @@ import { measureSelection, type SelectionFigures } from './selectionTime.ts';
 import { fillSyntheticPixels } from './syntheticImages.ts';
 import { runTorchReference, type TorchReference } from './torchReference.ts';
 import { median, medianPassMs } from './benchShapes.ts';
+import { describeMachine, machineLine, type MachineInfo } from './machine.ts';
+import { forwardMacs, gmacPerCore } from './multiplyAdds.ts';
 
 interface BenchOptions {
   readonly json: boolean;
@@ -47,6 +56,7 @@ interface BenchOptions {
   readonly torch: boolean;
   readonly selectionBaseline: boolean;
   readonly rounds: number;
+  readonly resnet18: boolean;
 }
 
 const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
@@ -57,6 +67,7 @@ const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
   let quick = false;
   let torch = true;
   let selectionBaseline = false;
+  let resnet18 = true;
   let pools: ReadonlyArray<number> = [10_000, 50_000, 200_000];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -69,6 +80,7 @@ const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
     else if (arg === '--quick') quick = true;
     else if (arg === '--no-torch') torch = false;
     else if (arg === '--selection-baseline') selectionBaseline = true;
+    else if (arg === '--no-resnet18') resnet18 = false;
     else if (arg === '--backend') backend = value() as BackendRequest;
     else if (arg === '--steps') {
       steps = Number(value());
@@ -80,11 +92,16 @@ const parseArgs = (argv: ReadonlyArray<string>): BenchOptions => {
       const v = value();
       pools = v === 'none' ? [] : v.split(',').map(Number);
       if (pools.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`--pools: expected sizes like 10000,50000, got ${v}`);
-    } else throw new InputError(`unknown bench option ${arg} (expected --json, --backend NAME, --steps N, --rounds R, --quick, --pools LIST, --no-torch, --selection-baseline)`);
+    } else throw new InputError(`unknown bench option ${arg} (expected --json, --backend NAME, --steps N, --rounds R, --quick, --pools LIST, --no-torch, --no-resnet18, --selection-baseline)`);
   }
-  return { json, backend, steps, quick, pools: quick ? [] : pools, torch, selectionBaseline, rounds: quick ? 1 : rounds };
+  return { json, backend, steps, quick, pools: quick ? [] : pools, torch, selectionBaseline, rounds: quick ? 1 : rounds, resnet18: resnet18 && !quick };
 };
 
+
+/** Height, width, channels of the benchmark's images. */
+type ImageShape = readonly [number, number, number];
+const smallShape: ImageShape = [28, 28, 1];
+const resnetShape: ImageShape = [32, 32, 3];
 
 const trainBatch = 128;
 const scoreBatch = 256;
@@ -108,13 +125,14 @@ const timeTraining = (model: JointModel, steps: number): number => {
  * Training img/s through the trainer (trainJoint) with `trainThreads` threads: one batch of
  * 128 per epoch, the median epoch after 3 warm-up epochs (the worker starts once, before them).
  */
-const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads: 1 | 2): Promise<number> => {
-  const pixels = fillSyntheticPixels(new Float32Array(trainBatch * 28 * 28), 1);
+const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads: 1 | 2, shape: ImageShape = smallShape): Promise<number> => {
+  const [h, w, c] = shape;
+  const pixels = fillSyntheticPixels(new Float32Array(trainBatch * h * w * c), 1);
   const labels = Int32Array.from({ length: trainBatch }, (_, i) => (i * 7) % 10);
   const url = (name: string): string => new URL(`../src/tasks/${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
   const task: JointTask = {
     exampleCount: trainBatch,
-    batch: () => ({ input: tf.tensor4d(pixels, [trainBatch, 28, 28, 1]), target: tf.tensor1d(labels, 'int32') }),
+    batch: () => ({ input: tf.tensor4d(pixels, [trainBatch, h, w, c]), target: tf.tensor1d(labels, 'int32') }),
     perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
     workerLoss: { preload: [url('customLayers')], module: url('crossEntropy'), exportName: 'classificationPerSampleLoss' },
   };
@@ -173,14 +191,16 @@ const timeParallelScoring = async (model: JointModel, steps: number, backend: Ba
   }
 };
 
-/** A 28×28×1, 10-class split of synthetic byte images for the learner's scoring path. */
-const syntheticSplit = (count: number): DataSplit => {
-  const noise = fillSyntheticPixels(new Float32Array(count * 784), 4);
+/** A 10-class split of synthetic byte images of `shape` for the learner's scoring path. */
+const syntheticSplit = (count: number, shape: ImageShape = smallShape): DataSplit => {
+  const [h, w, c] = shape;
+  const per = h * w * c;
+  const noise = fillSyntheticPixels(new Float32Array(count * per), 4);
   const set = (name: string, n: number): ImageSet => ({
-    name, count: n, height: 28, width: 28, channels: 1, classes: 10,
-    pixels: Uint8Array.from(noise.subarray(0, n * 784), (v) => Math.round((v + 1) * 127.5)),
+    name, count: n, height: h, width: w, channels: c, classes: 10,
+    pixels: Uint8Array.from(noise.subarray(0, n * per), (v) => Math.round((v + 1) * 127.5)),
     labels: Uint8Array.from({ length: n }, (_, i) => i % 10),
-    mean: [0.5], std: [0.25],
+    mean: Array.from({ length: c }, () => 0.5), std: Array.from({ length: c }, () => 0.25),
   });
   return { name: 'synthetic', train: set('synthetic/train', count), test: set('synthetic/test', 256) };
 };
@@ -189,14 +209,20 @@ const syntheticSplit = (count: number): DataSplit => {
  * The classification learner's `score(ids)` img/s with `threads` scoring threads: 1,024 ids in
  * one call, and in calls of 256 (as scoreInBatches makes them); median of timed passes.
  */
-const timeLearnerScoring = async (steps: number, threads: number): Promise<{ oneCall: number; calls256: number }> => {
-  const learner = createClassificationLearner({ data: syntheticSplit(scoreImages), model: 'small-cnn', seed: 1, scoreThreads: threads });
-  const ids = Int32Array.from({ length: scoreImages }, (_, i) => i);
-  const time = async (pass: () => Promise<void>): Promise<number> => scoreImages / ((await medianPassMs(pass, steps)) / 1000);
+const timeLearnerScoring = async (
+  steps: number,
+  threads: number,
+  model: 'small-cnn' | 'resnet18-cifar' = 'small-cnn',
+  images = scoreImages,
+): Promise<{ oneCall: number; calls256: number }> => {
+  const shape: ImageShape = model === 'small-cnn' ? smallShape : resnetShape;
+  const learner = createClassificationLearner({ data: syntheticSplit(images, shape), model, seed: 1, scoreThreads: threads });
+  const ids = Int32Array.from({ length: images }, (_, i) => i);
+  const time = async (pass: () => Promise<void>): Promise<number> => images / ((await medianPassMs(pass, steps)) / 1000);
   try {
     const oneCall = await time(async () => void (await learner.score(ids)));
     const calls256 = await time(async () => {
-      for (let start = 0; start < scoreImages; start += scoreBatch) await learner.score(ids.subarray(start, start + scoreBatch));
+      for (let start = 0; start < images; start += scoreBatch) await learner.score(ids.subarray(start, start + scoreBatch));
     });
     return { oneCall, calls256 };
   } finally {
@@ -210,7 +236,23 @@ interface Rounds {
   readonly rounds: ReadonlyArray<number>;
 }
 
+/** The paper's ResNet-18 (CIFAR, 32×32×3) + loss module, as runs train and score it. */
+interface ResNet18Figures {
+  readonly train: Rounds & { readonly threads: number };
+  readonly score: Rounds & { readonly threads: number };
+  readonly macsPerImage: number;
+  readonly torch?: { readonly train: Rounds; readonly score: Rounds };
+  readonly ratios?: { readonly train: number; readonly score: number };
+}
+
+/** GMAC/s per core of a figure: training counts 3× the forward multiply-adds. */
+interface Throughput {
+  readonly trainGmacPerCore: number;
+  readonly scoreGmacPerCore: number;
+}
+
 interface BenchResult {
+  readonly machine: MachineInfo;
   readonly backend: string;
   readonly backendInfo: BackendInfo;
   /** Headline: trainJoint as a run trains (trainThreads 'auto'), img/s per round. */
@@ -239,6 +281,9 @@ interface BenchResult {
   readonly ratios?: { readonly train: number; readonly score: number; readonly trainOneThread: number; readonly scoreMainThread: number };
   readonly pools?: ReadonlyArray<PoolFigures>;
   readonly selection?: ReadonlyArray<SelectionFigures>;
+  readonly resnet18?: ResNet18Figures & Throughput;
+  /** Forward multiply-adds per image of the small CNN + loss module, and what the headlines mean in GMAC/s per core. */
+  readonly smallCnn: Throughput & { readonly macsPerImage: number; readonly torchTrainGmacPerCore?: number; readonly torchScoreGmacPerCore?: number };
   readonly notes: ReadonlyArray<string>;
 }
 
@@ -285,12 +330,52 @@ const main = async (): Promise<void> => {
   const torch: BenchResult['torch'] = theirs.train.length > 0 ? { engine: theirs.engine, train: rounds(theirs.train), score: rounds(theirs.score) } : undefined;
   const pools = options.pools.length > 0 ? await measurePools(model, options.pools, scoreImagesOnce) : undefined;
   const selection = options.pools.length > 0 ? measureSelection(options.pools, model.network.embeddingDim, options.selectionBaseline ? 50_000 : 0) : undefined;
+  const smallMacs = forwardMacs(model.inference);
   model.dispose();
+
+  // ResNet-18: the trainer on batches of 128 and the learner's score(ids), alternating with
+  // PyTorch's torch_resnet18.py, fewer steps (a batch takes seconds here).
+  let resnet18: (ResNet18Figures & Throughput) | undefined;
+  if (options.resnet18) {
+    const r18 = JointModel.create(buildResNet18({ seed: 1 }), { seed: 2 });
+    const r18Macs = forwardMacs(r18.inference);
+    const mine = { train: [] as number[], score: [] as number[] };
+    const ref = { train: [] as number[], score: [] as number[] };
+    const r18Steps = Math.min(options.steps, 3);
+    for (let r = 0; r < options.rounds; r++) {
+      mine.train.push(await timeTrainerThreads(r18, r18Steps, trainThreads, resnetShape));
+      mine.score.push((await timeLearnerScoring(r18Steps, scoreThreads, 'resnet18-cifar', 512)).calls256);
+      if (options.torch) {
+        const reference = runTorchReference(repoRoot, 2, 'torch_resnet18.py', ['--steps', String(r18Steps)]);
+        if ('note' in reference) {
+          if (!notes.includes(reference.note)) notes.push(reference.note);
+        } else {
+          ref.train.push(reference.trainImgPerSec);
+          ref.score.push(reference.scoreImgPerSec);
+        }
+      }
+    }
+    r18.dispose();
+    const train = { ...rounds(mine.train), threads: trainThreads };
+    const score = { ...rounds(mine.score), threads: scoreThreads };
+    const torchR18 = ref.train.length > 0 ? { train: rounds(ref.train), score: rounds(ref.score) } : undefined;
+    resnet18 = {
+      train,
+      score,
+      macsPerImage: r18Macs,
+      trainGmacPerCore: round(gmacPerCore(train.median, 3 * r18Macs, trainThreads), 2),
+      scoreGmacPerCore: round(gmacPerCore(score.median, r18Macs, scoreThreads), 2),
+      ...(torchR18 === undefined
+        ? {}
+        : { torch: torchR18, ratios: { train: round(train.median / torchR18.train.median, 3), score: round(score.median / torchR18.score.median, 3) } }),
+    };
+  }
 
   const loadAfter = os.loadavg();
   const train = { ...rounds(ours.train), threads: trainThreads };
   const score = { ...rounds(ours.score), threads: scoreThreads };
   const result: BenchResult = {
+    machine: describeMachine(),
     backend: backendInfo.name,
     backendInfo,
     train,
@@ -318,6 +403,18 @@ const main = async (): Promise<void> => {
         }),
     ...(pools === undefined ? {} : { pools }),
     ...(selection === undefined ? {} : { selection }),
+    ...(resnet18 === undefined ? {} : { resnet18 }),
+    smallCnn: {
+      macsPerImage: smallMacs,
+      trainGmacPerCore: round(gmacPerCore(train.median, 3 * smallMacs, trainThreads), 2),
+      scoreGmacPerCore: round(gmacPerCore(score.median, smallMacs, scoreThreads), 2),
+      ...(torch === undefined
+        ? {}
+        : {
+            torchTrainGmacPerCore: round(gmacPerCore(torch.train.median, 3 * smallMacs, 2), 2),
+            torchScoreGmacPerCore: round(gmacPerCore(torch.score.median, smallMacs, 2), 2),
+          }),
+    },
     notes,
   };
   if (options.json) {
@@ -326,13 +423,27 @@ const main = async (): Promise<void> => {
   }
   const simd = backendInfo.simd === undefined ? '' : ` (simd ${backendInfo.simd}, threads ${backendInfo.threads ?? '?'})`;
   const list = (r: Rounds): string => (r.rounds.length > 1 ? `  [rounds: ${r.rounds.join(', ')}]` : '');
+  console.log(`machine         ${machineLine(result.machine)}`);
   console.log(`backend         ${result.backend}${simd}`);
   console.log(`load average    ${result.loadAverage.join(' → ')} on ${result.cpus} cpus`);
-  console.log(`train           ${train.median} img/s  (trainJoint, batch ${trainBatch}, ${trainThreads} thread${trainThreads > 1 ? 's, data parallel' : ''})${list(train)}`);
-  console.log(`score           ${score.median} img/s  (learner.score in calls of ${scoreBatch}, ${scoreThreads} threads)${list(score)}`);
+  const g = result.smallCnn;
+  console.log(`small CNN       ${(g.macsPerImage / 1e6).toFixed(2)} MMAC per image forward (training counted 3×)`);
+  console.log(`train           ${train.median} img/s = ${g.trainGmacPerCore} GMAC/s per core  (trainJoint, batch ${trainBatch}, ${trainThreads} thread${trainThreads > 1 ? 's, data parallel' : ''})${list(train)}`);
+  console.log(`score           ${score.median} img/s = ${g.scoreGmacPerCore} GMAC/s per core  (learner.score in calls of ${scoreBatch}, ${scoreThreads} threads)${list(score)}`);
   if (result.torch !== undefined && result.ratios !== undefined) {
     console.log(`pytorch         ${result.torch.engine}: train ${result.torch.train.median} img/s${list(result.torch.train)}, score ${result.torch.score.median} img/s${list(result.torch.score)}`);
-    console.log(`ratio           train ${result.ratios.train}× (target 0.5×), score ${result.ratios.score}× (target 1.0×) of PyTorch`);
+    console.log(`pytorch GMAC/s  train ${g.torchTrainGmacPerCore} per core, score ${g.torchScoreGmacPerCore} per core`);
+    console.log(`ratio           train ${result.ratios.train}× (target 0.8×), score ${result.ratios.score}× (target 1.2×) of PyTorch`);
+  }
+  const r = result.resnet18;
+  if (r !== undefined) {
+    console.log(`resnet18        ${(r.macsPerImage / 1e6).toFixed(1)} MMAC per image forward; CIFAR 32×32×3, loss module on its 4 stages`);
+    console.log(`resnet18 train  ${r.train.median} img/s = ${r.trainGmacPerCore} GMAC/s per core (trainJoint, batch ${trainBatch}, ${r.train.threads} threads)${list(r.train)}`);
+    console.log(`resnet18 score  ${r.score.median} img/s = ${r.scoreGmacPerCore} GMAC/s per core (learner.score in calls of ${scoreBatch}, ${r.score.threads} threads)${list(r.score)}`);
+    if (r.torch !== undefined && r.ratios !== undefined) {
+      console.log(`resnet18 torch  train ${r.torch.train.median} img/s${list(r.torch.train)}, score ${r.torch.score.median} img/s${list(r.torch.score)}`);
+      console.log(`resnet18 ratio  train ${r.ratios.train}× (target 0.5×), score ${r.ratios.score}× (target 0.8×) of PyTorch`);
+    }
   }
   const d = result.detail;
   console.log(`detail          train step on 1 thread ${d.trainStepImgPerSec} img/s; trainJoint on 1 thread ${d.trainerOneThreadImgPerSec} img/s${result.ratios === undefined ? '' : ` (${result.ratios.trainOneThread}×)`}`);

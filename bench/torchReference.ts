@@ -9,8 +9,11 @@ export interface TorchReference {
   readonly scoreImgPerSec: number;
 }
 
-/** Where the PyTorch reference script lives, relative to the repository root. */
-export const torchScriptPath = (repoRoot: string): string => path.resolve(repoRoot, '..', 'shared', 'bench', 'torch_throughput.py');
+/** The PyTorch reference scripts: the small CNN + loss module, and the paper's ResNet-18 + loss module. */
+export type TorchScript = 'torch_throughput.py' | 'torch_resnet18.py';
+
+/** Where a PyTorch reference script lives, relative to the repository root. */
+export const torchScriptPath = (repoRoot: string, script: TorchScript = 'torch_throughput.py'): string => path.resolve(repoRoot, '..', 'shared', 'bench', script);
 
 /**
  * Runs PyTorch's throughput script with Debian's /usr/bin/python3, in this process's turn,
@@ -20,17 +23,17 @@ export const torchScriptPath = (repoRoot: string): string => path.resolve(repoRo
  * @param threads - torch.set_num_threads (the issue compares with 2)
  * @returns the figures, or a one-line note saying why there are none
  */
-export const runTorchReference = (repoRoot: string, threads = 2): TorchReference | { readonly note: string } => {
+export const runTorchReference = (repoRoot: string, threads = 2, which: TorchScript = 'torch_throughput.py', extraArgs: ReadonlyArray<string> = []): TorchReference | { readonly note: string } => {
   const python = '/usr/bin/python3';
-  const script = torchScriptPath(repoRoot);
+  const script = torchScriptPath(repoRoot, which);
   if (!existsSync(python)) return { note: `no ${python}: PyTorch comparison skipped (apt-get install -y python3-torch)` };
   if (!existsSync(script)) return { note: `no ${script}: PyTorch comparison skipped` };
-  const run = spawnSync(python, [script, '--threads', String(threads)], { encoding: 'utf8', timeout: 600_000 });
+  const run = spawnSync(python, [script, '--threads', String(threads), ...extraArgs], { encoding: 'utf8', timeout: 600_000 });
   if (run.status !== 0) {
     const reason = (run.stderr || run.error?.message || 'failed').trim().split('\n').pop();
     return { note: `PyTorch comparison skipped: ${reason} (apt-get install -y python3-torch)` };
   }
   const line = run.stdout.trim().split('\n').pop() ?? '';
-  const parsed = JSON.parse(line) as { engine: string; train_img_per_s: number; score_img_per_s: number };
-  return { engine: parsed.engine, trainImgPerSec: parsed.train_img_per_s, scoreImgPerSec: parsed.score_img_per_s };
+  const parsed = JSON.parse(line) as { engine?: string; train_img_per_s: number; score_img_per_s: number };
+  return { engine: parsed.engine ?? `PyTorch CPU (${threads} threads, ${which})`, trainImgPerSec: parsed.train_img_per_s, scoreImgPerSec: parsed.score_img_per_s };
 };

@@ -12,12 +12,17 @@
  *   the lock, and the durable writes under them.
  * - `run`: a run in a run directory, as a library call (`runInDirectory`, `resumeRun`).
  * - `results`: the results row, one codec for every reader and writer.
- * - `data`, `backend`, `config`, `report`: data sets, tfjs backends, run configs, reports.
+ * - `data`, `config`, `report`: data sets, run configs, reports; `initBackend` picks the tfjs
+ *   backend. Kernel internals (the wasm gradient kernels, the inference pool) are for advanced
+ *   users under the sub-path `ll4al/backend`, not here.
+ *
+ * Importing this module does no work: no backend starts and no plotting library loads until a
+ * function that needs one is called.
  */
 export * from './inputError.ts';
 export * from './ops/index.ts';
 export * from './data/index.ts';
-export * from './backend/index.ts';
+export { initBackend, backendName, backendRequests, type BackendInfo, type BackendRequest } from './backend/index.ts';
 export * from './tasks/index.ts';
 export * from './streams/index.ts';
 export * from './oracles/index.ts';

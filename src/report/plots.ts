@@ -3,8 +3,8 @@
  * curve.svg (the test metric against the number of labels, mean ± std band per strategy)
  * and ranking.svg (the loss module's ranking accuracy per cycle, chance level marked).
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// vega and vega-lite load when a plot is rendered, not when ll4al is imported.
+import type { TopLevelSpec } from 'vega-lite';
 import { strategiesOf, type SummaryRow } from './aggregate.ts';
 import { describeMetric, titleWithUnit } from './metricDisplay.ts';
 
@@ -153,6 +153,7 @@ export const rankingSpec = (summary: ReadonlyArray<SummaryRow>): TopLevelSpec | 
  * @returns the SVG text
  */
 export const renderSvg = async (spec: TopLevelSpec): Promise<string> => {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -14,5 +14,4 @@ export {
 } from './labelJournal.ts';
 export { readResults, writeResults, RunResults, ResumeRecord } from './resultsFile.ts';
 export { realFs, writeFileDurably, fsyncDirectory, syncTree, StorageError, type DurableFs } from './durableFs.ts';
-export { crashPointFs, type CrashPointOptions } from './crashPointFs.ts';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_MANIFEST, type CheckpointOutcome } from './checkpointFiles.ts';

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli.ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { planComparison, printOutcome, runId, type ComparisonOutcome } from '../../src/cli/compareCommand.ts';
 import { assembleComparison } from '../../src/report/comparisonReport.ts';
@@ -138,7 +139,7 @@ describe('freeDemoDir', () => {
 
 describe('ll4al compare (process)', () => {
   const root = join(import.meta.dirname, '..', '..');
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/ll4al.js', ...args], { encoding: 'utf8', cwd: root });
+  const cli = (...args: string[]) => spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', cwd: root });
 
   it('exits 2 with one line for an unknown strategy, and creates nothing', () => {
     const out = join(dir, 'out');
@@ -164,7 +165,7 @@ describe('ll4al compare end to end (about 50 s on 2 shared cores)', () => {
   it('runs 2 strategies × 2 trials and writes the aggregated results, CSV and plots', async () => {
     const out = join(dir, 'out');
     const args = ['compare', '--strategies', 'random,learning-loss', '--trials', '2', '--cycles', '2', '--initial', '50', '--budget', '50', '--subset', '200', '--epochs', '1', '--quiet', '--out', out];
-    const result = spawnSync(process.execPath, ['bin/ll4al.js', ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
+    const result = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliArgs } from '../support/cli.ts';
 import { reportCommand } from '../../src/cli/reportCommand.ts';
 import { InputError } from '../../src/inputError.ts';
 import { fixtureHeader, fixtureRuns } from '../report/comparisonFixture.ts';
@@ -51,7 +52,7 @@ describe('reportCommand', () => {
 
 describe('ll4al report (process)', () => {
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['bin/ll4al.js', ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
+    spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
 
   it('exits 2 with one line naming the file and the bad field, no stack trace', async () => {
     await writeComparison({ ...fixtureHeader, runs: 'none', summary: [] });

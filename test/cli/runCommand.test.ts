@@ -1,5 +1,5 @@
 /**
- * `ll4al run` and `ll4al resume` as a user runs them: child processes of bin/ll4al.js, with the
+ * `ll4al run` and `ll4al resume` as a user runs them: child processes of the CLI, with the
  * real classification learner on the embedded data at a tiny size.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,13 +7,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliArgs } from '../support/cli.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'll4al.js');
 const work = mkdtempSync(join(tmpdir(), 'll4al-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const ll4al = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LL4AL_DEBUG: '' } });
+const ll4al = (args: string[]) => spawnSync(process.execPath, [...cliArgs, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LL4AL_DEBUG: '' } });
 
 const lines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n') : []);
 const completeLines = (path: string): string[] => {
@@ -61,7 +61,7 @@ describe('ll4al run, kill -9, ll4al resume', () => {
     const child = spawn(
       process.execPath,
       [
-        bin, 'run', '--strategy', 'learning-loss', '--cycles', '3', '--initial', '200', '--budget', '200', '--subset', '1000',
+        ...cliArgs, 'run', '--strategy', 'learning-loss', '--cycles', '3', '--initial', '200', '--budget', '200', '--subset', '1000',
         '--epochs', '1', '--seed', '3', '--oracle-delay-ms', '25', '--oracle-failure-rate', '0.3', '--out', dir, '--json',
       ],
       { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
