@@ -7,10 +7,12 @@
  * checkpoint loaded rather than retrained, the final count initial + budget × (cycles − 1).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCrashRound } from '../../bench/crashHarness.ts';
+import { cliArgs, repoRoot } from '../support/cli.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'll4al-kill-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -33,5 +35,30 @@ describe('ll4al run, killed anywhere, resumed', () => {
     expect(reports[2]).toMatchObject({ resumedCycle: 1, checkpointExpected: true, checkpointLoaded: true });
     expect(reports[2]!.stage).toMatch(/^cycle 3: training/);
     expect(reports[3]!.labelsAfter).toBe(60);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('should release the lock and keep the journal when stopped by %s', async (signal) => {
+    const dir = join(work, `stopped-${signal}`);
+    const labels = join(dir, 'labels.jsonl');
+    const child = spawn(
+      process.execPath,
+      [...cliArgs, 'run', '--cycles', '2', '--initial', '20', '--budget', '20', '--subset', '100', '--epochs', '1', '--oracle-delay-ms', '20', '--out', dir, '--json'],
+      { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (let waited = 0; !(existsSync(labels) && readFileSync(labels, 'utf8').split('\n').length > 5); waited += 20) {
+      if (waited > 120_000 || child.exitCode !== null) throw new Error('the run did not start labeling');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(existsSync(join(dir, 'run.lock'))).toBe(true);
+    child.kill(signal);
+    expect(await exited).toBe(130);
+    expect(stderr).toBe(`ll4al: stopped by ${signal}; continue with: ll4al resume ${dir}\n`);
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+    const kept = readFileSync(labels, 'utf8');
+    expect(kept.endsWith('\n')).toBe(true);
+    expect(kept.trim().split('\n').length).toBeGreaterThanOrEqual(5);
   });
 });
