@@ -58,6 +58,7 @@ export const register = (program: Command): void => {
       .command('resume')
       .description('continue an interrupted run from its label journal, checkpoints and results')
       .argument('<dir>', 'the run directory'),
+    { mayChange: RESUME_MAY_CHANGE },
   )
     .option('--json', 'print every event as a JSON line instead of text')
     .action(async (dir: string, flags: CommandFlags) => {

@@ -58,13 +58,23 @@ export const RUN_OPTIONS: ReadonlyArray<readonly [flags: string, description: st
   ['--score-batch-size <n>', 'images per forward pass when scoring (default 256)'],
 ];
 
+/** commander's camel-cased field of a flag (`--oracle-delay-ms <ms>` → `oracleDelayMs`). */
+const fieldOfFlag = (flags: string): string => flags.split(' ')[0]!.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
 /**
  * Adds {@link RUN_OPTIONS} to a command.
  * @param command a commander command
+ * @param resume for `resume`: the fields a resume may change; the others must match the run's
  * @returns the command
  */
-export const addRunOptions = (command: Command): Command => {
-  for (const [flags, description] of RUN_OPTIONS) command.option(flags, description);
+export const addRunOptions = (command: Command, resume?: { readonly mayChange: ReadonlyArray<string> }): Command => {
+  for (const [flags, description] of RUN_OPTIONS) {
+    if (resume === undefined) command.option(flags, description);
+    else {
+      const what = description.replace(/ \(default[^)]*\)$/, '').replace(/; default [^)]*\)$/, ')');
+      command.option(flags, `${what} (${resume.mayChange.includes(fieldOfFlag(flags)) ? 'may differ from the run\'s' : 'must match the run\'s'})`);
+    }
+  }
   return command;
 };
 
