@@ -15,6 +15,11 @@ export interface CrashPointOptions {
   readonly killAt?: number;
   /** Count only calls whose path (a descriptor's path, for calls on descriptors) contains this. */
   readonly pathContains?: string;
+  /**
+   * Instead of killing: from the `killAt`-th matching call on, every matching call throws an
+   * error with this code (`ENOSPC`: the disk is full and stays full; `EROFS`, `EIO`).
+   */
+  readonly failWith?: string;
   /** Called with each call's number, name and path (or '' when it has none). */
   readonly onCall?: (n: number, name: string, path: string) => void;
 }
@@ -40,6 +45,9 @@ export const crashPointFs = (fs: DurableFs, options: CrashPointOptions): Durable
       options.onCall?.(calls, name, path);
       if (options.pathContains === undefined || path.includes(options.pathContains)) {
         matching++;
+        if (options.killAt !== undefined && matching >= options.killAt && options.failWith !== undefined) {
+          throw Object.assign(new Error(`${options.failWith}: injected by LL4AL_FAIL_AT_FS_CALL, ${name} '${path}'`), { code: options.failWith });
+        }
         if (matching === options.killAt) process.kill(process.pid, 'SIGKILL');
       }
       const result = call.apply(fs, args);
@@ -55,19 +63,27 @@ export const crashPointFs = (fs: DurableFs, options: CrashPointOptions): Durable
  * The crash-test layer the environment asks for, or `fs` itself:
  * - `LL4AL_CRASH_AT_FS_CALL=N` kills before the N-th call; `N:TEXT` before the N-th call on a
  *   path containing TEXT (`3:checkpoints/`, `25:labels.jsonl`, `2:results.json`);
+ * - `LL4AL_FAIL_AT_FS_CALL=N:CODE[:TEXT]` makes the N-th call (on a path containing TEXT) and
+ *   every later one fail with CODE (`40:ENOSPC:labels.jsonl`: the disk fills up);
  * - `LL4AL_FS_TRACE=FILE` appends `n name path` to FILE for each call.
  * @param fs the real layer
  * @param env the environment (default: process.env)
  * @returns the layer to write the run directory with
  */
 export const crashPointFsFromEnv = (fs: DurableFs, env: NodeJS.ProcessEnv = process.env): DurableFs => {
-  const spec = env['LL4AL_CRASH_AT_FS_CALL'];
+  const crash = env['LL4AL_CRASH_AT_FS_CALL'];
+  const fail = env['LL4AL_FAIL_AT_FS_CALL'];
   const trace = env['LL4AL_FS_TRACE'];
-  if (spec === undefined && trace === undefined) return fs;
-  const [count, ...rest] = (spec ?? '').split(':');
+  if (crash === undefined && fail === undefined && trace === undefined) return fs;
+  const onCall = trace === undefined ? {} : { onCall: (n: number, name: string, path: string) => appendFileSync(trace, `${n} ${name} ${path}\n`) };
+  if (fail !== undefined) {
+    const [count, code, ...rest] = fail.split(':');
+    return crashPointFs(fs, { killAt: Number(count), failWith: code, ...(rest.length > 0 ? { pathContains: rest.join(':') } : {}), ...onCall });
+  }
+  const [count, ...rest] = (crash ?? '').split(':');
   return crashPointFs(fs, {
-    ...(spec === undefined ? {} : { killAt: Number(count) }),
+    ...(crash === undefined ? {} : { killAt: Number(count) }),
     ...(rest.length > 0 ? { pathContains: rest.join(':') } : {}),
-    ...(trace === undefined ? {} : { onCall: (n: number, name: string, path: string) => appendFileSync(trace, `${n} ${name} ${path}\n`) }),
+    ...onCall,
   });
 };

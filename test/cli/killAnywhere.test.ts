@@ -7,7 +7,7 @@
  * checkpoint loaded rather than retrained, the final count initial + budget × (cycles − 1).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,5 +60,37 @@ describe('ll4al run, killed anywhere, resumed', () => {
     const kept = readFileSync(labels, 'utf8');
     expect(kept.endsWith('\n')).toBe(true);
     expect(kept.trim().split('\n').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('should stop with one line when the disk fills up while journaling, merge nothing unjournaled, and resume to the end', async () => {
+    const dir = join(work, 'full-disk');
+    const labels = join(dir, 'labels.jsonl');
+    const args = ['--cycles', '2', '--initial', '20', '--budget', '20', '--subset', '100', '--epochs', '1', '--seed', '5'];
+    const full = spawnSync(process.execPath, [...cliArgs, 'run', ...args, '--out', dir], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      // Calls on labels.jsonl: open, fstat, then a write and an fsync per label: the 61st is the
+      // write of label 30 (in cycle 1's query); it and every later call fail with ENOSPC.
+      env: { ...process.env, LL4AL_DEBUG: '', LL4AL_FAIL_AT_FS_CALL: '61:ENOSPC:labels.jsonl' },
+    });
+    expect(full.status).toBe(1);
+    expect(full.stderr.trim().split('\n')).toHaveLength(1);
+    expect(full.stderr).toMatch(
+      new RegExp(`^ll4al: cannot append to ${labels} \\(ENOSPC: no space left on device\\): the answer for id \\d+ was not merged; the run stopped and resumes from the journal\n$`),
+    );
+    const failedId = Number(/id (\d+) was not merged/.exec(full.stderr)![1]);
+    const kept = readFileSync(labels, 'utf8');
+    expect(kept.endsWith('\n')).toBe(true);
+    const keptIds = kept.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    expect(keptIds).toHaveLength(29);
+    expect(keptIds).not.toContain(failedId);
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+
+    const resumed = spawnSync(process.execPath, [...cliArgs, 'resume', dir], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, LL4AL_DEBUG: '' } });
+    expect(resumed.stderr).toBe('');
+    expect(resumed.status).toBe(0);
+    const all = readFileSync(labels, 'utf8').trim().split('\n');
+    expect(all.slice(0, keptIds.length).join('\n')).toBe(kept.trim());
+    expect(new Set(all.map((l) => (JSON.parse(l) as { id: number }).id)).size).toBe(40);
   });
 });
