@@ -19,7 +19,7 @@ import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../conf
 import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
 import { checkTaskStrategy } from './taskSetup.ts';
-import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags } from './runFlags.ts';
+import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport.ts';
 import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults.ts';
@@ -93,7 +93,7 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
   const file = typeof flags['config'] === 'string' ? readConfigFile(flags['config']) : {};
   const fromFlags = runInputFromFlags(flags, COMPARE_RUN_FIELDS);
   const input = layerRunInputs(preset?.run ?? {}, file, fromFlags, { strategy: strategies[0] });
-  const config = decodeRunConfig(input, typeof flags['config'] === 'string' ? flags['config'] : 'RunConfig');
+  const config = withoutRedisPassword(decodeRunConfig(input, typeof flags['config'] === 'string' ? flags['config'] : 'RunConfig'));
   checkRunConfig(config, strategyNames);
   for (const strategy of strategies) checkTaskStrategy(config.task, strategy);
   if (preset?.needsData !== undefined && config.data === 'embedded') {
@@ -309,6 +309,10 @@ export const withRunFlags = (command: Command): Command =>
     .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried')
     .option('--oracle-retries <n>', 'retries of a failed query before it is replaced')
     .option('--score-batch-size <n>', 'images per forward pass when scoring')
+    .option('--score-workers <url>', 'score on `ll4al worker` processes through this Redis (redis:// or rediss://)')
+    .option('--score-shard-size <n>', 'pool ids per scoring job sent to the workers')
+    .option('--score-fallback <mode>', 'no live worker: local (score here, warn) or fail')
+    .option('--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback')
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--preset <name>', `a named protocol: ${presetNames.join(', ')} (the config file and flags override it)`)
     .option('--parallel <n>', 'runs at once (default: the number of CPU cores)')

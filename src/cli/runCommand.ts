@@ -24,8 +24,9 @@ import { realFs } from '../store/durableFs.ts';
 import { runPaths } from '../store/runDirectory.ts';
 import type { AlEvent } from '../streams/events.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
+import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
 import { checkTaskStrategy, setupTask } from './taskSetup.ts';
-import { addRunOptions, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags } from './runFlags.ts';
+import { addRunOptions, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -78,8 +79,8 @@ const dataSpec = (config: RunConfig): DatasetSpec =>
   config.data === 'embedded' ? { kind: 'embedded' } : { kind: config.dataKind, dir: config.data };
 
 /**
- * The run-config fields a resume may change (how labels are asked and how fast scoring is, not
- * what is learned); any other field that differs from config.json is refused, naming it.
+ * The run-config fields a resume may change (how labels are asked, where and how fast scoring
+ * runs, not what is learned); any other field that differs from config.json is refused, naming it.
  */
 export const RESUME_MAY_CHANGE: ReadonlyArray<keyof RunConfig> = [
   'backend',
@@ -90,6 +91,10 @@ export const RESUME_MAY_CHANGE: ReadonlyArray<keyof RunConfig> = [
   'oracleRetries',
   'oracleBackoffMs',
   'scoreBatchSize',
+  'scoreWorkers',
+  'scoreShardSize',
+  'scoreFallback',
+  'scoreWorkerWaitMs',
 ];
 
 /**
@@ -157,7 +162,20 @@ export const executeRun = async (
   const strategy = strategies[config.strategy]!;
   // The same initial weights for every strategy of one seed (a paired comparison).
   const { learner, truth } = setupTask(config, data, strategy.lossObjective ?? 'ranking');
+  let remote: RemoteScoringStage | undefined;
   try {
+    // Scoring on `ll4al worker` processes through Redis (training stays here).
+    if (config.scoreWorkers !== null) {
+      remote = await connectWorkerScoring(config, {
+        learner,
+        data,
+        strategy: config.strategy,
+        lossObjective: strategy.lossObjective ?? 'ranking',
+        run: runIdOf(dir),
+        onWarning: (message) => write(output.json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`),
+      });
+      if (!output.json) write(`scoring on the workers of ${config.scoreWorkers} (shards of ${config.scoreShardSize}, fallback ${config.scoreFallback})`);
+    }
     const spec: RunSpec<unknown> = {
       learner,
       strategy,
@@ -172,6 +190,7 @@ export const executeRun = async (
       epochs: config.epochs,
       seed: config.seed,
       scoreBatchSize: config.scoreBatchSize,
+      ...(remote === undefined ? {} : { scoreStage: remote.stage }),
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
       config,
       mayChangeOnResume: RESUME_MAY_CHANGE,
@@ -209,6 +228,7 @@ export const executeRun = async (
     if (!output.json) write(`results: ${runPaths(dir).results}`);
     return rows;
   } finally {
+    await remote?.close();
     learner.dispose();
   }
 };
@@ -231,7 +251,7 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   }
   const preset = typeof flags['preset'] === 'string' ? resolvePreset(flags['preset']) : undefined;
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
-  const config = decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig');
+  const config = withoutRedisPassword(decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig'));
   checkRunConfig(config, strategyNames);
   checkTaskStrategy(config.task, config.strategy);
   if (preset?.needsData !== undefined && config.data === 'embedded') {

@@ -4,7 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
+import { passwordOfRedisUrl, REDIS_PASSWORD_ENV, redactRedisUrl } from '../remote/redisUrl.ts';
 import { strategyNames } from '../streams/strategies.ts';
 
 /** Options as commander gives them (camel-cased names, strings or booleans). */
@@ -30,6 +32,10 @@ export const RUN_FLAG_FIELDS = [
   'oracleTimeoutMs',
   'oracleRetries',
   'scoreBatchSize',
+  'scoreWorkers',
+  'scoreShardSize',
+  'scoreFallback',
+  'scoreWorkerWaitMs',
 ] as const;
 
 /**
@@ -56,6 +62,10 @@ export const RUN_OPTIONS: ReadonlyArray<readonly [flags: string, description: st
   ['--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)'],
   ['--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)'],
   ['--score-batch-size <n>', 'images per forward pass when scoring (default 256)'],
+  ['--score-workers <url>', 'score on `ll4al worker` processes through this Redis (redis://HOST:PORT or rediss://); training stays here'],
+  ['--score-shard-size <n>', 'pool ids per scoring job sent to the workers (default 1024)'],
+  ['--score-fallback <mode>', 'no live worker, or a shard no worker can serve: local (score here, warn) or fail (default local)'],
+  ['--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback (default 10000)'],
 ];
 
 /** commander's camel-cased field of a flag (`--oracle-delay-ms <ms>` → `oracleDelayMs`). */
@@ -110,4 +120,19 @@ export const readConfigFile = (file: string): Readonly<Record<string, unknown>> 
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(`config file ${file} (--config) must hold a JSON object`);
   return json as Record<string, unknown>;
+};
+
+/**
+ * Keeps a Redis password out of what a run writes to disk: a password in `--score-workers`
+ * moves to LL4AL_REDIS_PASSWORD of this process (inherited by the runs `compare` starts) and
+ * the configuration keeps the URL without it. `ll4al resume` then needs the variable again.
+ * @param config a decoded configuration
+ * @returns the configuration with the password removed from scoreWorkers
+ */
+export const withoutRedisPassword = (config: RunConfig): RunConfig => {
+  if (config.scoreWorkers === null) return config;
+  const password = passwordOfRedisUrl(config.scoreWorkers);
+  if (password === undefined) return config;
+  process.env[REDIS_PASSWORD_ENV] = password;
+  return { ...config, scoreWorkers: redactRedisUrl(config.scoreWorkers) };
 };

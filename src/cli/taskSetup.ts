@@ -60,10 +60,13 @@ export const checkTaskStrategy = (task: RunConfig['task'], strategy: string): vo
  * @param config the run configuration (task, model, trainer overrides, seed)
  * @param data the loaded image data
  * @param lossObjective the strategy's loss-module objective ('mse' for the paper's ablation)
+ * @param scoreThreads threads per scoring call (default: the learner's, see resolveScoreThreads);
+ *   a scoring worker running several shards at once gives each a share of the cores
  * @returns the learner and the simulated oracle's truth
  */
-export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: 'ranking' | 'mse'): TaskSetup => {
+export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: 'ranking' | 'mse', scoreThreads?: number): TaskSetup => {
   const seed = deriveSeed(config.seed, 'learner');
+  const threads = scoreThreads === undefined ? {} : { scoreThreads };
   switch (config.task) {
     case 'classification': {
       const learner = createClassificationLearner({
@@ -72,15 +75,16 @@ export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: 'ra
         trainer: { batchSize: CLI_CLASSIFICATION_BATCH_SIZE, ...config.trainer, lossObjective },
         seed,
         scoreBatchSize: config.scoreBatchSize,
+        ...threads,
       });
       return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id] };
     }
     case 'keypoints': {
-      const { learner, truth } = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+      const { learner, truth } = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
       return { learner: learner as Learner<unknown>, truth };
     }
     case 'detection': {
-      const { learner, truth } = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize });
+      const { learner, truth } = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
       return { learner: learner as Learner<unknown>, truth };
     }
   }

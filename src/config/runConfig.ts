@@ -8,15 +8,16 @@ import { existsSync, statSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { InputError } from '../inputError.ts';
+import { parseRedisUrl } from '../remote/redisUrl.ts';
 
-interface PositiveIntBrand {
+export interface PositiveIntBrand {
   readonly PositiveInt: unique symbol;
 }
 /** An integer ≥ 1. */
 export const PositiveInt = t.brand(t.number, (n): n is t.Branded<number, PositiveIntBrand> => Number.isInteger(n) && n >= 1, 'PositiveInt');
 export type PositiveInt = t.TypeOf<typeof PositiveInt>;
 
-interface NonNegativeIntBrand {
+export interface NonNegativeIntBrand {
   readonly NonNegativeInt: unique symbol;
 }
 /** An integer ≥ 0. */
@@ -27,7 +28,7 @@ export const NonNegativeInt = t.brand(
 );
 export type NonNegativeInt = t.TypeOf<typeof NonNegativeInt>;
 
-interface NonNegativeNumberBrand {
+export interface NonNegativeNumberBrand {
   readonly NonNegativeNumber: unique symbol;
 }
 /** A finite number ≥ 0. */
@@ -38,7 +39,7 @@ export const NonNegativeNumber = t.brand(
 );
 export type NonNegativeNumber = t.TypeOf<typeof NonNegativeNumber>;
 
-interface ProbabilityBrand {
+export interface ProbabilityBrand {
   readonly Probability: unique symbol;
 }
 /** A failure probability in [0, 1): 1 would never answer. */
@@ -107,6 +108,14 @@ export const RunConfig = t.type(
     oracleRetries: NonNegativeInt,
     oracleBackoffMs: NonNegativeNumber,
     scoreBatchSize: PositiveInt,
+    /** Redis URL (redis:// or rediss://) of the scoring workers (`ll4al worker`); null scores on this machine. */
+    scoreWorkers: t.union([t.string, t.null]),
+    /** Pool ids per scoring job sent to the workers. */
+    scoreShardSize: PositiveInt,
+    /** No live worker (or a shard no worker can serve): score here with a warning ('local') or stop ('fail'). */
+    scoreFallback: t.keyof({ local: null, fail: null }, 'local | fail'),
+    /** How long the run waits for a live worker before it falls back. */
+    scoreWorkerWaitMs: NonNegativeNumber,
   },
   'RunConfig',
 );
@@ -137,6 +146,10 @@ export const defaultRunConfig: RunConfigInput = {
   oracleRetries: 3,
   oracleBackoffMs: 50,
   scoreBatchSize: 256,
+  scoreWorkers: null,
+  scoreShardSize: 1024,
+  scoreFallback: 'local',
+  scoreWorkerWaitMs: 10_000,
 };
 
 /** The flag of each field, for messages (`--oracle-delay-ms`). */
@@ -208,6 +221,7 @@ export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<stri
   if (config.subset < config.budget) {
     throw new InputError(`subset ${config.subset} (--subset) is smaller than the budget ${config.budget} (--budget)`);
   }
+  if (config.scoreWorkers !== null) parseRedisUrl(config.scoreWorkers, '--score-workers');
   if (config.data !== 'embedded') {
     if (!existsSync(config.data)) throw new InputError(`data directory ${show(config.data)} (--data) does not exist`);
     if (!statSync(config.data).isDirectory()) throw new InputError(`data ${show(config.data)} (--data) is not a directory`);

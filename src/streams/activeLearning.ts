@@ -5,14 +5,14 @@ import type { JournalEntry, LabelJournal } from '../store/labelJournal.ts';
 import type { Evaluation, Learner, ScoredBatch } from '../tasks/learner.ts';
 import type { AlEvent, CycleRow, StageSeconds } from './events.ts';
 import { evaluate } from './evaluate.ts';
-import { concatBatches } from './gatherScores.ts';
+import { concatBatches, inIdOrder } from './gatherScores.ts';
 import { mergeLabels } from './mergeLabels.ts';
 import { createPoolState, type PoolState } from './poolState.ts';
 import { queryOracle, type QueryOracleOptions } from './queryOracle.ts';
 import { rankBy } from './rankBy.ts';
 import { retrain } from './retrain.ts';
 import { sampleSubset } from './sampleSubset.ts';
-import { scoreInBatches } from './scoreInBatches.ts';
+import { localScoring, type ScoreStage } from './scoreStage.ts';
 import { resolveStrategy } from './strategies.ts';
 import type { Ranking, SelectionContext, StrategyInput } from './strategy.ts';
 import { takeTopK, type Selection } from './takeTopK.ts';
@@ -55,6 +55,11 @@ export interface ActiveLearningConfig<L> {
   readonly seed: number;
   /** Ids per forward pass when scoring (default 256). */
   readonly scoreBatchSize?: number;
+  /**
+   * The scoring stage (default: {@link localScoring} with the learner and scoreBatchSize);
+   * `scoreOnWorkers` scores on BullMQ workers. Its batches may come in any order.
+   */
+  readonly scoreStage?: ScoreStage;
   /** Ranked candidates kept in reserve for queries given up (default: the budget). */
   readonly reserve?: number;
   /** Timeouts, retries and backoff of the oracle. */
@@ -118,6 +123,7 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     const poolSize = learner.poolSize;
     const strategy = resolveStrategy(config.strategy);
     const batchSize = config.scoreBatchSize ?? 256;
+    const scoreStage = config.scoreStage ?? localScoring(learner, batchSize);
     const reserve = config.reserve ?? budget;
     const source = config.oracleName ?? 'oracle';
     const restored = config.restored ?? { entries: [], rows: [] };
@@ -186,27 +192,31 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
         const labeledScores: ScoredBatch[] = [];
         let scored = 0;
         const subsetSize = Math.min(subset, poolSize - state.labeled.size);
+        let subsetIds: Int32Array = new Int32Array(0);
+        const labeledIds = Int32Array.from([...state.labeled.keys()].sort((a, b) => a - b));
         const scoring = concat(
           of(state).pipe(
             sampleSubset(subset, deriveSeed(seed, 'subset', cycle)),
-            scoreInBatches(learner, batchSize),
+            tap((ids) => (subsetIds = ids)),
+            scoreStage({ cycle, part: 'subset' }),
             tap((batch) => candidates.push(batch)),
             map((batch): AlEvent<L> => ({ type: 'batchScored', cycle, scored: (scored += batch.ids.length), total: subsetSize })),
           ),
           strategy.needsLabeledScores
-            ? of(Int32Array.from([...state.labeled.keys()].sort((a, b) => a - b))).pipe(
-                scoreInBatches(learner, batchSize),
+            ? of(labeledIds).pipe(
+                scoreStage({ cycle, part: 'labeled' }),
                 tap((batch) => labeledScores.push(batch)),
                 ignoreElements(),
               )
             : EMPTY,
         );
         const selecting = defer(() => {
-          const all = concatBatches(candidates);
+          // rows in the subset's draw order, whatever order the stage delivered them in
+          const all = inIdOrder(subsetIds)(concatBatches(candidates));
           const context: SelectionContext = {
             count: Math.min(all.ids.length, k + reserve),
             seed: deriveSeed(seed, 'select', cycle),
-            ...(strategy.needsLabeledScores ? { labeled: concatBatches(labeledScores) } : {}),
+            ...(strategy.needsLabeledScores ? { labeled: inIdOrder(labeledIds)(concatBatches(labeledScores)) } : {}),
           };
           return timed(stages, 'select', of(all).pipe(rank(context), takeTopK(k)), 'first');
         });
