@@ -17,7 +17,7 @@ import { runPaths } from '../store/runDirectory.ts';
 import { checkRunLockFree } from '../store/runLock.ts';
 import { strategyNames } from '../streams/strategies.ts';
 import { executeRun, namingTheFlag, RESUME_MAY_CHANGE } from './runCommand.ts';
-import { addRunOptions, runInputFromFlags, type CommandFlags } from './runFlags.ts';
+import { addRunOptions, runInputFromFlags, withoutRedisPassword, type CommandFlags } from './runFlags.ts';
 import { checkTaskStrategy } from './taskSetup.ts';
 
 /**
@@ -32,7 +32,7 @@ export const resumeCommand = async (dir: string, flags: CommandFlags): Promise<v
   if (!existsSync(paths.config)) throw new InputError(`${dir} is not a run directory (no config.json)`);
   checkRunLockFree(paths.lock, dir);
   const stored = readRunConfig(paths.config);
-  const config = decodeRunConfig(layerRunInputs(stored, runInputFromFlags(flags)), paths.config);
+  const config = withoutRedisPassword(decodeRunConfig(layerRunInputs(stored, runInputFromFlags(flags)), paths.config));
   checkRunConfig(config, strategyNames);
   checkTaskStrategy(config.task, config.strategy);
   try {
