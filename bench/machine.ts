@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { relaxedSimdSupported } from '../src/backend/kernels/kernelVariant.ts';
 
 export interface MachineInfo {
   readonly cpu: string;
@@ -12,28 +13,11 @@ export interface MachineInfo {
   readonly simdFlags: ReadonlyArray<string>;
   readonly cores: number;
   readonly node: string;
-  /** WebAssembly.validate of a module with one f32x4.relaxed_madd. */
+  /** Whether this runtime's WebAssembly has relaxed SIMD (src/backend/kernels/kernelVariant.ts). */
   readonly wasmRelaxedSimd: boolean;
 }
 
 const interesting = ['avx2', 'avx512f', 'avx512bw', 'avx512vl', 'fma', 'f16c'];
-
-// (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
-const relaxedMaddModule = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
-  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
-]);
-
-/** Whether this runtime's WebAssembly accepts relaxed SIMD (Node ≥ 22 by default). */
-export const hasRelaxedSimd = (): boolean => {
-  try {
-    // The project's type libraries do not declare the WebAssembly API of Node and browsers.
-    const wasm = (globalThis as unknown as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
-    return wasm?.validate(relaxedMaddModule) ?? false;
-  } catch {
-    return false;
-  }
-};
 
 export const describeMachine = (): MachineInfo => {
   const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
@@ -44,7 +28,7 @@ export const describeMachine = (): MachineInfo => {
     simdFlags: interesting.filter((f) => flags.has(f)),
     cores: os.cpus().length,
     node: process.version,
-    wasmRelaxedSimd: hasRelaxedSimd(),
+    wasmRelaxedSimd: relaxedSimdSupported(),
   };
 };
 

@@ -45,6 +45,7 @@ import { fillSyntheticPixels } from './syntheticImages.ts';
 import { runTorchReference, type TorchReference } from './torchReference.ts';
 import { median, medianPassMs } from './benchShapes.ts';
 import { describeMachine, machineLine, type MachineInfo } from './machine.ts';
+import { loadedKernelVariants } from '../src/backend/kernels/kernelVariant.ts';
 import { forwardMacs, gmacPerCore } from './multiplyAdds.ts';
 
 interface BenchOptions {
@@ -255,6 +256,8 @@ interface BenchResult {
   readonly machine: MachineInfo;
   readonly backend: string;
   readonly backendInfo: BackendInfo;
+  /** The build each C kernel module ran (relaxed-simd or simd: docs/wasm-kernels.md); empty off wasm. */
+  readonly kernelVariants: Readonly<Record<string, string>>;
   /** Headline: trainJoint as a run trains (trainThreads 'auto'), img/s per round. */
   readonly train: Rounds & { readonly threads: number };
   /** Headline: the learner's score(ids) in calls of 256 on every core, img/s per round. */
@@ -378,6 +381,7 @@ const main = async (): Promise<void> => {
     machine: describeMachine(),
     backend: backendInfo.name,
     backendInfo,
+    kernelVariants: { ...loadedKernelVariants },
     train,
     score,
     detail: {
@@ -424,7 +428,8 @@ const main = async (): Promise<void> => {
   const simd = backendInfo.simd === undefined ? '' : ` (simd ${backendInfo.simd}, threads ${backendInfo.threads ?? '?'})`;
   const list = (r: Rounds): string => (r.rounds.length > 1 ? `  [rounds: ${r.rounds.join(', ')}]` : '');
   console.log(`machine         ${machineLine(result.machine)}`);
-  console.log(`backend         ${result.backend}${simd}`);
+  const variants = Object.entries(result.kernelVariants).map(([module, variant]) => `${module} ${variant}`).join(', ');
+  console.log(`backend         ${result.backend}${simd}${variants === '' ? '' : `; C kernels: ${variants}`}`);
   console.log(`load average    ${result.loadAverage.join(' → ')} on ${result.cpus} cpus`);
   const g = result.smallCnn;
   console.log(`small CNN       ${(g.macsPerImage / 1e6).toFixed(2)} MMAC per image forward (training counted 3×)`);

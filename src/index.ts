@@ -23,6 +23,8 @@ export * from './inputError.ts';
 export * from './ops/index.ts';
 export * from './data/index.ts';
 export { initBackend, backendName, backendRequests, type BackendInfo, type BackendRequest } from './backend/index.ts';
+// The preflight check for a user's own network (docs/layers.md).
+export { checkTrainableOnBackend, findUntrainableLayers, type CheckTrainableOptions, type UntrainableLayer } from './backend/index.ts';
 export * from './tasks/index.ts';
 export * from './streams/index.ts';
 export * from './oracles/index.ts';

@@ -7,3 +7,7 @@ export { conv2dInputGradient, insertZeros } from './conv2dBackpropInput.ts';
 export type { InputGradientAttrs } from './conv2dBackpropInput.ts';
 export { createInferencePool } from './inferencePool.ts';
 export type { InferencePool, InferencePoolOptions } from './inferencePool.ts';
+export { checkTrainableOnBackend, findUntrainableLayers } from './checkTrainable.ts';
+export type { CheckTrainableOptions, UntrainableLayer } from './checkTrainable.ts';
+export { kernelVariantCalls, loadedKernelVariants, preferredKernelVariant, relaxedSimdSupported, useKernelVariant } from './kernels/kernelVariant.ts';
+export type { KernelVariant } from './kernels/kernelVariant.ts';

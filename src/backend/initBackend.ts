@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 // tfjs-layers registers every op's gradient when it loads; ll4al's own gradients override some after it.
 import '@tensorflow/tfjs-layers';
 import { InputError } from '../inputError.ts';
+import { registerTrainingRepairs } from './registerTrainingRepairs.ts';
 import { registerWasmKernels } from './registerWasmKernels.ts';
 
 /** A backend the user may ask for: native TensorFlow, embedded wasm, or pure-JS cpu. */
@@ -49,6 +50,7 @@ const loadNative = async (): Promise<boolean> => {
 
 const activate = async (name: BackendRequest): Promise<boolean> => {
   if (name === 'tensorflow' && !(await loadNative())) return false;
+  registerTrainingRepairs();
   if (name === 'wasm') registerWasmKernels();
   try {
     const ok = await tf.setBackend(name);

@@ -3,6 +3,12 @@ import { fusedBatchNormGradConfig } from './batchNormGradient.ts';
 import { batchNormKernel } from './batchNormKernel.ts';
 import { conv2dBackpropFilterKernel } from './conv2dBackpropFilter.ts';
 import { conv2dBackpropInputKernel } from './conv2dBackpropInput.ts';
+import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwiseConvGradients.ts';
+import { cpuReferenceKernel } from './cpuReferenceKernel.ts';
+import { maxPoolGradKernel } from './maxPoolGradient.ts';
+import { resizeBilinearGradKernel, resizeNearestGradKernel } from './resizeGradients.ts';
+import { registerTrainingRepairs } from './registerTrainingRepairs.ts';
+import { unsortedSegmentSumKernel } from './unsortedSegmentSum.ts';
 import { explicitSamePaddingKernel } from './explicitSamePadding.ts';
 import { nativeForwardKernel } from './kernels/convForwardKernels.ts';
 import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels.ts';
@@ -27,6 +33,13 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
   { kernelName: 'FusedConv2D', make: (stock) => nativeForwardKernel(explicitSamePaddingKernel(needsStock('FusedConv2D', stock)), true) },
   { kernelName: 'Conv2DBackpropFilter', make: () => conv2dBackpropFilterKernel },
   { kernelName: 'Conv2DBackpropInput', make: () => conv2dBackpropInputKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', make: () => depthwiseBackpropInputKernel },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', make: () => depthwiseBackpropFilterKernel },
+  { kernelName: 'MaxPoolGrad', make: () => maxPoolGradKernel },
+  { kernelName: 'ResizeNearestNeighborGrad', make: () => resizeNearestGradKernel },
+  { kernelName: 'ResizeBilinearGrad', make: () => resizeBilinearGradKernel },
+  { kernelName: 'UnsortedSegmentSum', make: () => unsortedSegmentSumKernel },
+  ...['MaxPool3D', 'MaxPool3DGrad', 'Conv3DBackpropFilterV2', 'Conv3DBackpropInputV2'].map((kernelName) => ({ kernelName, make: () => cpuReferenceKernel(kernelName) })),
   { kernelName: 'Sum', make: (stock) => blockReductionKernel(false, needsStock('Sum', stock)) },
   { kernelName: 'Mean', make: (stock) => blockReductionKernel(true, needsStock('Mean', stock)) },
   { kernelName: 'FusedBatchNorm', make: (stock) => batchNormKernel(needsStock('FusedBatchNorm', stock)) },
@@ -45,7 +58,12 @@ export const addedKernels: ReadonlyArray<tf.KernelConfig> = [...reluGradKernels,
  * wasm). Relu's runs ll4al's ReLU-gradient kernel where the backend has it (wasm, cpu) and
  * tfjs's formula elsewhere.
  */
-export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig, reluGradConfig];
+export const gradientOverrides: ReadonlyArray<tf.GradConfig> = [
+  fusedBatchNormGradConfig,
+  meanGradConfig,
+  sumGradConfig,
+  reluGradConfig,
+];
 
 let registered = false;
 
@@ -62,8 +80,11 @@ let registered = false;
  * axes as average pooling, batch norm as a depthwise
  * 1×1 convolution, gradients for batch norm, Sum and Mean that broadcast instead of
  * tiling, and (in C, `kernels/elementwise.c`) ReLU's gradient in one pass (cpu gets a loop)
- * and training-mode batch norm with its gradient. Called by `initBackend` when it picks
- * wasm; calling it again does nothing.
+ * and training-mode batch norm with its gradient. For the layers a user's network may hold
+ * (docs/layers.md): the depthwise-convolution gradients wasm lacks and `UnsortedSegmentSum`
+ * (embeddings), TypeScript forms of the gradient kernels wasm gets wrong (`MaxPoolGrad`, the
+ * resize gradients), the cpu backend's kernel for the 3-D ones (`cpuReferenceKernel.ts`),
+ * and {@link registerTrainingRepairs}. Called by `initBackend` when it picks wasm; calling it again does nothing.
  *
  * @returns The names of the kernels registered for wasm.
  */
@@ -78,6 +99,7 @@ export const registerWasmKernels = (): ReadonlyArray<string> => {
       if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
     }
     for (const config of gradientOverrides) tf.registerGradient(config);
+    registerTrainingRepairs();
     registered = true;
   }
   return [...wasmKernels.map((k) => k.kernelName), ...addedKernels.filter((k) => k.backendName === 'wasm').map((k) => k.kernelName)];

@@ -19,6 +19,7 @@ import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../conf
 import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
 import { checkTaskStrategy } from './taskSetup.ts';
+import { prepareRunData } from './dataSource.ts';
 import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from '../report/comparisonReport.ts';
@@ -299,8 +300,15 @@ export const withRunFlags = (command: Command): Command =>
     .option('--subset <n>', 'random subset of the unlabeled pool scored per cycle')
     .option('--epochs <n>', 'training epochs per cycle')
     .option('--seed <n>', 'base seed; trial t runs with deriveSeed(seed, "trial", t) for every strategy')
-    .option('--data <dir>', 'folder of Fashion-MNIST IDX (or CIFAR-10 binary) files (default: the embedded subset)')
-    .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10')
+    .option('--data <path>', 'IDX or CIFAR-10 folder, labeled image folder, .csv/.jsonl manifest or COCO .json (default: the embedded subset)')
+    .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist, cifar10, images or coco')
+    .option('--image-size <n>', 'your images: side they are resized to')
+    .option('--channels <n>', 'your images: 1 (grey) or 3 (RGB)')
+    .option('--classes <list>', 'your images: comma-separated class names in label order')
+    .option('--skip-bad-images', 'your images: leave out (and list) files that cannot be decoded')
+    .option('--cache-dir <dir>', 'your images: folder of the decoded cache')
+    .option('--test-data <file>', 'COCO data: the test set\'s COCO file')
+    .option('--images <dir>', 'COCO data: folder the file_names are relative to')
     .option('--task <name>', 'classification, keypoints or detection')
     .option('--model <name>', 'target network: small-cnn or resnet18-cifar')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
@@ -333,6 +341,8 @@ export const register = (program: Command): void => {
       .option('--out <dir>', 'comparison directory (default runs/compare-<time>)'),
   ).action(async (flags: CompareFlags) => {
     const plan = planComparison(flags);
+    // The user's images are decoded once here, and checked against the simulated oracle, before any run starts.
+    await prepareRunData(plan.config);
     const mode = chooseProgressMode({ json: flags['json'] === true, quiet: flags['quiet'] === true }, process.stderr.isTTY === true);
     const outcome = await executeComparison(plan, createProgress(mode));
     printOutcome(outcome, mode === 'json', (line) => void process.stdout.write(`${line}\n`));

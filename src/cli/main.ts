@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../inputError.ts';
 
-const COMMANDS = ['run', 'resume', 'compare', 'report', 'demo', 'inspect', 'worker'] as const;
+const COMMANDS = ['run', 'resume', 'compare', 'report', 'demo', 'inspect', 'export', 'worker'] as const;
 
 const fail = (error: unknown): never => {
   const message = error instanceof Error ? error.message : String(error);

@@ -3,7 +3,7 @@
  * run directory (config.json, labels.jsonl, results.json, checkpoints/) that `ll4al resume`
  * continues after a crash.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
@@ -11,7 +11,6 @@ import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
 import { resolveTrainThreads } from '../tasks/trainer.ts';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig.ts';
 import { layerRunInputs, presetNames, resolvePreset } from '../config/presets.ts';
-import { loadDataset, type DatasetSpec } from '../data/load.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { fileOracle } from '../oracles/fileOracle.ts';
@@ -23,9 +22,11 @@ import { crashPointFsFromEnv } from '../store/crashPointFs.ts';
 import { realFs } from '../store/durableFs.ts';
 import { runPaths } from '../store/runDirectory.ts';
 import type { AlEvent } from '../streams/events.ts';
+import type { Learner } from '../tasks/learner.ts';
 import { strategies, strategyNames } from '../streams/strategies.ts';
 import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
-import { checkTaskStrategy, setupTask } from './taskSetup.ts';
+import { checkTaskStrategy } from './taskSetup.ts';
+import { checkOracleFits, givenEntries, openRunData, renderFor, writePoolFile } from './dataSource.ts';
 import { addRunOptions, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
@@ -74,9 +75,6 @@ export const renderEvent = (event: AlEvent): string | undefined => {
       return undefined;
   }
 };
-
-const dataSpec = (config: RunConfig): DatasetSpec =>
-  config.data === 'embedded' ? { kind: 'embedded' } : { kind: config.dataKind, dir: config.data };
 
 /**
  * The run-config fields a resume may change (how labels are asked, where and how fast scoring
@@ -156,19 +154,29 @@ export const executeRun = async (
   const trainThreads = resolveTrainThreads(config.trainer.trainThreads ?? 'auto', backend.name, true);
   if (output.json) write(JSON.stringify({ type: 'backend', name: backend.name, simd: backend.simd ?? null, threads: backend.threads ?? null, trainThreads }));
   else write(`backend: ${backend.name}${simd}${backend.threads === undefined ? '' : `, ${backend.threads} thread(s) per kernel`}; training on ${trainThreads} thread${trainThreads > 1 ? 's (data parallel)' : ''}`);
-  const data = await loadDataset(dataSpec(config));
-  checkRunConfigAgainstPool(config, data.train.count);
-  onChecked();
-  const strategy = strategies[config.strategy]!;
-  // The same initial weights for every strategy of one seed (a paired comparison).
-  const { learner, truth } = setupTask(config, data, strategy.lossObjective ?? 'ranking');
+  const data = await openRunData(config, { progress: !output.json && process.stderr.isTTY === true });
+  let built: Learner<unknown> | undefined;
   let remote: RemoteScoringStage | undefined;
   try {
+    checkOracleFits(config, data);
+    checkRunConfigAgainstPool(config, data.poolSize);
+    for (const note of data.notes) write(output.json ? JSON.stringify({ type: 'data', message: note }) : note);
+    onChecked();
+    if (!resume && data.user !== undefined) {
+      // pool.json goes beside config.json; the library creates the rest of the directory.
+      mkdirSync(dir, { recursive: true });
+      writePoolFile(dir, config, data);
+    }
+    const render = renderFor(renderEvent, data, resume);
+    const strategy = strategies[config.strategy]!;
+    // The same initial weights for every strategy of one seed (a paired comparison).
+    const { learner, truth } = data.setup(strategy.lossObjective ?? 'ranking');
+    built = learner;
     // Scoring on `ll4al worker` processes through Redis (training stays here).
     if (config.scoreWorkers !== null) {
       remote = await connectWorkerScoring(config, {
         learner,
-        data,
+        data: data.split,
         strategy: config.strategy,
         lossObjective: strategy.lossObjective ?? 'ranking',
         run: runIdOf(dir),
@@ -192,6 +200,8 @@ export const executeRun = async (
       scoreBatchSize: config.scoreBatchSize,
       ...(remote === undefined ? {} : { scoreStage: remote.stage }),
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
+      // A person labels the rest of a pool whose data already has labels: they start the labeled set.
+      ...(!resume && config.oracle !== 'simulated' && data.given.length > 0 ? { givenLabels: givenEntries(data.given) } : {}),
       config,
       mayChangeOnResume: RESUME_MAY_CHANGE,
       fs: crashPointFsFromEnv(realFs),
@@ -213,7 +223,7 @@ export const executeRun = async (
             if (event.type === 'runFinished') rows.splice(0, rows.length, ...event.rows);
             if (output.json) write(JSON.stringify(event));
             else {
-              const line = renderEvent(event);
+              const line = render(event);
               if (line !== undefined) write(line);
             }
           },
@@ -229,7 +239,8 @@ export const executeRun = async (
     return rows;
   } finally {
     await remote?.close();
-    learner.dispose();
+    built?.dispose();
+    data.close();
   }
 };
 

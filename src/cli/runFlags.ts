@@ -32,6 +32,13 @@ export const RUN_FLAG_FIELDS = [
   'oracleTimeoutMs',
   'oracleRetries',
   'scoreBatchSize',
+  'imageSize',
+  'channels',
+  'classes',
+  'skipBadImages',
+  'cacheDir',
+  'testData',
+  'images',
   'scoreWorkers',
   'scoreShardSize',
   'scoreFallback',
@@ -51,8 +58,15 @@ export const RUN_OPTIONS: ReadonlyArray<readonly [flags: string, description: st
   ['--subset <n>', 'random subset of the unlabeled pool scored per cycle (default 2000)'],
   ['--epochs <n>', 'training epochs per cycle (default 2)'],
   ['--seed <n>', 'seed of every random choice (default 0)'],
-  ['--data <dir>', 'folder of Fashion-MNIST IDX files (default: the embedded subset)'],
-  ['--data-kind <kind>', 'what --data holds: fashion-mnist, mnist or cifar10 (default fashion-mnist)'],
+  ['--data <path>', 'IDX or CIFAR-10 folder, image folder (train/<class>/, test/<class>/, unlabeled/), .csv/.jsonl manifest or COCO .json (default: the embedded subset)'],
+  ['--data-kind <kind>', 'what --data holds: fashion-mnist, mnist, cifar10, images or coco (default: recognised from --data)'],
+  ['--image-size <n>', "your images: side they are resized to (default: the task's input, 32 / 48 / 64)"],
+  ['--channels <n>', 'your images: 1 (grey) or 3 (RGB) (default 3)'],
+  ['--classes <list>', 'your images: comma-separated class names in label order (needed when no image has a label)'],
+  ['--skip-bad-images', 'your images: leave out (and list) files that cannot be decoded instead of stopping'],
+  ['--cache-dir <dir>', 'your images: folder of the decoded cache (default: .ll4al-cache beside the data)'],
+  ['--test-data <file>', "COCO data: the test set's COCO file (without it, metrics are off)"],
+  ['--images <dir>', "COCO data: folder the file_names are relative to (default: the COCO file's folder)"],
   ['--task <name>', 'classification, keypoints or detection (default classification)'],
   ['--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)'],
   ['--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)'],
@@ -101,6 +115,8 @@ export const flagValue = (value: string | boolean | undefined): unknown =>
 export const runInputFromFlags = (flags: CommandFlags, fields: ReadonlyArray<string> = RUN_FLAG_FIELDS): Record<string, unknown> => {
   const input: Record<string, unknown> = {};
   for (const field of fields) if (flags[field] !== undefined) input[field] = flagValue(flags[field]);
+  // --classes a,b,c: a list of names (never numbers, even when they read as digits).
+  if (fields.includes('classes') && typeof flags['classes'] === 'string') input['classes'] = flags['classes'].split(',').map((c) => c.trim()).filter((c) => c !== '');
   return input;
 };
 

@@ -59,8 +59,16 @@ export const TrainThreads = new t.Type<1 | 2 | 'auto', 1 | 2 | 'auto', unknown>(
   t.identity,
 );
 
-/** The kinds of data folder `data` may name (`embedded` needs no folder). */
-export const DataKind = t.keyof({ 'fashion-mnist': null, mnist: null, cifar10: null }, 'DataKind');
+/**
+ * What `data` holds (`embedded` needs no folder): IDX files (fashion-mnist, mnist), CIFAR-10
+ * binaries, an image folder or manifest (images), a COCO file (coco). With the default,
+ * fashion-mnist, a `.csv`/`.jsonl` manifest, a `.json` COCO file and a folder without IDX files
+ * are recognised by themselves (src/cli/dataSource.ts).
+ */
+export const DataKind = t.keyof({ 'fashion-mnist': null, mnist: null, cifar10: null, images: null, coco: null }, 'DataKind');
+
+/** Channels the user's images are decoded to. */
+export const ImageChannels = t.union([t.literal(1), t.literal(3)], '1 | 3');
 
 /** Overrides of the joint trainer's recipe (src/tasks/trainer.ts checks the values). */
 export const TrainerOverrides = t.partial(
@@ -108,6 +116,20 @@ export const RunConfig = t.type(
     oracleRetries: NonNegativeInt,
     oracleBackoffMs: NonNegativeNumber,
     scoreBatchSize: PositiveInt,
+    /** The user's images: side of the square they are resized to (null: the task's input, 32 / 48 / 64). */
+    imageSize: t.union([PositiveInt, t.null]),
+    /** The user's images: decoded to 1 (grey) or 3 (RGB) channels. */
+    channels: ImageChannels,
+    /** The user's images: class names in label order (null: from the labeled folders or manifest rows). */
+    classes: t.union([t.array(t.string), t.null]),
+    /** The user's images: leave files that cannot be decoded out (listed) instead of stopping. */
+    skipBadImages: t.boolean,
+    /** The user's images: folder of the decoded cache (null: `.ll4al-cache` beside the data). */
+    cacheDir: t.union([t.string, t.null]),
+    /** A COCO file of the test set, for `data` that is a COCO file (null: no test set, no metric). */
+    testData: t.union([t.string, t.null]),
+    /** The folder a COCO file's `file_name`s are relative to (null: the COCO file's folder). */
+    images: t.union([t.string, t.null]),
     /** Redis URL (redis:// or rediss://) of the scoring workers (`ll4al worker`); null scores on this machine. */
     scoreWorkers: t.union([t.string, t.null]),
     /** Pool ids per scoring job sent to the workers. */
@@ -146,6 +168,13 @@ export const defaultRunConfig: RunConfigInput = {
   oracleRetries: 3,
   oracleBackoffMs: 50,
   scoreBatchSize: 256,
+  imageSize: null,
+  channels: 3,
+  classes: null,
+  skipBadImages: false,
+  cacheDir: null,
+  testData: null,
+  images: null,
   scoreWorkers: null,
   scoreShardSize: 1024,
   scoreFallback: 'local',
@@ -223,9 +252,11 @@ export const checkRunConfig = (config: RunConfig, strategies: ReadonlyArray<stri
   }
   if (config.scoreWorkers !== null) parseRedisUrl(config.scoreWorkers, '--score-workers');
   if (config.data !== 'embedded') {
-    if (!existsSync(config.data)) throw new InputError(`data directory ${show(config.data)} (--data) does not exist`);
-    if (!statSync(config.data).isDirectory()) throw new InputError(`data ${show(config.data)} (--data) is not a directory`);
+    const file = /\.(csv|jsonl|json)$/i.test(config.data);
+    if (!existsSync(config.data)) throw new InputError(`data ${file ? 'file' : 'directory'} ${show(config.data)} (--data) does not exist`);
+    if (!file && !statSync(config.data).isDirectory()) throw new InputError(`data ${show(config.data)} (--data) is not a directory (nor a .csv/.jsonl manifest or a .json COCO file)`);
   }
+  if (config.testData !== null && !existsSync(config.testData)) throw new InputError(`test data file ${show(config.testData)} (--test-data) does not exist`);
 };
 
 /**

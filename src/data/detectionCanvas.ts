@@ -10,24 +10,30 @@
 import { canvasSplit } from './canvasSplit.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random.ts';
-import type { DataSplit, ImageSet } from './imageSet.ts';
+import type { DataSplit, ImageSet, StoredImageSet } from './imageSet.ts';
 import { channelStats, type ChannelStats } from './normalize.ts';
 
-/**
- * Canvases with their boxes. As an ImageSet (normalise and batch it with `toBatch`) whose
- * `labels` are the class of each canvas's first item; it has no augmentation, since a crop or
- * flip would move the boxes.
- */
-export interface DetectionSet extends ImageSet {
+/** The boxes of a set of images: count + 1 offsets into the boxes, their classes and sources. */
+export interface DetectionBoxes {
   /** count + 1 offsets: canvas k's boxes are boxes boxStart[k] … boxStart[k+1]−1. */
   readonly boxStart: Uint32Array;
   /** 4 floats per box, [x1, y1, x2, y2] in canvas pixels. */
   readonly boxes: Float32Array;
   /** The class of each box, in [0, classes). */
   readonly boxClasses: Uint8Array;
-  /** The index of each box's item in the source set. */
+  /** The index of each box's item in the source set (a COCO file: the image's index in the file). */
   readonly sourceIds: Uint32Array;
 }
+
+/**
+ * Canvases with their boxes. As an ImageSet (normalise and batch it with `toBatch`) whose
+ * `labels` are the class of each canvas's first item; it has no augmentation, since a crop or
+ * flip would move the boxes.
+ */
+export interface DetectionSet extends ImageSet, DetectionBoxes {}
+
+/** Images on disk with their boxes (a COCO file's, rescaled to the input size). */
+export interface StoredDetectionSet extends StoredImageSet, DetectionBoxes {}
 
 /** How detection canvases are made. */
 export interface DetectionCanvasOptions {

@@ -12,7 +12,10 @@ export interface ImageSet {
   readonly classes: number;
   /** count * height * width * channels bytes, NHWC. */
   readonly pixels: Uint8Array;
-  /** count class indices in [0, classes). */
+  /**
+   * count class indices in [0, classes); an item of the user's data that has no label holds
+   * {@link NO_LABEL} (a learner never reads these: its labels come from the oracle).
+   */
   readonly labels: Uint8Array;
   /** Per-channel mean and std of pixel/255 (computed on the training split). */
   readonly mean: ReadonlyArray<number>;
@@ -26,6 +29,9 @@ export interface ImageSet {
   readonly augmentation?: Augmentation;
 }
 
+/** The label byte of an item without a label (the unlabeled part of a user's pool). */
+export const NO_LABEL = 255;
+
 /**
  * Random crop with `padding` pixels of zero padding on every side (the image is shifted by
  * -padding..padding in each direction, uncovered pixels are 0 before normalisation), then a
@@ -36,9 +42,42 @@ export interface Augmentation {
   readonly flip: boolean;
 }
 
-/** A training pool and its held-out test set. */
-export interface DataSplit {
+/**
+ * Reads the bytes of a set's items from where they are kept (a cache file on disk), so a pool
+ * larger than memory is read one batch at a time.
+ */
+export interface ItemReader {
+  /**
+   * Copies item `id`'s bytes (height·width·channels, HWC) into `out` from `offset`.
+   * @param id an item index in [0, count)
+   * @param out the destination
+   * @param offset where in `out` the item starts
+   */
+  read(id: number, out: Uint8Array, offset: number): void;
+}
+
+/**
+ * An image set whose bytes stay on disk (see src/data/imageCache.ts): the same shape, labels,
+ * normalisation and augmentation as an {@link ImageSet}, with a reader instead of `pixels`.
+ * `toBatch` and `toAugmentedBatch` read it batch by batch, so memory stays flat as the pool grows.
+ */
+export interface StoredImageSet extends Omit<ImageSet, 'pixels'> {
+  readonly reader: ItemReader;
+}
+
+/** The images a learner reads batches from: in memory ({@link ImageSet}) or on disk ({@link StoredImageSet}). */
+export type ImageSource = ImageSet | StoredImageSet;
+
+/** Whether a source keeps its bytes in memory. */
+export const inMemory = (set: ImageSource): set is ImageSet => 'pixels' in set;
+
+/**
+ * A training pool and its held-out test set. `S` is {@link ImageSet} (in memory) by default;
+ * learners that only read batches take `DataSplit<ImageSource>`, which a folder of images on
+ * disk also is.
+ */
+export interface DataSplit<S extends ImageSource = ImageSet> {
   readonly name: string;
-  readonly train: ImageSet;
-  readonly test: ImageSet;
+  readonly train: S;
+  readonly test: S;
 }

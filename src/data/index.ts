@@ -1,5 +1,5 @@
 /** Datasets as raw-byte image sets: readers, the embedded default, normalisation and batching. */
-export type { Augmentation, DataSplit, ImageSet } from './imageSet.ts';
+export { NO_LABEL, inMemory, type Augmentation, type DataSplit, type ImageSet, type ImageSource, type ItemReader, type StoredImageSet } from './imageSet.ts';
 export {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
@@ -28,7 +28,7 @@ export {
   writeCifarBatch,
   type CifarBatch,
 } from './cifar.ts';
-export { channelStats, normalizationTable, toAugmentedBatch, toBatch, type ChannelStats } from './normalize.ts';
+export { channelStats, countBytes, normalizationTable, statsOfHistogram, toAugmentedBatch, toBatch, type ChannelStats } from './normalize.ts';
 export { stratifiedIds, subsetOf } from './subset.ts';
 export {
   DEFAULT_AUGMENTATION,
@@ -52,3 +52,21 @@ export {
   type KeypointCanvasOptions,
   type KeypointSet,
 } from './keypointCanvas.ts';
+export { decodeImage, ImageDecodeError, type DecodedImage, type ImageChannels } from './imageDecode.ts';
+export { buildImageCache, cachedChannelStats, openCacheReader, type BadImage, type CacheReader, type ImageCache, type ImageCacheOptions } from './imageCache.ts';
+export { decodeImages, type DecodedImages, type DecodedPart, type ImageDecodeOptions } from './cachedImages.ts';
+export { IMAGE_EXTENSIONS, checkNoDuplicates, isImageFile, resolveClasses, type ImageEntry, type ImageSplit } from './imageList.ts';
+export { readImageFolder } from './imageFolder.ts';
+export { isManifestPath, readImageManifest } from './imageManifest.ts';
+export { CocoFileCodec, readCocoFile, type CocoData, type CocoFileContents, type CocoImageEntry, type CocoObject } from './cocoFile.ts';
+export { loadUserImages, type UserImageData, type UserImageOptions } from './userImages.ts';
+export {
+  loadCocoDetection,
+  loadCocoKeypoints,
+  type CocoDetectionLabel,
+  type CocoKeypointsLabel,
+  type UserCocoDetection,
+  type UserCocoKeypoints,
+  type UserCocoOptions,
+} from './userCoco.ts';
+export type { UserData } from './userData.ts';

@@ -10,7 +10,7 @@
 import { canvasSplit } from './canvasSplit.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed, Rng, sampleWithoutReplacement } from '../ops/random.ts';
-import type { DataSplit, ImageSet } from './imageSet.ts';
+import type { DataSplit, ImageSet, StoredImageSet } from './imageSet.ts';
 import { channelStats, type ChannelStats } from './normalize.ts';
 
 /** The 5 keypoints of a canvas, in the order of {@link KeypointSet.keypoints}. */
@@ -19,17 +19,35 @@ export const KEYPOINT_NAMES: ReadonlyArray<string> = ['top-left', 'top-right', '
 /** Number of keypoints per canvas. */
 export const KEYPOINTS_PER_ITEM = 5;
 
+/** The keypoints of a set of images. */
+export interface KeypointParts {
+  /**
+   * count × K × (x, y) in input pixels, K = `keypointCount` (5 for canvases, in the order of
+   * {@link KEYPOINT_NAMES}); NaN, NaN for a keypoint that is not labeled (COCO visibility 0).
+   */
+  readonly keypoints: Float32Array;
+  /** For each item, the index of its source (a canvas: the item of the source set; COCO: the image in the file). */
+  readonly sourceIds: Uint32Array;
+  /** Keypoints per item (default {@link KEYPOINTS_PER_ITEM}). */
+  readonly keypointCount?: number;
+  /** Their names (default {@link KEYPOINT_NAMES}). */
+  readonly keypointNames?: ReadonlyArray<string>;
+  /** PCK's normalising length of each item (default: from the canvas's box corners, see pckLength). */
+  readonly pckLengths?: Float32Array;
+}
+
 /**
  * Canvases with their keypoints. As an ImageSet (normalise and batch it with `toBatch`), whose
  * labels are the items' classes; it has no augmentation, since a crop or flip would move the
  * keypoints.
  */
-export interface KeypointSet extends ImageSet {
-  /** count × 5 × (x, y), in the order of {@link KEYPOINT_NAMES}. */
-  readonly keypoints: Float32Array;
-  /** For each canvas, the index of its item in the source set. */
-  readonly sourceIds: Uint32Array;
-}
+export interface KeypointSet extends ImageSet, KeypointParts {}
+
+/** Images on disk with their keypoints (a COCO person_keypoints file's, rescaled to the input size). */
+export interface StoredKeypointSet extends StoredImageSet, KeypointParts {}
+
+/** The keypoints per item of a set. */
+export const keypointCountOf = (set: Pick<KeypointParts, 'keypointCount'>): number => set.keypointCount ?? KEYPOINTS_PER_ITEM;
 
 /** How canvases are made. */
 export interface KeypointCanvasOptions {

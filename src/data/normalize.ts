@@ -6,7 +6,7 @@
  * channel, so a batch costs one table look-up per byte and no allocation when an output buffer
  * is passed in.
  */
-import type { Augmentation, ImageSet } from './imageSet.ts';
+import { inMemory, type Augmentation, type ImageSet, type ImageSource } from './imageSet.ts';
 
 /** Per-channel mean and (population) standard deviation of pixel/255. */
 export interface ChannelStats {
@@ -25,6 +25,19 @@ export interface ChannelStats {
  */
 export function channelStats(pixels: Uint8Array, channels: number): ChannelStats {
   const hist = new Float64Array(256 * channels);
+  countBytes(hist, pixels, channels);
+  return statsOfHistogram(hist, channels);
+}
+
+/**
+ * Adds interleaved bytes to a per-channel histogram (`hist[c * 256 + value]`), so statistics
+ * of a set read in pieces (a cache on disk) are exact: count every piece, then
+ * {@link statsOfHistogram}.
+ * @param hist 256 × channels counts, updated in place
+ * @param pixels interleaved bytes, channel fastest
+ * @param channels number of channels
+ */
+export function countBytes(hist: Float64Array, pixels: Uint8Array, channels: number): void {
   const n = pixels.length;
   if (channels === 1) {
     for (let i = 0; i < n; i++) hist[pixels[i]!]!++;
@@ -33,6 +46,15 @@ export function channelStats(pixels: Uint8Array, channels: number): ChannelStats
       for (let c = 0; c < channels; c++) hist[c * 256 + pixels[i + c]!]!++;
     }
   }
+}
+
+/**
+ * The per-channel mean and population std of pixel/255 from a histogram of byte values.
+ * @param hist 256 × channels counts (see {@link countBytes})
+ * @param channels number of channels
+ * @returns mean and std, one value per channel (0 and 0 for a channel with no counts)
+ */
+export function statsOfHistogram(hist: Float64Array, channels: number): ChannelStats {
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < channels; c++) {
@@ -74,6 +96,22 @@ function outputFor(out: Float32Array | undefined, n: number): Float32Array {
   return out.length === n ? out : out.subarray(0, n);
 }
 
+/**
+ * Where item `id`'s bytes are: `[bytes, start]`. In memory, the set's own pixels; on disk,
+ * the item read into `scratch` (reused for every item: read each before asking for the next).
+ */
+function itemBytes(set: ImageSource, per: number): (id: number) => readonly [Uint8Array, number] {
+  if (inMemory(set)) {
+    const { pixels } = set;
+    return (id) => [pixels, id * per];
+  }
+  const scratch = new Uint8Array(per);
+  return (id) => {
+    set.reader.read(id, scratch, 0);
+    return [scratch, 0];
+  };
+}
+
 function checkId(id: number, count: number): void {
   if (!(id >= 0 && id < count && Number.isInteger(id))) {
     throw new RangeError(`toBatch: id ${id} is not an item of a set of ${count}`);
@@ -90,15 +128,16 @@ function checkId(id: number, count: number): void {
  * @returns `out` (or a prefix of it), or a new array, holding the batch
  * @example toBatch(set, [3, 1]) // Float32Array of 2·h·w·c values, item 3 then item 1
  */
-export function toBatch(set: ImageSet, ids: ArrayLike<number>, out?: Float32Array): Float32Array {
-  const { height, width, channels, pixels, count } = set;
+export function toBatch(set: ImageSource, ids: ArrayLike<number>, out?: Float32Array): Float32Array {
+  const { height, width, channels, count } = set;
   const per = height * width * channels;
+  const bytesOf = itemBytes(set, per);
   const batch = outputFor(out, ids.length * per);
   const table = normalizationTable(set);
   for (let k = 0; k < ids.length; k++) {
     const id = ids[k]!;
     checkId(id, count);
-    const src = id * per;
+    const [pixels, src] = bytesOf(id);
     const dst = k * per;
     if (channels === 1) {
       for (let i = 0; i < per; i++) batch[dst + i] = table[pixels[src + i]!]!;
@@ -127,18 +166,19 @@ export function toBatch(set: ImageSet, ids: ArrayLike<number>, out?: Float32Arra
  * @example toAugmentedBatch(set, ids, { padding: 4, flip: true }, rng, buffer)
  */
 export function toAugmentedBatch(
-  set: ImageSet,
+  set: ImageSource,
   ids: ArrayLike<number>,
   augmentation: Augmentation,
   rng: () => number,
   out?: Float32Array,
 ): Float32Array {
-  const { height, width, channels, pixels, count } = set;
+  const { height, width, channels, count } = set;
   const { padding, flip } = augmentation;
   if (!(Number.isInteger(padding) && padding >= 0)) {
     throw new RangeError(`toAugmentedBatch: padding must be a non-negative integer, got ${padding}`);
   }
   const per = height * width * channels;
+  const bytesOf = itemBytes(set, per);
   const row = width * channels;
   const batch = outputFor(out, ids.length * per);
   const table = normalizationTable(set);
@@ -149,7 +189,7 @@ export function toAugmentedBatch(
     const dy = Math.floor(rng() * span) - padding;
     const dx = Math.floor(rng() * span) - padding;
     const mirrored = flip && rng() < 0.5;
-    const src = id * per;
+    const [pixels, src] = bytesOf(id);
     let o = k * per;
     for (let y = 0; y < height; y++) {
       const sy = y + dy;

@@ -15,10 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, of } from 'rxjs';
-import { setupTask } from '../cli/taskSetup.ts';
+import { openRunData, type RunData } from '../cli/dataSource.ts';
 import type { RunConfig } from '../config/runConfig.ts';
-import type { DataSplit } from '../data/imageSet.ts';
-import { loadDataset } from '../data/load.ts';
 import { InputError } from '../inputError.ts';
 import { gatherScores } from '../streams/gatherScores.ts';
 import { scoreInBatches } from '../streams/scoreInBatches.ts';
@@ -66,10 +64,12 @@ interface Slot {
 /** The part of a run configuration that decides the learner and its data. */
 const learnerKey = (spec: LearnerSpec): string => {
   const c: RunConfig = spec.config;
-  return JSON.stringify([c.task, c.model, c.trainer, c.seed, c.data, c.dataKind, c.scoreBatchSize, spec.lossObjective]);
+  return JSON.stringify([c.task, c.model, c.trainer, c.seed, dataKey(c), c.scoreBatchSize, spec.lossObjective]);
 };
 
-const dataKey = (config: RunConfig): string => JSON.stringify([config.data, config.dataKind]);
+/** The part of a run configuration that decides its data (the user's images: how they are decoded too). */
+const dataKey = (config: RunConfig): string =>
+  JSON.stringify([config.data, config.dataKind, config.task, config.imageSize, config.channels, config.classes, config.skipBadImages, config.testData, config.images]);
 
 /**
  * Starts a scoring worker on `options.redis`; it runs until `close()`.
@@ -87,15 +87,16 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
   const backend = tf.getBackend();
   const scoreThreads = options.scoreThreads ?? (backend === 'wasm' ? Math.max(1, Math.floor(os.cpus().length / concurrency)) : 1);
   const redis = createRedis(options.redis);
-  const datasets = new Map<string, Promise<DataSplit>>();
+  const datasets = new Map<string, Promise<RunData>>();
   const free: Slot[] = Array.from({ length: concurrency }, () => ({ key: '', learner: null, hash: null }));
   let finished = 0;
 
-  const dataFor = (config: RunConfig): Promise<DataSplit> => {
+  const dataFor = (config: RunConfig): Promise<RunData> => {
     const key = dataKey(config);
     let data = datasets.get(key);
     if (data === undefined) {
-      data = loadDataset(config.data === 'embedded' ? { kind: 'embedded' } : { kind: config.dataKind, dir: config.data });
+      // The same data choice as the run's (built-in data, or the user's images from the same path, decoded here once).
+      data = openRunData(config);
       datasets.set(key, data);
       data.catch(() => datasets.delete(key));
     }
@@ -106,14 +107,14 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
     const key = learnerKey(spec);
     if (slot.learner !== null && slot.key === key) return slot.learner;
     const data = await dataFor(spec.config);
-    if (data.train.count !== spec.poolSize || data.name !== spec.dataName) {
+    if (data.poolSize !== spec.poolSize || data.split.name !== spec.dataName) {
       throw new InputError(
-        `data mismatch: the run's pool is ${spec.dataName} with ${spec.poolSize} items, this worker's ${spec.config.data} is ${data.name} with ${data.train.count}`,
+        `data mismatch: the run's pool is ${spec.dataName} with ${spec.poolSize} items, this worker's ${spec.config.data} is ${data.split.name} with ${data.poolSize}`,
       );
     }
     slot.learner?.dispose();
     slot.learner = null;
-    slot.learner = setupTask(spec.config, data, spec.lossObjective, scoreThreads).learner;
+    slot.learner = data.setup(spec.lossObjective, scoreThreads).learner;
     slot.key = key;
     slot.hash = null;
     return slot.learner;
@@ -186,6 +187,7 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
     close: async () => {
       await worker.close();
       for (const slot of free) slot.learner?.dispose();
+      for (const data of datasets.values()) await data.then((d) => d.close(), () => undefined);
       redis.disconnect();
     },
   };

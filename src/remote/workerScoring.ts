@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../config/runConfig.ts';
-import type { DataSplit } from '../data/imageSet.ts';
+import type { DataSplit, ImageSource } from '../data/imageSet.ts';
 import { scoreOnWorkers } from '../streams/scoreOnWorkers.ts';
 import type { ScoreStage } from '../streams/scoreStage.ts';
 import type { Learner } from '../tasks/learner.ts';
@@ -68,7 +68,7 @@ export const connectWorkerScoring = async (
   config: RunConfig,
   context: {
     readonly learner: Learner<unknown>;
-    readonly data: DataSplit;
+    readonly data: DataSplit<ImageSource>;
     readonly strategy: string;
     readonly lossObjective: 'ranking' | 'mse';
     readonly run: string;

@@ -13,7 +13,7 @@ import type { Oracle } from '../oracles/oracle.ts';
 import type { CycleRow } from '../results/cycleRow.ts';
 import { loadCheckpoint, saveCheckpoint } from '../store/checkpointFiles.ts';
 import { describeFsError, fsyncDirectory, realFs, removeTemporaries, StorageError, writeFileDurably, type DurableFs } from '../store/durableFs.ts';
-import { openFileJournal, readJournal, repairJournalTail, type FileJournal, type JournalContents } from '../store/labelJournal.ts';
+import { openFileJournal, readJournal, repairJournalTail, type FileJournal, type JournalContents, type JournalEntry } from '../store/labelJournal.ts';
 import { readResults, writeResults, type ResumeRecord, type RunResults } from '../store/resultsFile.ts';
 import { runPaths, type RunPaths } from '../store/runDirectory.ts';
 import { acquireRunLock, type RunLock } from '../store/runLock.ts';
@@ -44,6 +44,11 @@ export type RunSpec<L> = Omit<ActiveLearningConfig<L>, 'journal' | 'restored' | 
   readonly config?: Readonly<Record<string, unknown>>;
   /** Fields of the configuration that a resume may change (say, oracle timeouts). */
   readonly mayChangeOnResume?: ReadonlyArray<string>;
+  /**
+   * Labels that come with the data (a new run only): journaled first, before anything else,
+   * they start the labeled set (the initial random set only tops them up).
+   */
+  readonly givenLabels?: ReadonlyArray<JournalEntry<L>>;
   /** Recorded in results.json. */
   readonly strategyName?: string;
   readonly backendName?: string;
@@ -126,6 +131,10 @@ const openRun = <L>(dir: string, spec: RunSpec<L>, mode: Mode): Observable<AlEve
       }
       removeTemporaries(fs, dir);
       journal = openFileJournal(paths.labels, learner.labelCodec, fs);
+      if (mode === 'new' && spec.givenLabels !== undefined && spec.givenLabels.length > 0) {
+        for (const entry of spec.givenLabels) journal.append(entry);
+        contents = { entries: spec.givenLabels, warnings: [] };
+      }
       const rows: CycleRow[] = [...(results?.cycles ?? [])];
       const firstCycle = rows.length + 1;
       const resumes: ResumeRecord[] = [...(results?.resumes ?? [])];
@@ -159,9 +168,10 @@ const openRun = <L>(dir: string, spec: RunSpec<L>, mode: Mode): Observable<AlEve
         thisResume?.warnings.push(message);
         subscriber.next({ type: 'warning', message });
       };
-      const restored: RestoredRun<L> | undefined = resumed ? { entries: contents.entries, rows, warnings: contents.warnings } : undefined;
+      const restored: RestoredRun<L> | undefined =
+        resumed || contents.entries.length > 0 ? { entries: contents.entries, rows, warnings: contents.warnings } : undefined;
       const oracle = typeof spec.oracle === 'object' ? spec.oracle.create({ paths, labeled: contents.entries.length }) : spec.oracle;
-      const { oracle: _oracle, config: _config, mayChangeOnResume: _may, strategyName: _name, backendName: _backend, fs: _fs, ...options } = spec;
+      const { oracle: _oracle, config: _config, mayChangeOnResume: _may, givenLabels: _given, strategyName: _name, backendName: _backend, fs: _fs, ...options } = spec;
       const events = activeLearning<L>({
         ...options,
         oracle,

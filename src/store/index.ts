@@ -15,3 +15,5 @@ export {
 export { readResults, writeResults, RunResults, ResumeRecord } from './resultsFile.ts';
 export { realFs, writeFileDurably, fsyncDirectory, syncTree, StorageError, type DurableFs } from './durableFs.ts';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_MANIFEST, type CheckpointOutcome } from './checkpointFiles.ts';
+export { POOL_INDEX_FILE, PoolIndex, poolItemFile, readPoolIndex, writePoolIndex } from './poolIndex.ts';
+export { labelsAsCoco, labelsAsCsv, labelsAsJsonl, type ExportContext, type ExportFormat } from './labelExport.ts';

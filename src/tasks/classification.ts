@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as t from 'io-ts';
 import type { InferencePool } from '../backend/inferencePool.ts';
-import type { DataSplit, ImageSet } from '../data/imageSet.ts';
+import type { DataSplit, ImageSource } from '../data/imageSet.ts';
 import { toAugmentedBatch, toBatch } from '../data/normalize.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed, type Rng } from '../ops/random.ts';
@@ -17,7 +17,8 @@ import { resolveTrainerConfig, trainJoint, type JointTask, type TrainerConfig } 
 
 /** Options of {@link createClassificationLearner}. */
 export interface ClassificationLearnerOptions {
-  readonly data: DataSplit;
+  /** The pool (`train`) and the test set: in memory, or on disk (the user's images, read a batch at a time). */
+  readonly data: DataSplit<ImageSource>;
   readonly model: ClassificationModel;
   readonly trainer?: Partial<TrainerConfig>;
   /** Seed of the initial weights (and of re-initialisation when warmStart is false). */
@@ -52,7 +53,7 @@ export const classLabelCodec = (classes: number): t.Type<number, unknown, unknow
 // tsx and vitest, the build as .js).
 const crossEntropyUrl = workerModuleUrl(import.meta.url, './crossEntropy');
 
-const imageSize = (set: ImageSet): number => set.height * set.width * set.channels;
+const imageSize = (set: ImageSource): number => set.height * set.width * set.channels;
 
 /**
  * A classification learner: a target CNN and its loss-prediction module, trained jointly on

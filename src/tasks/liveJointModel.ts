@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../inputError.ts';
-import type { ImageSet } from '../data/imageSet.ts';
+import type { ImageSource } from '../data/imageSet.ts';
 import { toBatch } from '../data/normalize.ts';
 import type { JointModel, JointOutputs } from './jointModel.ts';
 import { loadModelWeights, saveModel } from './modelFiles.ts';
@@ -138,7 +138,7 @@ export const learnerLifecycle = (held: LiveJointModel, scoring: ScoringThreads):
  */
 export const inferInBatches = async (
   model: JointModel,
-  set: ImageSet,
+  set: ImageSource,
   ids: Int32Array,
   batchSize: number,
   buffer: Float32Array,

@@ -49,8 +49,17 @@ typedef __SIZE_TYPE__ size_t;
 /* Channels per panel (two f32x4 vectors). */
 #define PANEL 8
 
-/* acc + a·b, elementwise (WebAssembly SIMD has no fused multiply-add). */
+/*
+ * acc + a·b, elementwise. Built with LL4AL_RELAXED_SIMD (and -mrelaxed-simd): f32x4.relaxed_madd,
+ * one fused multiply-add where the CPU has FMA (the result may then differ from the separate
+ * form in the last bit); otherwise a multiply and an add (plain WebAssembly SIMD has no fused
+ * multiply-add). scripts/build-wasm-kernels.sh builds both; nativeModule.ts picks one at load.
+ */
+#ifdef LL4AL_RELAXED_SIMD
+INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_relaxed_madd(a, b, acc); }
+#else
 INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
 
 INLINE void zero_floats(float *p, size_t n) { __builtin_memset(p, 0, n * sizeof(float)); }
 INLINE void copy_floats(float *dst, const float *src, size_t n) { __builtin_memcpy(dst, src, n * sizeof(float)); }

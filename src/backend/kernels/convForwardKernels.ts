@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from '../convGeometry.ts';
+import { convForwardRelaxedWasmBase64 } from './convForwardRelaxedWasm.ts';
 import { convForwardWasmBase64 } from './convForwardWasm.ts';
 import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule.ts';
 
@@ -16,7 +17,7 @@ interface ConvForwardExports {
   conv2d_forward(x: number, w: number, bias: number, y: number, scratch: number, ...geometryAndRelu: number[]): void;
 }
 
-const kernelsFor = nativeModule<ConvForwardExports>(convForwardWasmBase64);
+const kernelsFor = nativeModule<ConvForwardExports>(convForwardWasmBase64, { name: 'convForward', relaxed: convForwardRelaxedWasmBase64 });
 
 /** How many convolutions the C kernel computed, for tests and benchmarks. */
 export const convForwardCalls = { count: 0 };

@@ -35,8 +35,17 @@ typedef __SIZE_TYPE__ size_t;
 #define UNROLL _Pragma("clang loop unroll(full)")
 #define EXPORT(name) __attribute__((export_name(name)))
 
-/* acc + a·b, elementwise (WebAssembly SIMD has no fused multiply-add). */
+/*
+ * acc + a·b, elementwise. Built with LL4AL_RELAXED_SIMD (and -mrelaxed-simd): f32x4.relaxed_madd,
+ * one fused multiply-add where the CPU has FMA (the result may then differ from the separate
+ * form in the last bit); otherwise a multiply and an add (plain WebAssembly SIMD has no fused
+ * multiply-add). scripts/build-wasm-kernels.sh builds both; nativeModule.ts picks one at load.
+ */
+#ifdef LL4AL_RELAXED_SIMD
+INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_relaxed_madd(a, b, acc); }
+#else
 INLINE v128_t madd(v128_t acc, v128_t a, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
 
 /* Zeroes n floats (clang lowers this to memory.fill with -mbulk-memory). */
 INLINE void zero_floats(float *p, size_t n) { __builtin_memset(p, 0, n * sizeof(float)); }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConvGeometry } from '../convGeometry.ts';
+import { convGradRelaxedWasmBase64 } from './convGradRelaxedWasm.ts';
 import { convGradWasmBase64 } from './convGradWasm.ts';
 import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule.ts';
 
@@ -32,7 +33,7 @@ const filterChunk = 256;
 const filterPanel = 128;
 
 /** The module's exports on a backend, or null where it cannot run there. */
-const kernelsFor = nativeModule<ConvGradExports>(convGradWasmBase64);
+const kernelsFor = nativeModule<ConvGradExports>(convGradWasmBase64, { name: 'convGrad', relaxed: convGradRelaxedWasmBase64 });
 
 /** Which kernels ran natively, for tests and benchmarks (`resetConvGradCalls` sets them to 0). */
 export const convGradCalls = { filter: 0, input: 0 };

@@ -17,7 +17,7 @@ interface ElementwiseExports {
   bn_backward(dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, channels: number, epsilon: number, scratch: number): void;
 }
 
-const kernelsFor = nativeModule<ElementwiseExports>(elementwiseWasmBase64);
+const kernelsFor = nativeModule<ElementwiseExports>(elementwiseWasmBase64, { name: 'elementwise' });
 
 /** Name of the ReLU-gradient kernel: inputs `dy`, `x` (float32, same shape); output dx = dy·step(x). */
 export const reluGradKernelName = 'Ll4alReluGrad';

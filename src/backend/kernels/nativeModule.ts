@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { kernelVariantCalls, loadedKernelVariants, preferredKernelVariant, type KernelVariant } from './kernelVariant.ts';
 
 /**
- * Loading ll4al's C kernels (WebAssembly SIMD modules built by scripts/build-wasm-kernels.sh)
- * onto a tfjs-backend-wasm instance, shared by `convGradKernels.ts` and `elementwiseKernels.ts`.
+ * Loading ll4al's C kernels (WebAssembly SIMD modules built by scripts/build-wasm-kernels.sh,
+ * the convolution kernels in a plain and a relaxed-SIMD build: `kernelVariant.ts`) onto a
+ * tfjs-backend-wasm instance, shared by `convGradKernels.ts`, `convForwardKernels.ts` and
+ * `elementwiseKernels.ts`.
  *
  * A module is instantiated once per wasm backend (so once per thread: every worker that starts
  * the wasm backend gets its own instance) with that backend's own `WebAssembly.Memory` as its
@@ -71,48 +74,86 @@ export const isWasmBackend = (backend: unknown): backend is WasmBackendInternals
   return b !== undefined && b !== null && typeof b.wasm === 'object' && b.dataIdMap !== undefined && typeof b.makeOutput === 'function';
 };
 
+/** Where a C module comes from: its name and, for the convolution kernels, its relaxed-SIMD build. */
+export interface NativeModuleSource {
+  /** The module's name in {@link loadedKernelVariants} ('convGrad', …). */
+  readonly name: string;
+  /** The relaxed-SIMD build's bytes, base64 (a generated `*RelaxedWasm.ts`), if there is one. */
+  readonly relaxed?: string;
+}
+
+/** Exports whose functions count their calls in {@link kernelVariantCalls} under a variant. */
+const counted = <E>(exports: Record<string, unknown>, variant: KernelVariant): E =>
+  Object.fromEntries(
+    Object.entries(exports).map(([key, value]) => [
+      key,
+      typeof value === 'function'
+        ? (...args: unknown[]) => {
+            kernelVariantCalls[variant]++;
+            return (value as (...a: unknown[]) => unknown)(...args);
+          }
+        : value,
+    ]),
+  ) as E;
+
 /**
- * One C module: compiled once (lazily), instantiated once per wasm backend.
+ * One C module: compiled once per variant (lazily), instantiated once per wasm backend and
+ * variant. The variant is {@link preferredKernelVariant}'s at each call (relaxed SIMD where the
+ * engine has it and the module has such a build), falling back to the plain build where the
+ * relaxed one does not compile; {@link loadedKernelVariants} records which one answered.
  *
  * @typeParam E - Its exported functions.
- * @param base64 - The module's bytes, base64 (a generated `*Wasm.ts`).
+ * @param base64 - The module's plain-SIMD bytes, base64 (a generated `*Wasm.ts`).
+ * @param source - Its name and its relaxed-SIMD build.
  * @returns A function giving the module's exports instantiated on a backend's memory, or null
  *   where that is not possible (memory not found, no WebAssembly SIMD, an unsafe binary).
  */
-export const nativeModule = <E>(base64: string): ((backend: WasmBackendInternals) => E | null) => {
-  let compiled: object | null | undefined;
-  const instances = new WeakMap<object, E | null>();
-  const compiledModule = (): object | null => {
-    if (compiled !== undefined) return compiled;
-    compiled = null;
-    if (wasmApi === undefined) return compiled;
-    const bytes = decodeBase64(base64);
-    if (hasDataSection(bytes)) return compiled;
+export const nativeModule = <E>(base64: string, source: NativeModuleSource): ((backend: WasmBackendInternals) => E | null) => {
+  const builds: Record<KernelVariant, string | undefined> = { simd: base64, 'relaxed-simd': source.relaxed };
+  const compiled: Partial<Record<KernelVariant, object | null>> = {};
+  const instances = new WeakMap<object, Partial<Record<KernelVariant, E | null>>>();
+  const compiledModule = (variant: KernelVariant): object | null => {
+    const known = compiled[variant];
+    if (known !== undefined) return known;
+    compiled[variant] = null;
+    const text = builds[variant];
+    if (wasmApi === undefined || text === undefined) return null;
+    const bytes = decodeBase64(text);
+    if (hasDataSection(bytes)) return null;
     try {
       const module = new wasmApi.Module(bytes);
       const imports = wasmApi.Module.imports(module);
       // Its only import must be the memory (anything else would mean a libc call slipped in).
-      if (imports.length === 1 && imports[0]?.kind === 'memory') compiled = module;
+      if (imports.length === 1 && imports[0]?.kind === 'memory') compiled[variant] = module;
     } catch {
-      // no SIMD in this engine: the callers' fallbacks stay in use
+      // no (relaxed) SIMD in this engine: the plain build or the callers' fallbacks stay in use
     }
-    return compiled;
+    return compiled[variant] ?? null;
   };
-  return (backend) => {
+  const instantiate = (backend: WasmBackendInternals, variant: KernelVariant): E | null => {
     const module = backend.wasm;
-    const known = instances.get(module);
+    const perVariant = instances.get(module) ?? {};
+    instances.set(module, perVariant);
+    const known = perVariant[variant];
     if (known !== undefined) return known;
     let made: E | null = null;
     const memory = module.asm?.memory ?? module.wasmExports?.memory;
-    const compiledNow = compiledModule();
+    const compiledNow = compiledModule(variant);
     if (compiledNow !== null && memory !== undefined && wasmApi !== undefined && memory instanceof wasmApi.Memory) {
       try {
-        made = new wasmApi.Instance(compiledNow, { env: { memory } }).exports as unknown as E;
+        made = counted<E>(new wasmApi.Instance(compiledNow, { env: { memory } }).exports, variant);
       } catch {
         made = null;
       }
     }
-    instances.set(module, made);
+    perVariant[variant] = made;
+    return made;
+  };
+  return (backend) => {
+    const preferred = source.relaxed === undefined ? 'simd' : preferredKernelVariant();
+    const relaxed = preferred === 'relaxed-simd' ? instantiate(backend, 'relaxed-simd') : null;
+    const made = relaxed ?? instantiate(backend, 'simd');
+    if (made !== null) loadedKernelVariants[source.name] = relaxed !== null ? 'relaxed-simd' : 'simd';
     return made;
   };
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canvasBoxes, detectionSplit, type DetectionSet } from '../../data/detectionCanvas.ts';
+import { canvasBoxes, detectionSplit, type DetectionSet, type StoredDetectionSet } from '../../data/detectionCanvas.ts';
 import type { DataSplit } from '../../data/imageSet.ts';
 import { toBatch } from '../../data/normalize.ts';
 import { InputError } from '../../inputError.ts';
@@ -21,11 +21,11 @@ import { meanAveragePrecision } from './meanAveragePrecision.ts';
 import { decodeDetections, defaultDecodeOptions, type DecodeOptions, type Detection } from './nms.ts';
 import { buildSsd } from './ssdNetwork.ts';
 
-/** Training and test canvases with boxes (what {@link detectionSplit} returns). */
+/** Training and test canvases with boxes (what {@link detectionSplit} returns), or images on disk with their boxes (a COCO file's). */
 export interface DetectionData {
   readonly name: string;
-  readonly train: DetectionSet;
-  readonly test: DetectionSet;
+  readonly train: DetectionSet | StoredDetectionSet;
+  readonly test: DetectionSet | StoredDetectionSet;
 }
 
 /**
@@ -220,7 +220,7 @@ export const createDetectionLearner = (options: DetectionLearnerOptions): Learne
   };
 
   /** One inference pass over canvases `ids` of `set`: l̂, softmax, offsets, embedding (and the true loss when labels are given). */
-  const infer = async (set: DetectionSet, ids: Int32Array, labels?: ReadonlyArray<DetectionLabel>) => {
+  const infer = async (set: DetectionSet | StoredDetectionSet, ids: Int32Array, labels?: ReadonlyArray<DetectionLabel>) => {
     const model = live();
     const m = ids.length;
     const input = tf.tensor4d(toBatch(set, ids, scoreBuffer.subarray(0, m * per)), [m, ...shape]);

@@ -55,7 +55,7 @@ export const heatmapSize = (g: HeatmapGeometry): number => g.gridSize * g.gridSi
  * [count, gridSize, gridSize, keypoints]).
  *
  * @param g - the geometry
- * @param points - count × keypoints × (x, y) in canvas pixels
+ * @param points - count × keypoints × (x, y) in canvas pixels; a NaN coordinate (a keypoint not labeled) gives that keypoint an all-zero map
  * @param out - optional reusable buffer of at least count × {@link heatmapSize} floats
  * @returns the heatmaps, NHWC
  * @example encodeHeatmaps(defaultHeatmapGeometry, Float32Array.of(0,0, 48,0, 48,48, 0,48, 24,24)) // 720 floats
@@ -74,6 +74,11 @@ export const encodeHeatmaps = (g: HeatmapGeometry, points: ArrayLike<number>, ou
     for (let p = 0; p < k; p++) {
       const u = points[(item * k + p) * 2]! / stride - 0.5;
       const v = points[(item * k + p) * 2 + 1]! / stride - 0.5;
+      if (!(Number.isFinite(u) && Number.isFinite(v))) {
+        // A keypoint that is not labeled: its target is an empty map (no peak anywhere).
+        for (let i = 0; i < n * n; i++) maps[base + i * k + p] = 0;
+        continue;
+      }
       for (let c = 0; c < n; c++) {
         gx[c] = Math.exp(-(c - u) * (c - u) * inv);
         gy[c] = Math.exp(-(c - v) * (c - v) * inv);

@@ -2,7 +2,7 @@ import type { InferencePool } from '../../backend/inferencePool.ts';
 import { createScoringThreads, resolveScoreThreads } from '../scoringThreads.ts';
 import { customLayersUrl } from '../customLayers.ts';
 import * as tf from '@tensorflow/tfjs-core';
-import { KEYPOINTS_PER_ITEM, keypointSplit, type KeypointSet } from '../../data/keypointCanvas.ts';
+import { keypointCountOf, keypointSplit, type KeypointSet, type StoredKeypointSet } from '../../data/keypointCanvas.ts';
 import type { DataSplit } from '../../data/imageSet.ts';
 import { toBatch } from '../../data/normalize.ts';
 import { InputError } from '../../inputError.ts';
@@ -19,11 +19,11 @@ import { keypointsCodec, keypointsOf, type Keypoints } from './keypointLabel.ts'
 import { pck, pckLength } from './pck.ts';
 import { buildStackedHourglass } from './stackedHourglass.ts';
 
-/** Training and test canvases with keypoints (what {@link keypointSplit} returns). */
+/** Training and test canvases with keypoints (what {@link keypointSplit} returns), or images on disk with their keypoints (a COCO file's). */
 export interface KeypointData {
   readonly name: string;
-  readonly train: KeypointSet;
-  readonly test: KeypointSet;
+  readonly train: KeypointSet | StoredKeypointSet;
+  readonly test: KeypointSet | StoredKeypointSet;
 }
 
 /**
@@ -78,12 +78,15 @@ export interface KeypointsLearnerOptions {
 }
 
 /**
- * A keypoints learner: a 2-stack hourglass predicting 5 Gaussian heatmaps (12×12 for 48×48
- * canvases) per stack, with the loss-prediction module on each stack's features, trained jointly
+ * A keypoints learner: a 2-stack hourglass predicting K Gaussian heatmaps (K = the data's
+ * `keypointCount`: 5 for canvases; 12×12 for 48×48 canvases) per stack, with the loss-prediction module on each stack's features, trained jointly
  * by the shared trainer.
  *
  * Use it as the pipeline's {@link Learner} for the pose-like task. Pool ids index `data.train`;
- * labels (5 points) come from the oracle, never from `data.train.keypoints`.
+ * labels (K points) come from the oracle, never from `data.train.keypoints`. When the data has
+ * keypoints that are not labeled (COCO's visibility 0), a label may hold `null` for a point:
+ * its target heatmap is all zeros (the network learns "no such point here" rather than being
+ * masked out, a simplification of masked pose losses) and PCK leaves it out.
  *
  * Target loss per sample: the heatmap MSE summed over the 2 stacks ({@link heatmapLossPerSample}).
  * `evaluate()` reports PCK@0.5 with a quarter of the box diagonal as length ({@link pckLength}),
@@ -105,14 +108,16 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
     throw new InputError(`data ${data.name}: train and test canvases differ in shape`);
   }
   const side = train.height;
-  const geometry: HeatmapGeometry = checkHeatmapGeometry({ side, gridSize: side / 4, sigma: options.sigma ?? defaultHeatmapGeometry.sigma, keypoints: KEYPOINTS_PER_ITEM });
+  const K = keypointCountOf(train);
+  if (keypointCountOf(test) !== K) throw new InputError(`data ${data.name}: train items have ${K} keypoints, test items ${keypointCountOf(test)}`);
+  const geometry: HeatmapGeometry = checkHeatmapGeometry({ side, gridSize: side / 4, sigma: options.sigma ?? defaultHeatmapGeometry.sigma, keypoints: K });
   const shape = [side, side, train.channels] as const;
   const per = side * side * train.channels;
   const mapSize = heatmapSize(geometry);
   const mapShape = [geometry.gridSize, geometry.gridSize, geometry.keypoints] as const;
 
   const build = (): JointModel =>
-    JointModel.create(buildStackedHourglass({ side, channels: train.channels, keypoints: KEYPOINTS_PER_ITEM, width: options.width, seed: deriveSeed(seed, 'target') }), {
+    JointModel.create(buildStackedHourglass({ side, channels: train.channels, keypoints: K, width: options.width, seed: deriveSeed(seed, 'target') }), {
       units: options.lossModuleUnits,
       seed: deriveSeed(seed, 'loss-module'),
     });
@@ -120,24 +125,25 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
   const live = (): JointModel => held.model;
   const scoring = createScoringThreads('keypoints learner', resolveScoreThreads(options.scoreThreads), () => live().inference);
   const scoreBuffer = new Float32Array(scoreBatchSize * per);
-  const labelCodec = keypointsCodec(side);
+  // A point may be absent (null) only where the data itself has unlabeled keypoints.
+  const labelCodec = keypointsCodec(side, K, train.keypointCount !== undefined);
 
   const checkIds = poolIdCheck(train.count);
 
   const jointTaskOf = (labeled: ReadonlyArray<Labeled<Keypoints>>): JointTask => {
     const ids = new Int32Array(labeled.length);
-    const points = new Float32Array(labeled.length * KEYPOINTS_PER_ITEM * 2);
+    const points = new Float32Array(labeled.length * K * 2);
     labeled.forEach(([id, label], k) => {
-      if (!labelCodec.is(label)) throw new InputError(`labeled[${k}]: label of id ${id} is not ${KEYPOINTS_PER_ITEM} [x, y] points inside the ${side}x${side} canvas`);
+      if (!labelCodec.is(label)) throw new InputError(`labeled[${k}]: label of id ${id} is not ${K} [x, y] points inside the ${side}x${side} canvas`);
       ids[k] = id;
-      label.forEach(([x, y], p) => points.set([x, y], (k * KEYPOINTS_PER_ITEM + p) * 2));
+      label.forEach((point, p) => points.set(point === null ? [Number.NaN, Number.NaN] : point, (k * K + p) * 2));
     });
     checkIds(ids, 'fit');
     const inputBuffer = new Float32Array(config.batchSize * per);
     const mapBuffer = new Float32Array(config.batchSize * mapSize);
-    const pointBuffer = new Float32Array(config.batchSize * KEYPOINTS_PER_ITEM * 2);
+    const pointBuffer = new Float32Array(config.batchSize * K * 2);
     const batchIds = new Int32Array(config.batchSize);
-    const stride = KEYPOINTS_PER_ITEM * 2;
+    const stride = K * 2;
     return {
       exampleCount: labeled.length,
       batch(indices: Int32Array) {
@@ -194,12 +200,12 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
       const n = test.count;
       const predicted = new Float32Array(n);
       const trueLoss = new Float32Array(n);
-      const decoded = new Float32Array(n * KEYPOINTS_PER_ITEM * 2);
+      const decoded = new Float32Array(n * K * 2);
       const mapBuffer = new Float32Array(scoreBatchSize * mapSize);
       for (let start = 0; start < n; start += scoreBatchSize) {
         const m = Math.min(scoreBatchSize, n - start);
         const chunk = Int32Array.from({ length: m }, (_, k) => start + k);
-        const points = test.keypoints.subarray(start * KEYPOINTS_PER_ITEM * 2, (start + m) * KEYPOINTS_PER_ITEM * 2);
+        const points = test.keypoints.subarray(start * K * 2, (start + m) * K * 2);
         const maps = encodeHeatmaps(geometry, points, mapBuffer);
         const input = tf.tensor4d(toBatch(test, chunk, scoreBuffer.subarray(0, m * per)), [m, ...shape]);
         const outs = tf.tidy(() => {
@@ -211,12 +217,12 @@ export const createKeypointsLearner = (options: KeypointsLearnerOptions): Learne
         const [loss, heatmapLoss, last] = await readAndDispose(outs);
         predicted.set(loss!, start);
         trueLoss.set(heatmapLoss!, start);
-        decoded.set(decodeHeatmaps(geometry, last!), start * KEYPOINTS_PER_ITEM * 2);
+        decoded.set(decodeHeatmaps(geometry, last!), start * K * 2);
       }
       const lengths = Float32Array.from({ length: n }, (_, k) => pckLength(test, k));
       return {
         metricName: 'pck',
-        metric: pck(decoded, test.keypoints.subarray(0, n * KEYPOINTS_PER_ITEM * 2), lengths),
+        metric: pck(decoded, test.keypoints.subarray(0, n * K * 2), lengths, 0.5, K),
         ...lossModuleFigures(predicted, trueLoss),
       };
     },

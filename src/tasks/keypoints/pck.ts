@@ -7,19 +7,22 @@
  * accept a guess of the box centre for every corner (half the diagonal away) and tell nothing;
  * a quarter of it plays the role of the head size in MPII's PCKh.
  */
-import { boxDiagonal, KEYPOINTS_PER_ITEM, type KeypointSet } from '../../data/keypointCanvas.ts';
+import { boxDiagonal, KEYPOINTS_PER_ITEM, type KeypointParts } from '../../data/keypointCanvas.ts';
 import { InputError } from '../../inputError.ts';
 
 /** The fraction of the box diagonal used as PCK's normalising length. */
 export const PCK_LENGTH_OF_DIAGONAL = 0.25;
 
 /**
- * The normalising length of canvas k: {@link PCK_LENGTH_OF_DIAGONAL} × its box diagonal.
- * @param set - canvases with keypoints
- * @param k - the canvas
+ * The normalising length of item k: the set's own `pckLengths[k]` when it has them (a COCO
+ * file's: {@link PCK_LENGTH_OF_DIAGONAL} × the person box's diagonal), else
+ * {@link PCK_LENGTH_OF_DIAGONAL} × the canvas's box diagonal.
+ * @param set - canvases (or images) with keypoints
+ * @param k - the item
  * @returns the length in pixels
  */
-export const pckLength = (set: Pick<KeypointSet, 'keypoints'>, k: number): number => PCK_LENGTH_OF_DIAGONAL * boxDiagonal(set, k);
+export const pckLength = (set: Pick<KeypointParts, 'keypoints' | 'pckLengths'>, k: number): number =>
+  set.pckLengths !== undefined ? set.pckLengths[k]! : PCK_LENGTH_OF_DIAGONAL * boxDiagonal(set, k);
 
 /**
  * The fraction of keypoints predicted within α × length of the truth.
@@ -27,7 +30,7 @@ export const pckLength = (set: Pick<KeypointSet, 'keypoints'>, k: number): numbe
  * Use it as the keypoints task's metric (α = 0.5: PCK@0.5).
  *
  * @param predicted - count × keypoints × (x, y)
- * @param truth - the same layout
+ * @param truth - the same layout; a NaN point (not labeled) is left out of the count
  * @param lengths - one normalising length per item
  * @param alpha - the threshold in lengths (default 0.5)
  * @param keypoints - keypoints per item (default 5)
@@ -48,12 +51,16 @@ export const pck = (
   }
   if (count === 0) return Number.NaN;
   let correct = 0;
+  let labeled = 0;
   for (let item = 0; item < count; item++) {
     const limit = alpha * lengths[item]!;
     for (let p = 0; p < keypoints; p++) {
       const o = (item * keypoints + p) * 2;
+      // A keypoint that is not labeled (NaN) is not counted.
+      if (!(Number.isFinite(truth[o]!) && Number.isFinite(truth[o + 1]!))) continue;
+      labeled++;
       if (Math.hypot(predicted[o]! - truth[o]!, predicted[o + 1]! - truth[o + 1]!) <= limit) correct++;
     }
   }
-  return correct / (count * keypoints);
+  return labeled > 0 ? correct / labeled : Number.NaN;
 };
