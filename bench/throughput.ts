@@ -221,9 +221,11 @@ const timeLearnerScoring = async (
   const ids = Int32Array.from({ length: images }, (_, i) => i);
   const time = async (pass: () => Promise<void>): Promise<number> => images / ((await medianPassMs(pass, steps)) / 1000);
   try {
-    const oneCall = await time(async () => void (await learner.score(ids)));
+    // probabilities and embeddings too, as before the scores carried only what was asked for
+    const outputs = { outputs: ['probabilities', 'embeddings'] as const };
+    const oneCall = await time(async () => void (await learner.score(ids, outputs)));
     const calls256 = await time(async () => {
-      for (let start = 0; start < images; start += scoreBatch) await learner.score(ids.subarray(start, start + scoreBatch));
+      for (let start = 0; start < images; start += scoreBatch) await learner.score(ids.subarray(start, start + scoreBatch), outputs);
     });
     return { oneCall, calls256 };
   } finally {

@@ -12,20 +12,20 @@
  * resume found (`resumed at cycle 2 from 80 journaled labels (its checkpoint: loaded)`), and
  * `finished: 120 labels in DIR`. docs/reliability.md says what is promised.
  *
- * (Imports are relative to this repository; from the installed package they are `ll4al/...`.)
+ * (It imports ll4al as a user does, from the package's sub-paths.)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
-import { initBackend } from '../src/backend/index.ts';
-import { loadDataset, subsetOf } from '../src/data/index.ts';
-import { simulatedOracle } from '../src/oracles/index.ts';
-import { resumeRun, runInDirectory, type RunSpec } from '../src/run/index.ts';
-import { readResults } from '../src/store/index.ts';
-import type { AlEvent } from '../src/streams/index.ts';
-import { createClassificationLearner } from '../src/tasks/index.ts';
+import { initBackend } from 'll4al/backend';
+import { loadDataset, subsetOf } from 'll4al/data';
+import { simulatedOracle } from 'll4al/oracles';
+import { resumeRun, runInDirectory, type RunSpec } from 'll4al/run';
+import { readResults } from 'll4al/store';
+import type { AlEvent } from 'll4al/streams';
+import { createClassificationLearner } from 'll4al/tasks';
 
 const { values } = parseArgs({
   options: {

@@ -18,7 +18,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../config/presets.ts';
 import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
-import { checkTaskStrategy } from './taskSetup.ts';
+import { checkRunStrategy } from './taskSetup.ts';
 import { prepareRunData } from './dataSource.ts';
 import { flagValue, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 import { deriveSeed } from '../ops/random.ts';
@@ -96,7 +96,7 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
   const input = layerRunInputs(preset?.run ?? {}, file, fromFlags, { strategy: strategies[0] });
   const config = withoutRedisPassword(decodeRunConfig(input, typeof flags['config'] === 'string' ? flags['config'] : 'RunConfig'));
   checkRunConfig(config, strategyNames);
-  for (const strategy of strategies) checkTaskStrategy(config.task, strategy);
+  for (const strategy of strategies) checkRunStrategy(config, strategy);
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
   }

@@ -18,7 +18,7 @@ import { checkRunLockFree } from '../store/runLock.ts';
 import { strategyNames } from '../streams/strategies.ts';
 import { executeRun, namingTheFlag, RESUME_MAY_CHANGE } from './runCommand.ts';
 import { addRunOptions, runInputFromFlags, withoutRedisPassword, type CommandFlags } from './runFlags.ts';
-import { checkTaskStrategy } from './taskSetup.ts';
+import { checkRunStrategy } from './taskSetup.ts';
 
 /**
  * Resumes the run in `dir`.
@@ -34,7 +34,7 @@ export const resumeCommand = async (dir: string, flags: CommandFlags): Promise<v
   const stored = readRunConfig(paths.config);
   const config = withoutRedisPassword(decodeRunConfig(layerRunInputs(stored, runInputFromFlags(flags)), paths.config));
   checkRunConfig(config, strategyNames);
-  checkTaskStrategy(config.task, config.strategy);
+  checkRunStrategy(config);
   try {
     checkResumeConfig(paths.config, stored, config, RESUME_MAY_CHANGE);
   } catch (error) {

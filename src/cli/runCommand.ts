@@ -23,9 +23,9 @@ import { realFs } from '../store/durableFs.ts';
 import { runPaths } from '../store/runDirectory.ts';
 import type { AlEvent } from '../streams/events.ts';
 import type { Learner } from '../tasks/learner.ts';
-import { strategies, strategyNames } from '../streams/strategies.ts';
+import { strategyNames } from '../streams/strategies.ts';
 import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
-import { checkTaskStrategy } from './taskSetup.ts';
+import { checkRunStrategy, runLossObjective } from './taskSetup.ts';
 import { checkOracleFits, givenEntries, openRunData, renderFor, writePoolFile } from './dataSource.ts';
 import { addRunOptions, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword } from './runFlags.ts';
 
@@ -168,9 +168,8 @@ export const executeRun = async (
       writePoolFile(dir, config, data);
     }
     const render = renderFor(renderEvent, data, resume);
-    const strategy = strategies[config.strategy]!;
     // The same initial weights for every strategy of one seed (a paired comparison).
-    const { learner, truth } = data.setup(strategy.lossObjective ?? 'ranking');
+    const { learner, truth } = data.setup(runLossObjective(config));
     built = learner;
     // Scoring on `ll4al worker` processes through Redis (training stays here).
     if (config.scoreWorkers !== null) {
@@ -178,7 +177,7 @@ export const executeRun = async (
         learner,
         data: data.split,
         strategy: config.strategy,
-        lossObjective: strategy.lossObjective ?? 'ranking',
+        lossObjective: learner.lossObjective ?? 'ranking',
         run: runIdOf(dir),
         onWarning: (message) => write(output.json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`),
       });
@@ -186,7 +185,7 @@ export const executeRun = async (
     }
     const spec: RunSpec<unknown> = {
       learner,
-      strategy,
+      strategy: config.strategy,
       strategyName: config.strategy,
       backendName: backend.name,
       oracle: chooseOracle(config, truth),
@@ -264,7 +263,7 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
   const config = withoutRedisPassword(decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig'));
   checkRunConfig(config, strategyNames);
-  checkTaskStrategy(config.task, config.strategy);
+  checkRunStrategy(config);
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
   }

@@ -12,6 +12,10 @@ import { createClassificationLearner } from '../tasks/classification.ts';
 import { detectionTask } from '../tasks/detection/index.ts';
 import { keypointsTask } from '../tasks/keypoints/index.ts';
 import type { Learner } from '../tasks/learner.ts';
+import type { LossObjective } from '../tasks/rankingLoss.ts';
+import { taskProvides } from '../tasks/index.ts';
+import { checkStrategy } from '../streams/checkStrategy.ts';
+import { strategyProtocols } from '../streams/strategies.ts';
 
 /** What a run needs of its task. */
 export interface TaskSetup {
@@ -19,16 +23,6 @@ export interface TaskSetup {
   /** The held-back label of pool item `id`, for the simulated oracle. */
   readonly truth: (id: number) => unknown;
 }
-
-const everyStrategy = ['random', 'entropy', 'margin', 'least-confidence', 'core-set', 'learning-loss', 'learning-loss-mse'] as const;
-
-/** The strategies each task accepts: the uncertainty scorers need class probabilities. */
-export const taskStrategies: Readonly<Record<RunConfig['task'], ReadonlyArray<string>>> = {
-  classification: everyStrategy,
-  keypoints: ['random', 'core-set', 'learning-loss', 'learning-loss-mse'],
-  // Per image, the class distribution of its most uncertain confident detection (see detectionLearner).
-  detection: everyStrategy,
-};
 
 /**
  * The classification batch size of the command line when the run does not set one: 32, not the
@@ -40,18 +34,31 @@ export const taskStrategies: Readonly<Record<RunConfig['task'], ReadonlyArray<st
 export const CLI_CLASSIFICATION_BATCH_SIZE = 32;
 
 /**
- * Refuses a strategy the task cannot serve, before any work starts.
- * @param task the run's task
- * @param strategy the strategy's name
- * @throws InputError naming both
+ * The loss module's objective of a run: what its strategy name sets (`learning-loss-mse`: 'mse'),
+ * else `trainer.lossObjective`, else 'ranking'.
+ * @param config the run configuration
+ * @returns the objective the learner trains with
+ * @throws InputError when the strategy's name and trainer.lossObjective disagree
  */
-export const checkTaskStrategy = (task: RunConfig['task'], strategy: string): void => {
-  const allowed = taskStrategies[task];
-  if (everyStrategy.includes(strategy as (typeof everyStrategy)[number]) && !allowed.includes(strategy)) {
-    throw new InputError(
-      `strategy ${strategy} (--strategy) needs class probabilities, which the ${task} task does not have: use one of ${allowed.join(', ')}`,
-    );
+export const runLossObjective = (config: Pick<RunConfig, 'strategy' | 'trainer'>): LossObjective => {
+  const protocol = strategyProtocols[config.strategy];
+  const set = config.trainer.lossObjective;
+  if (protocol !== undefined && set !== undefined && set !== protocol.lossObjective) {
+    throw new InputError(`strategy ${config.strategy} (--strategy) trains the loss module with '${protocol.lossObjective}', but trainer.lossObjective is '${set}'`);
   }
+  return protocol?.lossObjective ?? set ?? 'ranking';
+};
+
+/**
+ * Refuses a strategy the task's learner cannot serve, before any work starts — the check
+ * `activeLearning` makes when subscribed ({@link checkStrategy}), on the task's capabilities.
+ * @param config the run's task, strategy and trainer
+ * @param strategy the strategy's name (default config.strategy)
+ * @throws InputError naming the strategy and what the task lacks
+ */
+export const checkRunStrategy = (config: Pick<RunConfig, 'task' | 'strategy' | 'trainer'>, strategy: string = config.strategy): void => {
+  const named = { ...config, strategy };
+  checkStrategy(strategy, { task: config.task, provides: taskProvides[config.task], lossObjective: runLossObjective(named) });
 };
 
 /**
@@ -59,13 +66,18 @@ export const checkTaskStrategy = (task: RunConfig['task'], strategy: string): vo
  * strategy of a trial starts from the same weights: a paired comparison).
  * @param config the run configuration (task, model, trainer overrides, seed)
  * @param data the loaded image data
- * @param lossObjective the strategy's loss-module objective ('mse' for the paper's ablation)
+ * @param lossObjective the loss objective the caller expects (a scoring worker's job says it);
+ *   absent: {@link runLossObjective} of the config. One that disagrees with the config is refused.
  * @param scoreThreads threads per scoring call (default: the learner's, see resolveScoreThreads);
  *   a scoring worker running several shards at once gives each a share of the cores
- * @returns the learner and the simulated oracle's truth
+ * @returns the learner (its loss module trains with {@link runLossObjective}) and the simulated oracle's truth
+ * @throws InputError when `lossObjective` is not the config's
  */
-export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: 'ranking' | 'mse', scoreThreads?: number): TaskSetup => {
+export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: LossObjective = runLossObjective(config), scoreThreads?: number): TaskSetup => {
   const seed = deriveSeed(config.seed, 'learner');
+  if (lossObjective !== runLossObjective(config)) {
+    throw new InputError(`loss objective '${lossObjective}' disagrees with the run's strategy ${config.strategy} and trainer (they give '${runLossObjective(config)}')`);
+  }
   const threads = scoreThreads === undefined ? {} : { scoreThreads };
   switch (config.task) {
     case 'classification': {

@@ -81,6 +81,8 @@ export const TrainerOverrides = t.partial(
     weightDecay: NonNegativeNumber,
     lambda: NonNegativeNumber,
     margin: NonNegativeNumber,
+    /** The loss module's objective: 'ranking' (the paper's) or 'mse' (its ablation; the strategy name learning-loss-mse sets it). */
+    lossObjective: t.keyof({ ranking: null, mse: null }, 'LossObjective'),
     stopLossGradientAfter: t.union([NonNegativeNumber, t.null]),
     warmStart: t.boolean,
     augment: t.boolean,

@@ -10,7 +10,7 @@
  */
 import { endianness } from 'node:os';
 import * as E from 'fp-ts/lib/Either.js';
-import type { ScoredBatch } from '../tasks/learner.ts';
+import { capabilities, type Capability, type ScoredBatch } from '../tasks/learner.ts';
 
 /** One per-sample output of a shard: `width` floats per row, row-major. */
 export interface NamedOutput {
@@ -25,9 +25,9 @@ export interface ShardScores {
   readonly outputs: ReadonlyArray<NamedOutput>;
 }
 
-/** The outputs a ScoredBatch carries, by name; a strategy asks for some of them. */
-export const SCORE_OUTPUTS = ['predictedLoss', 'probabilities', 'embeddings'] as const;
-export type ScoreOutputName = (typeof SCORE_OUTPUTS)[number];
+/** The outputs a ScoredBatch can carry, by name: l̂, and every capability (a strategy asks for some of them). */
+export const SCORE_OUTPUTS: ReadonlyArray<'predictedLoss' | Capability> = ['predictedLoss', ...capabilities];
+export type ScoreOutputName = 'predictedLoss' | Capability;
 
 const MAGIC = 'LLSC';
 const VERSION = 1;
@@ -117,32 +117,30 @@ export const decodeShardScores = (bytes: Buffer): E.Either<string, ShardScores> 
  */
 export const shardScoresOf = (batch: ScoredBatch, wanted: ReadonlyArray<ScoreOutputName>): ShardScores => ({
   ids: batch.ids,
-  outputs: wanted.map((name) =>
-    name === 'predictedLoss'
-      ? { name, width: 1, values: batch.predictedLoss }
-      : name === 'probabilities'
-        ? { name, width: batch.classes, values: batch.probabilities }
-        : { name, width: batch.embeddingDim, values: batch.embeddings },
-  ),
+  outputs: wanted.map((name) => {
+    if (name === 'predictedLoss') return { name, width: 1, values: batch.predictedLoss };
+    const rows = batch[name];
+    if (rows === undefined) throw new RangeError(`shardScoresOf: the scores carry no ${name} (score with { outputs: ['${name}'] })`);
+    return { name, width: rows.width, values: rows.values };
+  }),
 });
 
 /**
- * A ScoredBatch from a shard's scores; outputs not sent are empty (width 0), and a predicted
- * loss not sent is NaN (it ranks last, ops/topK's policy), never a silent 0.
+ * A ScoredBatch from a shard's scores — the one type local scoring gives: the outputs sent, and
+ * no others; a predicted loss not sent is NaN (it ranks last, ops/topK's policy), never a silent 0.
  * @param scores the decoded scores
  * @returns the batch
  */
 export const scoredBatchOf = (scores: ShardScores): ScoredBatch => {
   const find = (name: string): NamedOutput | undefined => scores.outputs.find((o) => o.name === name);
   const loss = find('predictedLoss');
-  const probabilities = find('probabilities');
-  const embeddings = find('embeddings');
-  return {
+  const batch: { -readonly [K in keyof ScoredBatch]: ScoredBatch[K] } = {
     ids: scores.ids,
     predictedLoss: loss?.values ?? new Float32Array(scores.ids.length).fill(Number.NaN),
-    probabilities: probabilities?.values ?? new Float32Array(0),
-    classes: probabilities?.width ?? 0,
-    embeddings: embeddings?.values ?? new Float32Array(0),
-    embeddingDim: embeddings?.width ?? 0,
   };
+  for (const name of capabilities) {
+    const sent = find(name);
+    if (sent !== undefined) batch[name] = { values: sent.values, width: sent.width };
+  }
+  return batch;
 };

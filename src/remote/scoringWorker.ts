@@ -20,7 +20,7 @@ import type { RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
 import { gatherScores } from '../streams/gatherScores.ts';
 import { scoreInBatches } from '../streams/scoreInBatches.ts';
-import type { Learner } from '../tasks/learner.ts';
+import type { Capability, Learner } from '../tasks/learner.ts';
 import { loadModelBlob } from './modelBlob.ts';
 import { createRedis, redisOptions } from './redisClient.ts';
 import type { RedisTarget } from './redisUrl.ts';
@@ -133,7 +133,8 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
       slot.hash = job.modelHash;
     }
     const scoring = performance.now();
-    const scored = await lastValueFrom(of(job.ids).pipe(scoreInBatches(learner, job.learner.config.scoreBatchSize), gatherScores()));
+    const optional = job.outputs.filter((name): name is Capability => name !== 'predictedLoss');
+    const scored = await lastValueFrom(of(job.ids).pipe(scoreInBatches(learner, job.learner.config.scoreBatchSize, optional), gatherScores()));
     const scoreSeconds = (performance.now() - scoring) / 1000;
     const bytes = encodeShardScores(shardScoresOf(scored, job.outputs));
     const key = scoresKey(queue, jobId);

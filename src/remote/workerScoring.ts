@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { RunConfig } from '../config/runConfig.ts';
 import type { DataSplit, ImageSource } from '../data/imageSet.ts';
 import { scoreOnWorkers } from '../streams/scoreOnWorkers.ts';
+import { resolveStrategy } from '../streams/strategies.ts';
 import type { ScoreStage } from '../streams/scoreStage.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { checkRedis } from './redisClient.ts';
@@ -17,26 +18,14 @@ import { SCORE_OUTPUTS, type ScoreOutputName } from './scoreWire.ts';
 import { connectShardQueue } from './shardQueue.ts';
 
 /**
- * The outputs a built-in strategy needs from scoring (a strategy not listed gets them all).
+ * The outputs workers send back for a strategy: l̂ and what it `requires` (every output, for a
+ * strategy that does not say). The pipeline's scoring request names the same outputs.
  * @param strategy the strategy's name
  * @returns the outputs workers send back
  */
 export const scoreOutputsFor = (strategy: string): ReadonlyArray<ScoreOutputName> => {
-  switch (strategy) {
-    case 'learning-loss':
-    case 'learning-loss-mse':
-      return ['predictedLoss'];
-    case 'entropy':
-    case 'margin':
-    case 'least-confidence':
-      return ['probabilities'];
-    case 'core-set':
-      return ['embeddings'];
-    case 'random':
-      return [];
-    default:
-      return SCORE_OUTPUTS;
-  }
+  const requires = resolveStrategy(strategy).requires;
+  return requires === undefined ? SCORE_OUTPUTS : ['predictedLoss', ...requires];
 };
 
 /**

@@ -14,6 +14,6 @@ export {
 } from './labelJournal.ts';
 export { readResults, writeResults, RunResults, ResumeRecord } from './resultsFile.ts';
 export { realFs, writeFileDurably, fsyncDirectory, syncTree, StorageError, type DurableFs } from './durableFs.ts';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_MANIFEST, type CheckpointOutcome } from './checkpointFiles.ts';
+export { CHECKPOINT_MANIFEST, type CheckpointOutcome } from './checkpointFiles.ts';
 export { POOL_INDEX_FILE, PoolIndex, poolItemFile, readPoolIndex, writePoolIndex } from './poolIndex.ts';
 export { labelsAsCoco, labelsAsCsv, labelsAsJsonl, type ExportContext, type ExportFormat } from './labelExport.ts';

@@ -1,32 +1,40 @@
 import { map, toArray, type OperatorFunction } from 'rxjs';
-import type { ScoredBatch } from '../tasks/learner.ts';
+import { capabilities, type ScoredBatch, type ScoreRows } from '../tasks/learner.ts';
 
 /**
- * Concatenates scored batches into one ScoredBatch (ids, predicted losses, probabilities and
- * embeddings, row after row).
- * @param batches batches with equal `classes` and `embeddingDim`
+ * Concatenates scored batches into one ScoredBatch: ids and predicted losses row after row, and
+ * each optional output (probabilities, embeddings, …) that the batches carry.
+ * @param batches batches with the same optional outputs, of the same widths
  * @returns one batch holding every row
+ * @throws RangeError when the batches disagree on an output or its width
  */
 export const concatBatches = (batches: ReadonlyArray<ScoredBatch>): ScoredBatch => {
   const n = batches.reduce((sum, b) => sum + b.ids.length, 0);
-  const classes = batches[0]?.classes ?? 0;
-  const embeddingDim = batches[0]?.embeddingDim ?? 0;
   const ids = new Int32Array(n);
   const predictedLoss = new Float32Array(n);
-  const probabilities = new Float32Array(n * classes);
-  const embeddings = new Float32Array(n * embeddingDim);
   let row = 0;
   for (const b of batches) {
-    if (b.classes !== classes || b.embeddingDim !== embeddingDim) {
-      throw new RangeError(`concatBatches: batches disagree on classes (${b.classes} vs ${classes}) or embeddingDim (${b.embeddingDim} vs ${embeddingDim})`);
-    }
     ids.set(b.ids, row);
     predictedLoss.set(b.predictedLoss, row);
-    probabilities.set(b.probabilities, row * classes);
-    embeddings.set(b.embeddings, row * embeddingDim);
     row += b.ids.length;
   }
-  return { ids, predictedLoss, probabilities, classes, embeddings, embeddingDim };
+  const out: { -readonly [K in keyof ScoredBatch]: ScoredBatch[K] } = { ids, predictedLoss };
+  for (const name of capabilities) {
+    const present = batches.filter((b) => b[name] !== undefined);
+    if (present.length === 0) continue;
+    if (present.length !== batches.length) throw new RangeError(`concatBatches: ${name} is in ${present.length} of ${batches.length} batches`);
+    const width = batches.find((b) => b.ids.length > 0)?.[name]!.width ?? 0;
+    const values = new Float32Array(n * width);
+    let at = 0;
+    for (const b of batches) {
+      const rows = b[name] as ScoreRows;
+      if (b.ids.length > 0 && rows.width !== width) throw new RangeError(`concatBatches: batches disagree on the width of ${name} (${rows.width} vs ${width})`);
+      values.set(rows.values, at * width);
+      at += b.ids.length;
+    }
+    out[name] = { values, width };
+  }
+  return out;
 };
 
 /**
@@ -41,21 +49,24 @@ export const concatBatches = (batches: ReadonlyArray<ScoredBatch>): ScoredBatch 
 export const inIdOrder =
   (ids: Int32Array) =>
   (batch: ScoredBatch): ScoredBatch => {
-    const { classes, embeddingDim } = batch;
     const rowOf = new Map<number, number>();
     for (let r = batch.ids.length - 1; r >= 0; r--) rowOf.set(batch.ids[r]!, r);
     const n = ids.length;
-    const predictedLoss = new Float32Array(n);
-    const probabilities = new Float32Array(n * classes);
-    const embeddings = new Float32Array(n * embeddingDim);
-    for (let k = 0; k < n; k++) {
-      const r = rowOf.get(ids[k]!);
-      if (r === undefined) throw new RangeError(`scoring returned no row for pool id ${ids[k]}`);
-      predictedLoss[k] = batch.predictedLoss[r]!;
-      probabilities.set(batch.probabilities.subarray(r * classes, (r + 1) * classes), k * classes);
-      embeddings.set(batch.embeddings.subarray(r * embeddingDim, (r + 1) * embeddingDim), k * embeddingDim);
+    const rows = Int32Array.from(ids, (id) => {
+      const r = rowOf.get(id);
+      if (r === undefined) throw new RangeError(`scoring returned no row for pool id ${id}`);
+      return r;
+    });
+    const out: { -readonly [K in keyof ScoredBatch]: ScoredBatch[K] } = { ids: Int32Array.from(ids), predictedLoss: Float32Array.from(rows, (r) => batch.predictedLoss[r]!) };
+    for (const name of capabilities) {
+      const from = batch[name];
+      if (from === undefined) continue;
+      const { width } = from;
+      const values = new Float32Array(n * width);
+      rows.forEach((r, k) => values.set(from.values.subarray(r * width, (r + 1) * width), k * width));
+      out[name] = { values, width };
     }
-    return { ids: Int32Array.from(ids), predictedLoss, probabilities, classes, embeddings, embeddingDim };
+    return out;
   };
 
 /**

@@ -11,11 +11,14 @@ export { queryOracle, type QueryEvent, type QueryOracleOptions } from './queryOr
 export { mergeLabels, type Merged, type MergeOptions } from './mergeLabels.ts';
 export { retrain, type RetrainOptions } from './retrain.ts';
 export { evaluate } from './evaluate.ts';
-export type { Ranking, Scorer, Select, SelectionContext, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
+export type { Ranking, Requirements, Scorer, Select, SelectionContext, Strategy, StrategyInput, StrategyOperator } from './strategy.ts';
 export {
   strategies,
   strategyNames,
+  strategyProtocols,
   resolveStrategy,
+  outputRows,
+  type StrategyProtocol,
   byScore,
   randomStrategy,
   coreSetStrategy,
@@ -24,4 +27,21 @@ export {
   marginScorer,
   leastConfidenceScorer,
 } from './strategies.ts';
-export { activeLearning, type ActiveLearningConfig, type CheckpointStore, type RestoredRun } from './activeLearning.ts';
+export { activeLearning, type ActiveLearningConfig, type RestoredRun } from './activeLearning.ts';
+export { checkStrategy, outputsFor, type LearnerCapabilities } from './checkStrategy.ts';
+export { startCycle, stateStep, type CycleState, type CycleTally, type Stage, type StateStep, type Step } from './cycleState.ts';
+export { onState } from './onState.ts';
+export { toEvents } from './toEvents.ts';
+export { timeStage } from './timeStage.ts';
+export { trainAndEvaluate, type TrainOptions } from './trainAndEvaluate.ts';
+export { fitLearner } from './fitLearner.ts';
+export { evaluateLearner } from './evaluateLearner.ts';
+export { saveCheckpoint, type CheckpointStore } from './saveCheckpoint.ts';
+export { unlessRestored } from './unlessRestored.ts';
+export { selectQueries, type SelectOptions } from './selectQueries.ts';
+export { scoreCandidates } from './scoreCandidates.ts';
+export { rankCandidates } from './rankCandidates.ts';
+export { labelSelection, type LabelOptions } from './labelSelection.ts';
+export { drawInitial, type InitialOptions } from './drawInitial.ts';
+export { finishCycle } from './finishCycle.ts';
+export { repeatCycles, type CycleRange } from './repeatCycles.ts';

@@ -24,7 +24,7 @@ import type { ScoreJob, LearnerSpec } from '../remote/scoreJob.ts';
 import { scoreJobId } from '../remote/scoreJob.ts';
 import { scoredBatchOf, type ScoreOutputName } from '../remote/scoreWire.ts';
 import type { ShardOutcome, ShardQueue } from '../remote/shardQueue.ts';
-import type { Learner, ScoredBatch } from '../tasks/learner.ts';
+import type { Capability, Learner, ScoredBatch } from '../tasks/learner.ts';
 import { gatherScores } from './gatherScores.ts';
 import { scoreInBatches } from './scoreInBatches.ts';
 import type { ScoreRequest } from './scoreStage.ts';
@@ -39,8 +39,11 @@ export interface WorkerScoringOptions {
   readonly spec: LearnerSpec;
   /** The run's id in job ids (letters, digits, '-', '_'). */
   readonly run: string;
-  /** The outputs the strategy needs (the others stay on the worker). */
-  readonly outputs: ReadonlyArray<ScoreOutputName>;
+  /**
+   * The outputs workers send back (the others stay on the worker); default: l̂ and the outputs
+   * the pass's request names (what the strategy requires).
+   */
+  readonly outputs?: ReadonlyArray<ScoreOutputName>;
   /** Pool ids per job. */
   readonly shardSize: number;
   /** Ids per forward pass when a shard is scored here. */
@@ -95,7 +98,9 @@ export const scoreOnWorkers =
     const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
     const where = `cycle ${request.cycle} (${request.part})`;
 
-    const scoreHere = (shard: Int32Array): Observable<ScoredBatch> => of(shard).pipe(scoreInBatches(learner, options.localBatchSize), gatherScores());
+    const outputs: ReadonlyArray<ScoreOutputName> = options.outputs ?? ['predictedLoss', ...(request.outputs ?? [])];
+    const optional = outputs.filter((name): name is Capability => name !== 'predictedLoss');
+    const scoreHere = (shard: Int32Array): Observable<ScoredBatch> => of(shard).pipe(scoreInBatches(learner, options.localBatchSize, optional), gatherScores());
 
     /** Emits once when no worker has been connected for workerWaitMs. */
     const noWorker = (): Observable<typeof LOST> =>
@@ -142,7 +147,7 @@ export const scoreOnWorkers =
               modelHash: hash,
               learner: options.spec,
               ids: shardIds,
-              outputs: [...options.outputs],
+              outputs: [...outputs],
               resultTtlSeconds: (options.resultTtlSeconds ?? 3600) as ScoreJob['resultTtlSeconds'],
             }));
             // the weights outlive a pass longer than their expiry

@@ -1,11 +1,13 @@
 import type { OperatorFunction } from 'rxjs';
-import type { Learner, ScoredBatch } from '../tasks/learner.ts';
+import type { Capability, Learner, ScoredBatch } from '../tasks/learner.ts';
 import { scoreInBatches } from './scoreInBatches.ts';
 
 /** Which scoring pass of a cycle: the subset's candidates, or the labeled set (core-set). */
 export interface ScoreRequest {
   readonly cycle: number;
   readonly part: 'subset' | 'labeled';
+  /** The optional outputs to compute besides ids and l̂: what the strategy requires (none by default). */
+  readonly outputs?: ReadonlyArray<Capability>;
 }
 
 /**
@@ -16,12 +18,12 @@ export interface ScoreRequest {
 export type ScoreStage = (request: ScoreRequest) => OperatorFunction<Int32Array, ScoredBatch>;
 
 /**
- * Scoring on this machine: {@link scoreInBatches} with the learner, whatever the request.
+ * Scoring on this machine: {@link scoreInBatches} with the learner, computing the outputs the request names.
  * @param learner scores one batch of ids
  * @param batchSize ids per forward pass
  * @returns the stage
  */
 export const localScoring =
   (learner: Pick<Learner<unknown>, 'score'>, batchSize: number): ScoreStage =>
-  () =>
-    scoreInBatches(learner, batchSize);
+  (request) =>
+    scoreInBatches(learner, batchSize, request.outputs ?? []);

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import type { ScoredBatch } from '../tasks/learner.ts';
+import type { Capability, ScoredBatch } from '../tasks/learner.ts';
 
 /** What a strategy is told besides the candidates. */
 export interface SelectionContext {
@@ -27,20 +27,27 @@ export interface Ranking {
   readonly scores: Float32Array;
 }
 
+/**
+ * What a strategy reads of the scores besides ids and l̂ — checked against the learner's
+ * `provides` when a run is subscribed, and the only outputs scoring then computes. Absent (a
+ * user's strategy that does not say): every output the learner provides.
+ */
+export interface Requirements {
+  readonly requires?: ReadonlyArray<Capability>;
+}
+
 /** A strategy: a selection with a name, and what it needs from the learner. */
-export interface Strategy {
+export interface Strategy extends Requirements {
   readonly name: string;
   readonly select: Select;
   /** When true, the labeled set is scored too and passed as `context.labeled` (core-set). */
   readonly needsLabeledScores: boolean;
   /** Scores of the ranked rows, for reports (optional). */
   readonly scorer?: Scorer;
-  /** The loss-module objective the learner should train with ('mse': the paper's ablation). */
-  readonly lossObjective?: 'ranking' | 'mse';
 }
 
 /** A strategy as a whole operator, for users who rank their own way. */
-export interface StrategyOperator {
+export interface StrategyOperator extends Requirements {
   readonly name: string;
   readonly needsLabeledScores?: boolean;
   readonly operator: (context: SelectionContext) => OperatorFunction<ScoredBatch, Ranking>;

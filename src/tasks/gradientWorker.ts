@@ -3,27 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { spawnWorker } from '../backend/spawnWorker.ts';
 import type { BackendRequest } from '../backend/initBackend.ts';
 import type { JointModel } from './jointModel.ts';
-import type { TrainerConfig, TrainingBatch } from './trainer.ts';
+import type { ObjectiveConfig, TrainingTarget } from './jointObjective.ts';
+import type { LossSource } from './lossSource.ts';
 import type { WireTensor } from './trainWorker.ts';
-
-/** How a task's per-sample loss is found in a worker thread (for `trainThreads` > 1). */
-/**
- * The URL a worker thread imports a module by: `path` next to `base`, with the extension of
- * `base` (`.ts` under tsx, `.js` once built).
- * @param base - the importing module's `import.meta.url`
- * @param path - e.g. './crossEntropy'
- * @returns the module's URL
- */
-export const workerModuleUrl = (base: string, path: string): string => new URL(`${path}${base.endsWith('.ts') ? '.ts' : '.js'}`, base).href;
-
-export interface WorkerLoss {
-  /** Modules to import first (e.g. those registering custom layers). */
-  readonly preload: ReadonlyArray<string>;
-  /** URL of the module exporting the per-sample loss `(heads, target) => Tensor1D`. */
-  readonly module: string;
-  /** Its export's name. */
-  readonly exportName: string;
-}
 
 /** What a worker gives back for its half batch. */
 export interface HalfGradients {
@@ -43,7 +25,7 @@ export interface GradientWorker {
    * @param target - the half's target (read here; not disposed)
    * @param stopFeatureGradient - as in the joint step
    */
-  gradients(input: tf.Tensor4D, target: TrainingBatch['target'], stopFeatureGradient: boolean): Promise<HalfGradients>;
+  gradients(input: tf.Tensor4D, target: TrainingTarget, stopFeatureGradient: boolean): Promise<HalfGradients>;
   /** Sends the current values of the model's trainable variables (applied before the next half). */
   sync(variables: ReadonlyArray<tf.Variable>): void;
   /** Stops the thread. */
@@ -62,13 +44,13 @@ const wire = (t: tf.Tensor): WireTensor => {
  *
  * @param model - the joint model being trained
  * @param config - λ, margin and loss objective of the joint step
- * @param loss - where the worker finds the task's per-sample loss
+ * @param loss - where the worker finds the task's per-sample loss (it loads it with loadPerSampleLoss)
  * @param backend - the backend the thread starts (default 'wasm')
  */
 export const startGradientWorker = async (
   model: JointModel,
-  config: TrainerConfig,
-  loss: WorkerLoss,
+  config: ObjectiveConfig,
+  loss: LossSource,
   backend: BackendRequest = 'wasm',
 ): Promise<GradientWorker> => {
   let artifacts: tf.io.ModelArtifacts | undefined;
@@ -80,15 +62,11 @@ export const startGradientWorker = async (
   );
   const worker: Worker = await spawnWorker(import.meta.url, './trainWorker', {
     backend,
-    preload: loss.preload,
-    lossModuleUrl: loss.module,
-    lossExport: loss.exportName,
+    loss: { module: loss.module, exportName: loss.exportName, preload: [...(loss.preload ?? [])] },
     artifacts,
     headCount: model.network.headCount,
     shapes: model.trainableVariables().map((v) => v.shape),
-    lossObjective: config.lossObjective,
-    margin: config.margin,
-    lambda: config.lambda,
+    objective: { lossObjective: config.lossObjective, margin: config.margin, lambda: config.lambda },
   });
   worker.unref();
   let failure: Error | null = null;

@@ -1,14 +1,23 @@
 /**
  * Tasks: target networks with feature taps, the loss-prediction module, the ranking loss, the
- * joint trainer, and learners (classification now; keypoints and detection share the module and
- * trainer through {@link JointModel} and {@link JointTask}).
+ * joint objective and trainer, and tasks as specs ({@link defineTask}) of one generic joint
+ * learner ({@link createJointLearner}) — classification, keypoints and detection are three such
+ * specs; a user's own task is a fourth.
  */
 import { InputError } from '../inputError.ts';
 import { createClassificationLearner, type ClassificationLearnerOptions } from './classification.ts';
 import type { Learner } from './learner.ts';
 import { createDetectionLearner, type DetectionLearnerOptions } from './detection/detectionLearner.ts';
 
-export type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from './learner.ts';
+import type { Capability } from './learner.ts';
+
+export { capabilities, type Capability, type EpochReport, type Evaluation, type FitOptions, type Labeled, type Learner, type ModelStore, type ScoredBatch, type ScoreOutputs, type ScoreOptions, type ScoreRows } from './learner.ts';
+export { createJointLearner, type JointLearnerOptions } from './jointLearner.ts';
+export { defineTask, imageInputs, testImages, type Augment, type BatchOutputs, type InputSet, type MetricBatch, type ScoreOutput, type TaskMetric, type TaskSpec, type TestSet } from './taskSpec.ts';
+export { tapNetwork, type NetworkWithTaps } from './tapNetwork.ts';
+export { embeddingOutput, softmaxOutput } from './scoreOutputs.ts';
+export { jointObjective, type JointLoss, type ObjectiveConfig, type PerSampleLoss, type TrainingTarget } from './jointObjective.ts';
+export { loadPerSampleLoss, workerModuleUrl, type LossSource } from './lossSource.ts';
 export { LossPredictionModule, lossModuleParamCount, type LossPredictionModuleArgs } from './lossPredictionModule.ts';
 export type { TappedNetwork } from './tappedNetwork.ts';
 export { buildSmallCnn, type SmallCnnOptions } from './smallCnn.ts';
@@ -25,7 +34,7 @@ export { SeededInitializers } from './seededInitializers.ts';
 export { JointModel, type ForwardMode, type JointOutputs } from './jointModel.ts';
 export { stopGradient } from './stopGradient.ts';
 export { marginRankingLossTensor, mseLossTensor, lossModuleObjective, type LossObjective } from './rankingLoss.ts';
-export { crossEntropyPerSample } from './crossEntropy.ts';
+export { classificationPerSampleLoss, crossEntropyPerSample } from './crossEntropy.ts';
 export { SgdMomentum } from './sgdMomentum.ts';
 export { planBatches } from './batchPlan.ts';
 export {
@@ -39,8 +48,19 @@ export {
   type TrainerConfig,
   type TrainingBatch,
 } from './trainer.ts';
-export { classLabelCodec, createClassificationLearner, type ClassificationLearnerOptions } from './classification.ts';
+export { accuracyMetric, classLabelCodec, classificationSpec, classTargets, createClassificationLearner, type ClassificationLearnerOptions } from './classification.ts';
 export { MODEL_JSON, WEIGHTS_BIN, loadModel, loadModelWeights, saveModel } from './modelFiles.ts';
+
+/**
+ * The optional score outputs each built-in task's learner provides (what `ll4al run` checks a
+ * strategy's `requires` against before it builds anything; test/tasks/taskSpecs.test.ts pins
+ * it to each learner's own `provides`).
+ */
+export const taskProvides: Readonly<Record<'classification' | 'keypoints' | 'detection', ReadonlyArray<Capability>>> = {
+  classification: ['probabilities', 'embeddings'],
+  keypoints: ['embeddings'],
+  detection: ['probabilities', 'embeddings'],
+};
 
 /** The options of each task's learner, by task name. Keypoints and detection add theirs here. */
 export interface TaskOptions {

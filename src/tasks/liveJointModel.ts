@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../inputError.ts';
-import type { ImageSource } from '../data/imageSet.ts';
-import { toBatch } from '../data/normalize.ts';
-import type { JointModel, JointOutputs } from './jointModel.ts';
-import { loadModelWeights, saveModel } from './modelFiles.ts';
-import type { Evaluation, Learner } from './learner.ts';
+import type { JointModel } from './jointModel.ts';
+import { loadModelWeights, saveModelTo } from './modelFiles.ts';
+import type { Evaluation, Learner, ModelStore } from './learner.ts';
 import { rankingAccuracy } from '../ops/rankingAccuracy.ts';
 import type { ScoringThreads } from './scoringThreads.ts';
 
@@ -46,14 +44,14 @@ export class LiveJointModel {
     return this.model;
   }
 
-  /** Writes model.json + weights.bin of the inference model to `dir`. */
-  async save(dir: string): Promise<void> {
-    await saveModel(this.model.inference, dir);
+  /** Writes the inference model: model.json + weights.bin to a directory, or through an IO handler. */
+  async save(to: ModelStore): Promise<void> {
+    await saveModelTo(this.model.inference, to);
   }
 
   /** Loads weights saved by {@link save}; the loaded model counts as fitted. */
-  async load(dir: string): Promise<void> {
-    await loadModelWeights(this.model.inference, dir);
+  async load(from: ModelStore): Promise<void> {
+    await loadModelWeights(this.model.inference, from);
     this.fitted = true;
   }
 
@@ -112,9 +110,9 @@ export const lossModuleFigures = (predicted: Float32Array, trueLoss: Float32Arra
  * @param scoring - its scoring threads
  */
 export const learnerLifecycle = (held: LiveJointModel, scoring: ScoringThreads): Pick<Learner<unknown>, 'save' | 'load' | 'dispose'> => ({
-  save: (dir: string): Promise<void> => held.save(dir),
-  async load(dir: string): Promise<void> {
-    await held.load(dir);
+  save: (to: ModelStore): Promise<void> => held.save(to),
+  async load(from: ModelStore): Promise<void> {
+    await held.load(from);
     scoring.stale();
   },
   dispose(): void {
@@ -122,36 +120,3 @@ export const learnerLifecycle = (held: LiveJointModel, scoring: ScoringThreads):
     held.dispose();
   },
 });
-
-/**
- * Runs `model` in inference mode over items `ids` of `set`, `batchSize` at a time (each input
- * built in `buffer`), reads the tensors `pick` chooses from each batch's outputs, frees them, and
- * hands their values to `write` with the batch's start in `ids`.
- *
- * @param model - the joint model
- * @param set - the images `ids` index
- * @param ids - items, in output order
- * @param batchSize - items per forward pass
- * @param buffer - reused input buffer of at least batchSize·h·w·c floats
- * @param pick - the outputs to read (made inside a tidy; only the returned ones survive)
- * @param write - receives the values, in `pick`'s order, and the batch's start
- */
-export const inferInBatches = async (
-  model: JointModel,
-  set: ImageSource,
-  ids: Int32Array,
-  batchSize: number,
-  buffer: Float32Array,
-  pick: (outputs: JointOutputs) => tf.Tensor[],
-  write: (values: Float32Array[], start: number) => void,
-): Promise<void> => {
-  const per = set.height * set.width * set.channels;
-  for (let start = 0; start < ids.length; start += batchSize) {
-    const chunk = ids.subarray(start, Math.min(ids.length, start + batchSize));
-    const m = chunk.length;
-    const input = tf.tensor4d(toBatch(set, chunk, buffer.subarray(0, m * per)), [m, set.height, set.width, set.channels]);
-    const outs = tf.tidy(() => pick(model.forward(input, { training: false })));
-    input.dispose();
-    write(await readAndDispose(outs), start);
-  }
-};

@@ -72,23 +72,35 @@ export const loadModel = async (dir: string): Promise<tfl.LayersModel> => {
 };
 
 /**
+ * Saves a model to a directory ({@link saveModel}) or through any tfjs IO handler
+ * (`tf.io.withSaveHandler`, a browser's `indexeddb://`, …).
+ * @param model - the model
+ * @param to - a directory or an IO handler
+ */
+export const saveModelTo = async (model: tfl.LayersModel, to: string | tf.io.IOHandler): Promise<void> => {
+  if (typeof to === 'string') await saveModel(model, to);
+  else await model.save(to);
+};
+
+/**
  * Loads saved weights into an existing model of the same architecture, in place.
  *
  * Use it to restore a learner without rebuilding it: its variables keep their identity.
  *
  * @param model - the model to fill
- * @param dir - a directory written by {@link saveModel} for a model of the same architecture
+ * @param from - a directory written by {@link saveModel}, or a tfjs IO handler, for a model of the same architecture
  * @throws InputError when the saved weights do not match the model's (count or shapes)
  */
-export const loadModelWeights = async (model: tfl.LayersModel, dir: string): Promise<void> => {
-  const loaded = await loadModel(dir);
+export const loadModelWeights = async (model: tfl.LayersModel, from: string | tf.io.IOHandler): Promise<void> => {
+  const loaded = typeof from === 'string' ? await loadModel(from) : await tfl.loadLayersModel(from);
+  const where = typeof from === 'string' ? join(from, MODEL_JSON) : 'the IO handler';
   try {
     const source = loaded.weights;
     const target = model.weights;
     const describe = (ws: typeof source) => ws.map((w) => `[${w.shape.join(',')}]`).join(' ');
     if (source.length !== target.length || source.some((w, i) => w.shape.join(',') !== target[i].shape.join(','))) {
       throw new InputError(
-        `${join(dir, MODEL_JSON)}: saved weights do not fit this model (saved ${source.length}: ${describe(source).slice(0, 120)}…, expected ${target.length})`,
+        `${where}: saved weights do not fit this model (saved ${source.length}: ${describe(source).slice(0, 120)}…, expected ${target.length})`,
       );
     }
     model.setWeights(loaded.getWeights());

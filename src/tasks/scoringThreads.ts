@@ -62,11 +62,17 @@ export interface ScoringThreads {
  * @param owner - names the learner in a warning ("classification learner")
  * @param threads - threads in all, this one included (see {@link resolveScoreThreads})
  * @param model - the current inference model (JointModel.inference)
+ * @param preload - modules each worker imports before loading the model (default: ll4al's custom layers)
  * @example
  * const scoring = createScoringThreads('keypoints learner', 2, () => live().inference);
  * await scoring.run(ids, 256, scoreHere, scoreThere);
  */
-export const createScoringThreads = (owner: string, threads: number, model: () => tfl.LayersModel): ScoringThreads => {
+export const createScoringThreads = (
+  owner: string,
+  threads: number,
+  model: () => tfl.LayersModel,
+  preload: ReadonlyArray<string> = [customLayersUrl],
+): ScoringThreads => {
   let pool: Promise<InferencePool> | null = null;
   let failed = false;
   let stale = false;
@@ -80,7 +86,7 @@ export const createScoringThreads = (owner: string, threads: number, model: () =
     if (failed) return null;
     try {
       if (pool === null) {
-        pool = createInferencePool(model(), { threads: threads - 1, backend: workerBackend(), preload: [customLayersUrl] });
+        pool = createInferencePool(model(), { threads: threads - 1, backend: workerBackend(), preload });
         stale = false;
       }
       const ready = await pool;

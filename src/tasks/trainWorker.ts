@@ -13,21 +13,17 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
 import { JointModel } from './jointModel.ts';
+import { jointObjective, type ObjectiveConfig } from './jointObjective.ts';
 import type { LossPredictionModule } from './lossPredictionModule.ts';
-import { lossModuleObjective, type LossObjective } from './rankingLoss.ts';
-import type { TrainingBatch } from './trainer.ts';
+import { loadPerSampleLoss, type LossSource } from './lossSource.ts';
 
 interface WorkerInit {
   readonly backend: BackendRequest;
-  readonly preload: ReadonlyArray<string>;
-  readonly lossModuleUrl: string;
-  readonly lossExport: string;
+  readonly loss: LossSource;
   readonly artifacts: tf.io.ModelArtifacts;
   readonly headCount: number;
   readonly shapes: ReadonlyArray<ReadonlyArray<number>>;
-  readonly lossObjective: LossObjective;
-  readonly margin: number;
-  readonly lambda: number;
+  readonly objective: ObjectiveConfig;
 }
 
 /** A target tensor sent as its values. */
@@ -47,14 +43,10 @@ interface Job {
   readonly stopFeatureGradient?: boolean;
 }
 
-type PerSampleLoss = (heads: ReadonlyArray<tf.Tensor>, target: TrainingBatch['target']) => tf.Tensor1D;
-
 const start = async (): Promise<void> => {
   const init = workerData as WorkerInit;
   await initBackend(init.backend);
-  for (const url of init.preload) await import(url);
-  const perSampleLoss = ((await import(init.lossModuleUrl)) as Record<string, PerSampleLoss>)[init.lossExport];
-  if (typeof perSampleLoss !== 'function') throw new Error(`trainWorker: ${init.lossModuleUrl} exports no function ${init.lossExport}`);
+  const perSampleLoss = await loadPerSampleLoss(init.loss);
   const joint = await tfl.loadLayersModel(tf.io.fromMemory(init.artifacts));
   // The joint model's last output is the loss module's; its inputs are the network's taps.
   const lossLayer = joint.outputs[joint.outputs.length - 1].sourceLayer as unknown as LossPredictionModule;
@@ -67,7 +59,7 @@ const start = async (): Promise<void> => {
   const mismatch =
     variables.length !== init.shapes.length || variables.some((v, i) => v.shape.join('x') !== init.shapes[i].join('x'));
   if (mismatch) throw new Error('trainWorker: the rebuilt model has different trainable variables');
-  const moduleLoss = lossModuleObjective(init.lossObjective, init.margin);
+  const objective = jointObjective(model, perSampleLoss, init.objective);
   const port = parentPort;
   if (port === null) throw new Error('trainWorker must run in a worker thread');
   port.on('message', async (job: Job) => {
@@ -85,12 +77,10 @@ const start = async (): Promise<void> => {
         let sum: tf.Scalar | null = null;
         let lm: tf.Scalar | null = null;
         const { grads } = tf.variableGrads(() => {
-          const out = model.forward(input, { training: true, stopFeatureGradient: job.stopFeatureGradient });
-          const perSample = perSampleLoss(out.heads, target);
-          const objective = moduleLoss(out.predictedLoss, perSample);
-          lm = tf.keep(objective);
-          sum = tf.keep(tf.sum(perSample)) as tf.Scalar;
-          return tf.add(tf.mean(perSample), tf.mul(objective, init.lambda)) as tf.Scalar;
+          const loss = objective(input, target, job.stopFeatureGradient === true);
+          lm = tf.keep(loss.moduleLoss);
+          sum = tf.keep(loss.targetSum);
+          return loss.objective;
         }, variables);
         // A variable the objective does not reach has no gradient (null), as on the main thread.
         return { grads: variables.map((v) => grads[v.name] ?? null), sum: sum as unknown as tf.Scalar, lm: lm as unknown as tf.Scalar };

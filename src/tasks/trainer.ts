@@ -3,17 +3,19 @@ import { InputError } from '../inputError.ts';
 import type { EpochReport, FitOptions } from './learner.ts';
 import { planBatches } from './batchPlan.ts';
 import type { JointModel } from './jointModel.ts';
-import { lossModuleObjective, type LossObjective } from './rankingLoss.ts';
+import type { LossObjective } from './rankingLoss.ts';
 import { deriveSeed, Rng } from '../ops/random.ts';
 import { averageGradients, SgdMomentum } from './sgdMomentum.ts';
-import { startGradientWorker, type GradientWorker, type WorkerLoss } from './gradientWorker.ts';
+import { startGradientWorker, type GradientWorker } from './gradientWorker.ts';
+import { jointObjective, type ObjectiveConfig, type PerSampleLoss, type TrainingTarget } from './jointObjective.ts';
+import type { LossSource } from './lossSource.ts';
 
 /**
  * The joint training recipe (the paper's CIFAR-10 recipe by default).
  *
  * Objective per batch: mean target loss + λ · loss-module loss (ranking, or the MSE ablation).
  */
-export interface TrainerConfig {
+export interface TrainerConfig extends ObjectiveConfig {
   /** Even, ≥ 2 (default 128). See {@link planBatches} for the remainder policy. */
   readonly batchSize: number;
   /** Initial learning rate (0.1). */
@@ -126,7 +128,7 @@ export const resolveTrainerConfig = (partial: Partial<TrainerConfig> = {}): Trai
 /** One training batch made by a task: the input and whatever its loss needs as target. */
 export interface TrainingBatch {
   readonly input: tf.Tensor4D;
-  readonly target: tf.Tensor | ReadonlyArray<tf.Tensor>;
+  readonly target: TrainingTarget;
 }
 
 /**
@@ -144,9 +146,9 @@ export interface JointTask {
    */
   batch(indices: Int32Array, rng: Rng, augment: boolean): TrainingBatch;
   /** Per-sample target loss [B] from the heads and the batch's target (differentiable). */
-  perSampleLoss(heads: ReadonlyArray<tf.Tensor>, target: TrainingBatch['target']): tf.Tensor1D;
+  readonly perSampleLoss: PerSampleLoss;
   /** Where a worker thread finds the same per-sample loss; needed for `trainThreads` 2. */
-  readonly workerLoss?: WorkerLoss;
+  readonly workerLoss?: LossSource;
 }
 
 /** Rows [start, start + size) of a batch's target. */
@@ -200,7 +202,7 @@ export const trainJoint = async (
   const rng = new Rng(deriveSeed(options.seed, 'augment'));
   const variables = model.trainableVariables();
   const optimizer = new SgdMomentum(variables, config.momentum, config.weightDecay);
-  const moduleLoss = lossModuleObjective(config.lossObjective, config.margin);
+  const objective = jointObjective(model, task.perSampleLoss, config);
   const reports: EpochReport[] = [];
   let worker: GradientWorker | null = null;
   if (resolveTrainThreads(config.trainThreads, tf.getBackend(), task.workerLoss !== undefined) === 2) {
@@ -219,12 +221,9 @@ export const trainJoint = async (
     kept: (targetSum: tf.Scalar, moduleLoss: tf.Scalar) => void,
   ): tf.NamedTensorMap =>
     tf.variableGrads(() => {
-      const out = model.forward(input, { training: true, stopFeatureGradient });
-      const perSample = task.perSampleLoss(out.heads, target);
-      const targetMean = tf.mean(perSample);
-      const lm = moduleLoss(out.predictedLoss, perSample);
-      kept(tf.keep(tf.sum(perSample)) as tf.Scalar, tf.keep(lm));
-      return tf.add(targetMean, tf.mul(lm, config.lambda)) as tf.Scalar;
+      const loss = objective(input, target, stopFeatureGradient);
+      kept(tf.keep(loss.targetSum), tf.keep(loss.moduleLoss));
+      return loss.objective;
     }, variables).grads;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {

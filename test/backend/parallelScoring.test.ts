@@ -6,6 +6,8 @@ import { tinySplit } from '../tasks/tinySplit.ts';
 import { expectSameScores, maxDifference } from '../support/sameScores.ts';
 import { withWarnings } from '../support/warnings.ts';
 
+const all = { outputs: ['probabilities', 'embeddings'] as const };
+
 describe('classification scoring on worker threads', () => {
   it('should score as the main thread does, before and after a fit (the threads get the new weights), leaving no tensor behind', async () => {
     await initBackend('wasm');
@@ -18,18 +20,19 @@ describe('classification scoring on worker threads', () => {
     const ids = Int32Array.from({ length: 517 }, (_, i) => (i * 37) % 600);
     try {
       const { warnings } = await withWarnings(async () => {
-        expectSameScores(await parallel.score(ids), await single.score(ids), 1e-5);
+        expectSameScores(await parallel.score(ids, all), await single.score(ids, all), 1e-5);
         const labeled = Array.from({ length: 64 }, (_, i) => [i, data.train.labels[i]] as const);
         await single.fit(labeled, { epochs: 1, seed: 2 });
         await parallel.fit(labeled, { epochs: 1, seed: 2 });
-        const after = await parallel.score(ids);
-        expectSameScores(after, await single.score(ids), 1e-5);
+        const after = await parallel.score(ids, all);
+        expectSameScores(after, await single.score(ids, all), 1e-5);
+        expect(after.probabilities!.width).toBe(data.train.classes);
         // the fit changed the scores, so equality above means the threads saw the new weights
         const untrained = createClassificationLearner({ ...options, scoreThreads: 1 });
         expect(maxDifference(after.predictedLoss, (await untrained.score(ids)).predictedLoss)).toBeGreaterThan(1e-4);
         untrained.dispose();
         // a call too small to split stays on the main thread and is still right
-        expectSameScores(await parallel.score(ids.subarray(0, 5)), await single.score(ids.subarray(0, 5)), 1e-5);
+        expectSameScores(await parallel.score(ids.subarray(0, 5), all), await single.score(ids.subarray(0, 5), all), 1e-5);
         expect(tf.memory().numTensors).toBe(before);
       });
       // no fallback to the main thread happened

@@ -37,6 +37,7 @@ describe('ll4al run: bad input', () => {
     [['--strategy', 'magic'], 'unknown strategy "magic" (--strategy)'],
     [['--budget', '20000', '--subset', '20000'], 'budget 20000 (--budget) is larger than the pool of 10000 items'],
     [['--data', join(work, 'missing')], `data directory "${join(work, 'missing')}" (--data) does not exist`],
+    [['--task', 'keypoints', '--strategy', 'entropy'], 'strategy entropy requires probabilities, which the keypoints learner does not provide (it provides: embeddings)'],
   ])('%j exits 2 with one line naming it, no stack trace', (args, message) => {
     const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);
     const result = ll4al(['run', ...args, '--out', out]);

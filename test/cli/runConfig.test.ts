@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConfigFromFlags } from '../../src/cli/runCommand.ts';
+import { checkRunStrategy, runLossObjective } from '../../src/cli/taskSetup.ts';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, defaultRunConfig } from '../../src/config/runConfig.ts';
 import { InputError } from '../../src/inputError.ts';
 import { strategyNames } from '../../src/streams/strategies.ts';
@@ -76,5 +77,24 @@ describe('run flags and --config', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the loss module objective of a run', () => {
+  it("should be set by the strategy name learning-loss-mse, by trainer.lossObjective, else 'ranking', and refuse the two disagreeing", () => {
+    expect(runLossObjective(decodeRunConfig({ strategy: 'learning-loss-mse' }))).toBe('mse');
+    expect(runLossObjective(decodeRunConfig({ strategy: 'learning-loss', trainer: { lossObjective: 'mse' } }))).toBe('mse');
+    expect(runLossObjective(decodeRunConfig({ strategy: 'entropy' }))).toBe('ranking');
+    expect(() => runLossObjective(decodeRunConfig({ strategy: 'learning-loss-mse', trainer: { lossObjective: 'ranking' } }))).toThrow(
+      "strategy learning-loss-mse (--strategy) trains the loss module with 'mse', but trainer.lossObjective is 'ranking'",
+    );
+  });
+
+  it('should check a strategy against the task before anything is built, as activeLearning does', () => {
+    expect(() => checkRunStrategy(decodeRunConfig({ task: 'keypoints', strategy: 'margin' }))).toThrow(
+      'strategy margin requires probabilities, which the keypoints learner does not provide (it provides: embeddings)',
+    );
+    expect(() => checkRunStrategy(decodeRunConfig({ task: 'detection', strategy: 'entropy' }))).not.toThrow();
+    expect(() => checkRunStrategy(decodeRunConfig({ task: 'keypoints', strategy: 'learning-loss-mse' }))).not.toThrow();
   });
 });

@@ -50,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('examples', () => {
-  it('custom-pipeline.ts prints a metric per cycle and journals initial + budget labels', async () => {
+  it('custom-pipeline.ts re-arranges the stages: a metric per cycle, its own class-balance stage, initial + budget labels journaled', async () => {
     const stdout = await runExample('custom-pipeline.ts', ['--cycles', '2', '--epochs', '1', '--pool', '600']);
     const rows = rowsOf(stdout, /^cycle (\d+): (\d+) labels, testAccuracy ([\d.]+), rankingAccuracy ([\d.]+)$/);
     expect(rows.map(([cycle, labels]) => [cycle, labels])).toEqual([
@@ -58,6 +58,12 @@ describe('examples', () => {
       [2, 80],
     ]);
     for (const [, , accuracy, ranking] of rows) expectFractions(accuracy, ranking);
+    // the user's own stage ran once, after cycle 1's query, on the 80 labels of the pool state
+    const balance = stdout.match(/^labeled per class: [\d ]+$/gm) ?? [];
+    expect(balance).toHaveLength(1);
+    const perClass = balance[0]!.slice('labeled per class: '.length).split(' ').map(Number);
+    expect(perClass).toHaveLength(10);
+    expect(perClass.reduce((a, b) => a + b, 0)).toBe(80);
     expect(stdout).toMatch(/^journaled 80 labels from the callback oracle$/m);
   }, 160_000);
 
@@ -89,19 +95,17 @@ describe('examples', () => {
     await expect(runExample('file-oracle.ts', ['--auto', '--dir', runDir])).rejects.toThrow(/--dir: .*labels\.jsonl already exists/);
   }, 160_000);
 
-  it('custom-task.ts trains its own network with the loss module, prints ranking accuracy and leaks nothing', async () => {
-    const stdout = await runExample('custom-task.ts', ['--fits', '2', '--labels', '200', '--epochs', '2']);
-    const rows = rowsOf(stdout, /^fit (\d+): (\d+) labels, .*test accuracy ([\d.]+), ranking accuracy ([\d.]+) \(500 held-out images\)$/);
-    expect(rows.map(([fit, labels]) => [fit, labels])).toEqual([
-      [1, 200],
-      [2, 400],
+  it('custom-task.ts runs activeLearning on its own network and task spec for 2 cycles and leaks nothing', async () => {
+    const stdout = await runExample('custom-task.ts', ['--cycles', '2', '--epochs', '2']);
+    expect(stdout).toMatch(/^two-conv-fashion: provides probabilities, embeddings; loss module trains with ranking$/m);
+    const rows = rowsOf(stdout, /^cycle (\d+): (\d+) labels, testAccuracy ([\d.]+), ranking accuracy ([\d.]+)$/);
+    expect(rows.map(([cycle, labels]) => [cycle, labels])).toEqual([
+      [1, 150],
+      [2, 300],
     ]);
     for (const [, , accuracy, ranking] of rows) expectFractions(accuracy, ranking);
-    // 400 labels, 4 epochs in all: the target is well above the 10% of chance, and the loss
-    // module orders the held-out losses better than a coin (measured: 0.478 and 0.640, seeded).
-    expect(rows[1][2]).toBeGreaterThan(0.3);
-    expect(rows[1][3]).toBeGreaterThan(0.5);
-    expect(stdout).toMatch(/loss module over 2 taps: \d+ parameters/);
+    // 300 labels, 4 epochs in all: the target is well above the 10% of chance (measured: 0.414 with seed 1 on wasm; 0.186 after cycle 1).
+    expect(rows[1]![2]).toBeGreaterThan(0.3);
     expect(stdout).toMatch(/^leaked tensors: 0$/m);
   }, 160_000);
 

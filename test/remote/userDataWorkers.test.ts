@@ -57,9 +57,9 @@ describe.skipIf(skipWithoutRedis())('a scoring worker on an image folder', () =>
       );
       expect(batches).toHaveLength(3);
       const remote = inIdOrder(ids)(concatBatches(batches));
-      const local = await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 16), gatherScores()));
+      const local = await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 16, ['embeddings']), gatherScores()));
       expect(Array.from(remote.predictedLoss)).toEqual(Array.from(local.predictedLoss));
-      expect(Array.from(remote.embeddings)).toEqual(Array.from(local.embeddings));
+      expect(Array.from(remote.embeddings!.values)).toEqual(Array.from(local.embeddings!.values));
     } finally {
       await queue.close();
       await worker.close();

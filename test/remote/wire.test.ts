@@ -19,14 +19,18 @@ const batchArb = fc.integer({ min: 0, max: 40 }).chain((n) =>
   fc.record({
     ids: fc.uniqueArray(fc.integer({ min: 0, max: 10_000 }), { minLength: n, maxLength: n }).map((a) => Int32Array.from(a)),
     predictedLoss: floats(n),
-    probabilities: floats(n * 3),
-    classes: fc.constant(3),
-    embeddings: floats(n * 2),
-    embeddingDim: fc.constant(2),
+    probabilities: floats(n * 3).map((values) => ({ values, width: 3 })),
+    embeddings: floats(n * 2).map((values) => ({ values, width: 2 })),
   }),
 );
 
-const rowsOf = (b: ScoredBatch) => ({ ids: Array.from(b.ids), l: Array.from(b.predictedLoss), p: Array.from(b.probabilities), e: Array.from(b.embeddings) });
+/** The rows of a batch (an output's width only where it has rows: zero batches carry no outputs). */
+const rowsOf = (b: ScoredBatch) => ({
+  ids: Array.from(b.ids),
+  l: Array.from(b.predictedLoss),
+  p: b.ids.length > 0 ? b.probabilities && [b.probabilities.width, Array.from(b.probabilities.values)] : undefined,
+  e: b.ids.length > 0 ? b.embeddings && [b.embeddings.width, Array.from(b.embeddings.values)] : undefined,
+});
 
 describe('scores on the wire', () => {
   test.prop([batchArb])('should decode to exactly the ids and float bits that were encoded', (batch) => {
@@ -41,8 +45,8 @@ describe('scores on the wire', () => {
     if (E.isLeft(decoded)) throw new Error(decoded.left);
     const back = scoredBatchOf(decoded.right);
     expect(Array.from(back.predictedLoss)).toEqual(Array.from(batch.predictedLoss));
-    expect(back.classes).toBe(0);
-    expect(back.embeddingDim).toBe(0);
+    expect(back.probabilities).toBeUndefined();
+    expect(back.embeddings).toBeUndefined();
     expect(bytes.length).toBeLessThanOrEqual(8 * batch.ids.length + 100);
   });
 
@@ -69,8 +73,8 @@ describe('inIdOrder', () => {
           ...batch,
           ids: batch.ids.slice(s, e),
           predictedLoss: batch.predictedLoss.slice(s, e),
-          probabilities: batch.probabilities.slice(s * 3, e * 3),
-          embeddings: batch.embeddings.slice(s * 2, e * 2),
+          probabilities: { values: batch.probabilities!.values.slice(s * 3, e * 3), width: 3 },
+          embeddings: { values: batch.embeddings!.values.slice(s * 2, e * 2), width: 2 },
         });
       }
       const order = keys.take(shards.length);
@@ -81,7 +85,7 @@ describe('inIdOrder', () => {
   );
 
   it('should name an id that no shard scored', () => {
-    const batch = { ids: Int32Array.from([1]), predictedLoss: new Float32Array(1), probabilities: new Float32Array(0), classes: 0, embeddings: new Float32Array(0), embeddingDim: 0 };
+    const batch: ScoredBatch = { ids: Int32Array.from([1]), predictedLoss: new Float32Array(1) };
     expect(() => inIdOrder(Int32Array.from([1, 7]))(batch)).toThrow('scoring returned no row for pool id 7');
   });
 });

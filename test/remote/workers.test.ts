@@ -42,7 +42,8 @@ let redis: TestRedis;
 const specOf = (c: RunConfig = config): LearnerSpec => ({ config: c, lossObjective: 'ranking', poolSize: data.train.count, dataName: data.name }) as LearnerSpec;
 const learnerOf = (): Learner<unknown> => setupTask(config, data, 'ranking', 1).learner;
 const idsOf = (n: number, seed: number): Int32Array => Int32Array.from(randomSubset(n, seed)(Array.from({ length: data.train.count }, (_, i) => i)));
-const scoreLocally = (learner: Learner<unknown>, ids: Int32Array): Promise<ScoredBatch> => lastValueFrom(of(ids).pipe(scoreInBatches(learner, 128), gatherScores()));
+const scoreLocally = (learner: Learner<unknown>, ids: Int32Array): Promise<ScoredBatch> =>
+  lastValueFrom(of(ids).pipe(scoreInBatches(learner, 128, ['probabilities', 'embeddings']), gatherScores()));
 
 const options = (queue: ShardQueue, learner: Learner<unknown>, overrides: Partial<WorkerScoringOptions> = {}): WorkerScoringOptions => ({
   queue,
@@ -150,7 +151,7 @@ describe.skipIf(skipWithoutRedis())('scoring on BullMQ workers', () => {
         const local = await scoreLocally(learner, ids);
         const remote = inIdOrder(ids)(concatBatches(batches));
         expect(Array.from(remote.predictedLoss)).toEqual(Array.from(local.predictedLoss));
-        expect(Array.from(remote.probabilities)).toEqual(Array.from(local.probabilities));
+        expect(Array.from(remote.probabilities!.values)).toEqual(Array.from(local.probabilities!.values));
         expect(warnings).toEqual([
           `no live scoring worker on ${redis.url} for 300 ms during cycle 1 (subset): scoring its 3 remaining shard(s) here (--score-fallback local)`,
         ]);

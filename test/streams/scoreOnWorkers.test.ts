@@ -51,7 +51,7 @@ const options = (queue: ShardQueue, overrides: Partial<WorkerScoringOptions> = {
 const done = async (job: ScoreJob): Promise<ShardOutcome> => ({
   shard: job.shard,
   jobId: `j${job.shard}`,
-  scores: shardScoresOf(await learner.score(job.ids), job.outputs),
+  scores: shardScoresOf(await learner.score(job.ids, { outputs: all }), job.outputs),
 });
 /** Emits the outcomes of `shards` of `jobs`, one after the other; completes unless told not to. */
 const answers = (jobs: ReadonlyArray<ScoreJob>, shards: ReadonlyArray<number>, complete = true): Observable<ShardOutcome> =>
@@ -61,14 +61,15 @@ const answers = (jobs: ReadonlyArray<ScoreJob>, shards: ReadonlyArray<number>, c
       if (complete) subscriber.complete();
     })();
   });
-const rows = (b: ScoredBatch) => [Array.from(b.ids), Array.from(b.predictedLoss), Array.from(b.probabilities), Array.from(b.embeddings)];
+const all = ['probabilities', 'embeddings'] as const;
+const rows = (b: ScoredBatch) => [Array.from(b.ids), Array.from(b.predictedLoss), Array.from(b.probabilities?.values ?? []), Array.from(b.embeddings?.values ?? [])];
 
 describe('scoreOnWorkers', () => {
   it('should emit each shard once when the workers finish some twice, in any order, and give the local rows back in order', async () => {
     const { queue, seen } = fakeQueue((jobs) => answers(jobs, [3, 0, 4, 0, 1, 3, 2, 2]));
     const batches = await lastValueFrom(of(ids).pipe(scoreOnWorkers(options(queue), { cycle: 2, part: 'subset' }), toArray()));
     expect(batches.map((b) => b.ids[0])).toEqual([3, 0, 4, 1, 2].map((s) => ids[s * 10]));
-    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids)));
+    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids, { outputs: all })));
     // one job per shard of 10, deterministic ids from run, cycle, part, hash and shard
     expect(seen.submitted.map((j) => [j.run, j.cycle, j.part, j.shard, j.modelHash])).toEqual([0, 1, 2, 3, 4].map((s) => ['fake', 2, 'subset', s, seen.published[0]]));
     expect(seen.submitted.every((j) => j.ids.length === 10)).toBe(true);
@@ -91,7 +92,7 @@ describe('scoreOnWorkers', () => {
       of(ids).pipe(scoreOnWorkers(options(queue, { fallback: 'local', onWarning: (m) => warnings.push(m) }), { cycle: 3, part: 'labeled' }), toArray()),
     );
     expect(batches).toHaveLength(5);
-    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids)));
+    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids, { outputs: all })));
     expect(warnings).toEqual(['no live scoring worker on redis://fake:1 for 200 ms during cycle 3 (labeled): scoring its 4 remaining shard(s) here (--score-fallback local)']);
     expect(seen.withdrawn).toHaveLength(4);
   });
@@ -105,7 +106,7 @@ describe('scoreOnWorkers', () => {
     const batches = await lastValueFrom(
       of(ids).pipe(scoreOnWorkers(options(queue, { fallback: 'local', pollMs: 10, workerWaitMs: 100, onWarning: (m) => warnings.push(m) }), { cycle: 1, part: 'subset' }), toArray()),
     );
-    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids)));
+    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids, { outputs: all })));
     expect(warnings).toEqual(['no live scoring worker on redis://fake:1 for 100 ms during cycle 1 (subset): scoring its 5 remaining shard(s) here (--score-fallback local)']);
   });
 
@@ -118,7 +119,7 @@ describe('scoreOnWorkers', () => {
     const batches = await lastValueFrom(
       of(ids).pipe(scoreOnWorkers(options(refusing(), { fallback: 'local', onWarning: (m) => warnings.push(m) }), { cycle: 1, part: 'subset' }), toArray()),
     );
-    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids)));
+    expect(rows(inIdOrder(ids)(concatBatches(batches)))).toEqual(rows(await learner.score(ids, { outputs: all })));
     expect(warnings).toEqual([
       'scoring on the workers of redis://fake:1 failed during cycle 1 (subset): OOM command not allowed when used memory > maxmemory.; scoring its 5 remaining shard(s) here (--score-fallback local)',
     ]);

@@ -33,22 +33,28 @@ describe('scoreInBatches', () => {
     let maxInFlight = 0;
     const fake = createFakeLearner({ poolSize: 100 });
     const learner: Pick<Learner<number>, 'score'> = {
-      score: async (ids) => {
+      score: async (ids, request) => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        const result = await fake.score(ids);
+        const result = await fake.score(ids, request);
         inFlight--;
         return result;
       },
     };
     const ids = Int32Array.from({ length: 25 }, (_, i) => 99 - i);
     const batches = await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 10), toArray()));
+    // nothing asked for: ids and l̂ only
+    expect(batches.every((b) => b.probabilities === undefined && b.embeddings === undefined)).toBe(true);
     expect(batches.map((b) => b.ids.length)).toEqual([10, 10, 5]);
     expect(maxInFlight).toBe(1);
-    const all: ScoredBatch = await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 10), gatherScores()));
+    const all: ScoredBatch = await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 10, ['probabilities', 'embeddings']), gatherScores()));
     expect(Array.from(all.ids)).toEqual(Array.from(ids));
-    expect(all.probabilities.length).toBe(25 * all.classes);
-    expect(all.embeddings.length).toBe(25 * all.embeddingDim);
+    expect(all.probabilities!.width).toBe(4);
+    expect(all.probabilities!.values.length).toBe(25 * 4);
+    expect(all.embeddings!.values.length).toBe(25 * all.embeddings!.width);
+    // the gathered rows are each batch's rows, in order
+    const last = await fake.score(ids.subarray(20), { outputs: ['probabilities'] });
+    expect(Array.from(all.probabilities!.values.subarray(20 * 4))).toEqual(Array.from(last.probabilities!.values));
   });
 
   it('should stop between batches when unsubscribed', async () => {

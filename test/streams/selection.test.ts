@@ -12,10 +12,8 @@ const scheduler = () => new TestScheduler((actual, expected) => expect(actual).t
 const candidates = (losses: number[], probabilities?: number[][], embeddings?: number[][]): ScoredBatch => ({
   ids: Int32Array.from(losses.map((_, i) => 1000 + 7 * i)),
   predictedLoss: Float32Array.from(losses),
-  probabilities: Float32Array.from((probabilities ?? losses.map(() => [0.5, 0.5])).flat()),
-  classes: probabilities?.[0]?.length ?? 2,
-  embeddings: Float32Array.from((embeddings ?? losses.map((_, i) => [i])).flat()),
-  embeddingDim: embeddings?.[0]?.length ?? 1,
+  probabilities: { values: Float32Array.from((probabilities ?? losses.map(() => [0.5, 0.5])).flat()), width: probabilities?.[0]?.length ?? 2 },
+  embeddings: { values: Float32Array.from((embeddings ?? losses.map((_, i) => [i])).flat()), width: embeddings?.[0]?.length ?? 1 },
 });
 
 describe('rankBy', () => {

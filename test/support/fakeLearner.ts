@@ -7,13 +7,16 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import type { EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch } from '../../src/tasks/learner.ts';
+import type { Capability, EpochReport, Evaluation, FitOptions, Labeled, Learner, ScoredBatch, ScoreOptions } from '../../src/tasks/learner.ts';
+import type { LossObjective } from '../../src/tasks/rankingLoss.ts';
 
 export interface FakeLearner extends Learner<number> {
   /** Every fit's labeled ids, in call order. */
   readonly fits: number[][];
   /** Every scored batch's ids. */
   readonly scored: number[][];
+  /** Every scoring call's requested outputs. */
+  readonly requested: Capability[][];
   disposed: boolean;
 }
 
@@ -25,6 +28,10 @@ export interface FakeLearnerOptions {
   readonly epochMs?: number;
   /** Real time per scored batch (default: one macrotask). */
   readonly scoreMs?: number;
+  /** What it provides (default both probabilities and embeddings). */
+  readonly provides?: ReadonlyArray<Capability>;
+  /** The loss objective it claims to train with (default 'ranking'). */
+  readonly lossObjective?: LossObjective;
 }
 
 /** The true label of an item of a fake pool. */
@@ -57,8 +64,11 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
     task: 'fake',
     labelCodec,
     poolSize,
+    provides: options.provides ?? ['probabilities', 'embeddings'],
+    lossObjective: options.lossObjective ?? 'ranking',
     fits: [],
     scored: [],
+    requested: [],
     disposed: false,
     async fit(labeled: ReadonlyArray<Labeled<number>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       learner.fits.push(labeled.map(([id]) => id));
@@ -74,9 +84,12 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
       lastLabeled = labeled.length;
       return reports;
     },
-    async score(ids: Int32Array): Promise<ScoredBatch> {
+    async score(ids: Int32Array, request: ScoreOptions = {}): Promise<ScoredBatch> {
       await tick(options.scoreMs);
       learner.scored.push(Array.from(ids));
+      const wanted = request.outputs ?? [];
+      learner.requested.push([...wanted]);
+      for (const name of wanted) if (!learner.provides.includes(name)) throw new Error(`fake learner: does not provide ${name}`);
       const n = ids.length;
       const predictedLoss = new Float32Array(n);
       const probabilities = new Float32Array(n * classes);
@@ -89,7 +102,12 @@ export const createFakeLearner = (options: FakeLearnerOptions): FakeLearner => {
         for (let c = 0; c < classes; c++) probabilities[k * classes + c] /= sum;
         for (let d = 0; d < embeddingDim; d++) embeddings[k * embeddingDim + d] = hash(id * 13 + d);
       }
-      return { ids: Int32Array.from(ids), predictedLoss, probabilities, classes, embeddings, embeddingDim };
+      return {
+        ids: Int32Array.from(ids),
+        predictedLoss,
+        ...(wanted.includes('probabilities') ? { probabilities: { values: probabilities, width: classes } } : {}),
+        ...(wanted.includes('embeddings') ? { embeddings: { values: embeddings, width: embeddingDim } } : {}),
+      };
     },
     async evaluate(): Promise<Evaluation> {
       await tick(undefined);

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ScoredBatch } from '../../src/tasks/learner.ts';
+import { capabilities, type ScoredBatch } from '../../src/tasks/learner.ts';
 
 /** The largest |a[i] − b[i]| (the lengths must agree). */
 export const maxDifference = (a: Float32Array, b: Float32Array): number => {
@@ -9,10 +9,14 @@ export const maxDifference = (a: Float32Array, b: Float32Array): number => {
   return worst;
 };
 
-/** Two scorings of the same ids agree: ids in order, and predicted loss, probabilities and embeddings within `tolerance`. */
+/** Two scorings of the same ids agree: ids in order, predicted loss, and every optional output of either (same width, values within `tolerance`). */
 export const expectSameScores = (a: ScoredBatch, b: ScoredBatch, tolerance: number): void => {
   expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
   expect(maxDifference(a.predictedLoss, b.predictedLoss)).toBeLessThan(tolerance);
-  expect(maxDifference(a.probabilities, b.probabilities)).toBeLessThan(tolerance);
-  expect(maxDifference(a.embeddings, b.embeddings)).toBeLessThan(tolerance);
+  for (const name of capabilities) {
+    expect(a[name] === undefined).toBe(b[name] === undefined);
+    if (a[name] === undefined) continue;
+    expect(a[name]!.width).toBe(b[name]!.width);
+    expect(maxDifference(a[name]!.values, b[name]!.values)).toBeLessThan(tolerance);
+  }
 };

@@ -18,13 +18,16 @@ const checkParallelScoring = async <L>(make: (scoreThreads: number) => { learner
   const ids = Int32Array.from({ length: 300 }, (_, i) => (i * 37) % 300);
   try {
     const { warnings } = await withWarnings(async () => {
-      const untrained = await parallel.learner.score(ids);
-      expectSameScores(untrained, await single.learner.score(ids), 1e-4);
+      // every output the learner provides (detection: NMS on the workers' logits too)
+      const all = { outputs: parallel.learner.provides };
+      const untrained = await parallel.learner.score(ids, all);
+      expectSameScores(untrained, await single.learner.score(ids, all), 1e-4);
       const labeled = Array.from({ length: 32 }, (_, id) => [id, single.truth(id)] as const);
       await single.learner.fit(labeled, { epochs: 1, seed: 2 });
       await parallel.learner.fit(labeled, { epochs: 1, seed: 2 });
-      const trained = await parallel.learner.score(ids);
-      expectSameScores(trained, await single.learner.score(ids), 1e-4);
+      const trained = await parallel.learner.score(ids, all);
+      expectSameScores(trained, await single.learner.score(ids, all), 1e-4);
+      expect(trained.embeddings).toBeDefined();
       // the fit changed the scores: equal scores after it mean the workers got the new weights
       expect(maxDifference(trained.predictedLoss, untrained.predictedLoss)).toBeGreaterThan(1e-4);
       expect(tf.memory().numTensors).toBe(before);

@@ -83,7 +83,7 @@ describe('detection learner (SSD, embedded Fashion-MNIST canvases, wasm)', () =>
     const afterBuild = tf.memory().numTensors;
     const ids = randomSubset(300, 7)(Array.from({ length: 600 }, (_, i) => i));
     const reports = await learner.fit(ids.map((id) => [id, truth(id)] as const), { epochs: 4, seed: 3 });
-    const scored = await learner.score(Int32Array.from({ length: 300 }, (_, i) => 300 + i));
+    const scored = await learner.score(Int32Array.from({ length: 300 }, (_, i) => 300 + i), { outputs: ['probabilities', 'embeddings'] });
     const trained = await learner.evaluate();
     // weights are updated in place: the live tensors are the same after an epoch, a scoring pass and an evaluation
     expect(tf.memory().numTensors).toBe(afterBuild);
@@ -97,14 +97,19 @@ describe('detection learner (SSD, embedded Fashion-MNIST canvases, wasm)', () =>
     expect(trained.meanTargetLoss).toBeLessThan(untrained.meanTargetLoss);
     expect(reports[3]!.targetLoss).toBeLessThan(reports[0]!.targetLoss);
 
-    expect(scored.classes).toBe(11);
-    expect(scored.embeddingDim).toBe(64);
-    expect(scored.embeddings.length).toBe(300 * 64);
+    expect(learner.provides).toEqual(['probabilities', 'embeddings']);
+    expect(scored.probabilities!.width).toBe(11);
+    expect(scored.embeddings!.width).toBe(64);
+    expect(scored.embeddings!.values.length).toBe(300 * 64);
     expect(scored.predictedLoss.every(Number.isFinite)).toBe(true);
     for (let k = 0; k < 300; k++) {
-      const row = scored.probabilities.subarray(k * 11, (k + 1) * 11);
+      const row = scored.probabilities!.values.subarray(k * 11, (k + 1) * 11);
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     }
+    // learning loss asks for nothing: no probabilities (no NMS), no embeddings
+    const plain = await learner.score(Int32Array.of(300, 301));
+    expect(Object.keys(plain).sort()).toEqual(['ids', 'predictedLoss']);
+    expect(Array.from(plain.predictedLoss)).toEqual(Array.from(scored.predictedLoss.subarray(0, 2)));
     await expect(learner.score(Int32Array.of(600))).rejects.toThrow(/600/);
     await expect(learner.fit([[0, [{ box: [1, 2, 0, 5], class: 1 }]]], { epochs: 1, seed: 1 })).rejects.toThrow(InputError);
 

@@ -65,7 +65,7 @@ describe('keypoints learner (2-stack hourglass, embedded Fashion-MNIST canvases,
     const afterBuild = tf.memory().numTensors;
     const ids = randomSubset(300, 7)(Array.from({ length: 600 }, (_, i) => i));
     const reports = await learner.fit(ids.map((id) => [id, truth(id)] as const), { epochs: 4, seed: 3 });
-    const scored = await learner.score(Int32Array.from({ length: 300 }, (_, i) => 300 + i));
+    const scored = await learner.score(Int32Array.from({ length: 300 }, (_, i) => 300 + i), { outputs: ['embeddings'] });
     const trained = await learner.evaluate();
     // weights are updated in place: the live tensors are the same after an epoch, a scoring pass and an evaluation
     expect(tf.memory().numTensors).toBe(afterBuild);
@@ -77,10 +77,11 @@ describe('keypoints learner (2-stack hourglass, embedded Fashion-MNIST canvases,
     expect(trained.metricName).toBe('pck');
     expect(trained.metric).toBeGreaterThan(untrained.metric + 0.2);
     expect(trained.meanTargetLoss).toBeLessThan(untrained.meanTargetLoss);
-    expect(scored.classes).toBe(0);
-    expect(scored.probabilities.length).toBe(0);
-    expect(scored.embeddingDim).toBe(32);
-    expect(scored.embeddings.length).toBe(300 * 32);
+    expect(learner.provides).toEqual(['embeddings']);
+    expect(scored.probabilities).toBeUndefined();
+    expect(scored.embeddings!.width).toBe(32);
+    expect(scored.embeddings!.values.length).toBe(300 * 32);
+    await expect(learner.score(Int32Array.of(1), { outputs: ['probabilities'] })).rejects.toThrow('score: the keypoints learner does not provide probabilities (it provides: embeddings)');
     expect(scored.predictedLoss.every(Number.isFinite)).toBe(true);
     await expect(learner.score(Int32Array.of(600))).rejects.toThrow(/600/);
     await expect(learner.fit([[0, [[1, 2]]]], { epochs: 1, seed: 1 })).rejects.toThrow(InputError);

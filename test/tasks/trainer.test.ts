@@ -97,12 +97,12 @@ describe('joint training', () => {
     expect(reports.map((r) => r.epoch)).toEqual([1, 2]);
     expect(reports.every((r) => Number.isFinite(r.targetLoss) && Number.isFinite(r.lossModuleLoss))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
-    const scored = await learner.score(allIds);
+    const scored = await learner.score(allIds, { outputs: ['probabilities', 'embeddings'] });
     expect(scored.predictedLoss.length).toBe(64);
-    expect(scored.probabilities.length).toBe(64 * 3);
-    expect(scored.embeddings.length).toBe(64 * 128);
+    expect(scored.probabilities!.values.length).toBe(64 * 3);
+    expect(scored.embeddings!.values.length).toBe(64 * 128);
     for (let i = 0; i < 64; i++) {
-      const row = scored.probabilities.subarray(i * 3, i * 3 + 3);
+      const row = scored.probabilities!.values.subarray(i * 3, i * 3 + 3);
       expect(row[0] + row[1] + row[2]).toBeCloseTo(1, 5);
     }
     await learner.evaluate();
@@ -114,9 +114,9 @@ describe('joint training', () => {
     const weights = async (warmStart: boolean, fits: number, seed = 5) => {
       const learner = tiny({ warmStart }, seed);
       for (let k = 0; k < fits; k++) await learner.fit(labeledOf(40), { epochs: 1, seed: 9 });
-      const scored = await learner.score(allIds);
+      const scored = await learner.score(allIds, { outputs: ['probabilities'] });
       learner.dispose();
-      return Array.from(scored.predictedLoss).concat(Array.from(scored.probabilities));
+      return Array.from(scored.predictedLoss).concat(Array.from(scored.probabilities!.values));
     };
     const once = await weights(true, 1);
     expect(await weights(true, 1)).toEqual(once);
@@ -129,9 +129,9 @@ describe('joint training', () => {
     const target = async (trainer: Partial<TrainerConfig>) => {
       const learner = tiny({ ...trainer, augment: false });
       await learner.fit(labeledOf(32), { epochs: 1, seed: 2 });
-      const scored = await learner.score(allIds);
+      const scored = await learner.score(allIds, { outputs: ['probabilities'] });
       learner.dispose();
-      return Array.from(scored.probabilities);
+      return Array.from(scored.probabilities!.values);
     };
     const stopped = await target({ lambda: 5, stopLossGradientAfter: 0 });
     expect(stopped).toEqual(await target({ lambda: 0 }));
@@ -186,9 +186,9 @@ describe('joint training', () => {
       const before = tf.memory().numTensors;
       await b.load(dir);
       expect(tf.memory().numTensors).toBe(before);
-      const [sa, sb] = [await a.score(allIds), await b.score(allIds)];
+      const [sa, sb] = [await a.score(allIds, { outputs: ['embeddings'] }), await b.score(allIds, { outputs: ['embeddings'] })];
       expect(Array.from(sb.predictedLoss)).toEqual(Array.from(sa.predictedLoss));
-      expect(Array.from(sb.embeddings)).toEqual(Array.from(sa.embeddings));
+      expect(Array.from(sb.embeddings!.values)).toEqual(Array.from(sa.embeddings!.values));
       a.dispose();
       b.dispose();
       const other = createClassificationLearner({ data, model: 'resnet18-cifar', seed: 1 });

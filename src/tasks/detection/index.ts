@@ -15,6 +15,8 @@ export { detectionLabelCodec, detectionLabelOf, type DetectionLabel } from './de
 export {
   CONFIDENT_SCORE,
   createDetectionLearner,
+  detectionSpec,
+  type DetectionSpecOptions,
   detectionTask,
   detectionTrainerDefaults,
   uncertainAnchor,

@@ -9,6 +9,8 @@ export { PCK_LENGTH_OF_DIAGONAL, pck, pckLength } from './pck.ts';
 export { buildStackedHourglass, type StackedHourglassOptions } from './stackedHourglass.ts';
 export {
   createKeypointsLearner,
+  keypointsSpec,
+  type KeypointsSpecOptions,
   keypointsTask,
   keypointsTrainerDefaults,
   KEYPOINTS_LAMBDA,
