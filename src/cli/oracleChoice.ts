@@ -90,6 +90,19 @@ export const checkServeFlags = (oracle: RunConfig['oracle'], task: RunConfig['ta
 };
 
 /**
+ * The oracles that need no server: the simulated one (its seed follows the labels already
+ * journaled, so a resumed run draws new delays and failures) and the file one.
+ * @param config the run configuration (`oracle` 'simulated' or 'file')
+ * @param dir the run directory (the file oracle's queries.jsonl and answers.jsonl)
+ * @param truth the held-back label of a pool item
+ * @param labeled labels already journaled
+ */
+export const localOracle = (config: RunConfig, dir: string, truth: (id: number) => unknown, labeled: number): Oracle =>
+  config.oracle === 'file'
+    ? fileOracle({ queriesPath: join(dir, 'queries.jsonl'), answersPath: join(dir, 'answers.jsonl') })
+    : simulatedOracle(truth, { delayMs: config.oracleDelayMs, failureRate: config.oracleFailureRate, seed: deriveSeed(config.seed, 'oracle', labeled) });
+
+/**
  * Class probabilities of single items, scored together: the ids asked in one tick (a round's
  * queries come at once) go through `score` in batches of the run's scoring batch size.
  */
@@ -151,19 +164,10 @@ export const chooseOracle = async (
   json: boolean,
 ): Promise<ChosenOracle> => {
   checkServeFlags(config.oracle, config.task, serve);
-  const none = { observe: () => {}, close: async () => {} };
   switch (config.oracle) {
     case 'file':
-      return { oracle: fileOracle({ queriesPath: join(dir, 'queries.jsonl'), answersPath: join(dir, 'answers.jsonl') }), ...none };
     case 'simulated':
-      return {
-        oracle: simulatedOracle(setup.truth, {
-          delayMs: config.oracleDelayMs,
-          failureRate: config.oracleFailureRate,
-          seed: deriveSeed(config.seed, 'oracle', labeled),
-        }),
-        ...none,
-      };
+      return { oracle: localOracle(config, dir, setup.truth, labeled), observe: () => {}, close: async () => {} };
     case 'browser': {
       const { learner, pool } = setup;
       const oracle = browserOracle({

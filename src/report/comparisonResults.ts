@@ -6,23 +6,17 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
+import { CycleRow } from '../results/cycleRow.ts';
 import type { CyclePoint, RunCurve, SummaryRow } from './aggregate.ts';
 
 const nullableNumber = t.union([t.number, t.null]);
 
-/** One cycle row of a run's results.json; the metric itself sits under the run's metricName. */
-export const CycleRecord = t.intersection(
-  [
-    t.type({ cycle: t.number, labeled: t.number }),
-    t.partial({
-      rankingAccuracy: nullableNumber,
-      seconds: t.number,
-      stageSeconds: t.record(t.string, t.number),
-    }),
-  ],
-  'CycleRecord',
-);
-export type CycleRecord = t.TypeOf<typeof CycleRecord> & Readonly<Record<string, unknown>>;
+/**
+ * One cycle row of a run's results.json: the one results-row codec (src/results/cycleRow.ts),
+ * so a stored null reads back as NaN (its NaN policy); the metric also sits under metricName.
+ */
+export const CycleRecord = CycleRow;
+export type CycleRecord = CycleRow;
 
 /** One run of a comparison: a strategy, a trial, its seed, its directory and its cycle rows. */
 export const RunRecord = t.type(
@@ -74,7 +68,7 @@ export type ComparisonResults = t.TypeOf<typeof ComparisonResults>;
 export const SingleRunResults = t.intersection(
   [
     t.type({ strategy: t.string, cycles: t.array(CycleRecord) }),
-    t.partial({ metricName: t.string, seed: t.number, backend: t.unknown, task: t.string }),
+    t.partial({ metricName: t.string, seed: t.number, backend: t.unknown, task: t.string, finished: t.boolean }),
   ],
   'RunResults',
 );
@@ -102,7 +96,8 @@ export const toRunCurve =
               cycle: row.cycle,
               labeled: row.labeled,
               metric: value ?? Number.NaN,
-              rankingAccuracy: row.rankingAccuracy ?? null,
+              // A curve point says "no value" with null (aggregate.ts); a row says it with NaN.
+              rankingAccuracy: Number.isFinite(row.rankingAccuracy) ? row.rankingAccuracy : null,
             })
           : E.left(
               `run ${run.strategy}/trial-${run.trial}: cycles/${index}/${metricName} is ${JSON.stringify(value)}, expected a number`,

@@ -115,12 +115,13 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     const firstCycle = rows.length + 1;
     const resumed = restored.rows.length > 0 || restored.entries.length > 0;
     const label = labelSelection<L>(oracle, journal, { labelCodec: learner.labelCodec, source: config.oracleName, query: config.query });
-    // The first cycle of a resumed run restores weights: this cycle's own checkpoint when it was
-    // interrupted after training (then it does not train again), else the previous cycle's (the warm start).
+    // The first cycle of a resumed run restores weights: this cycle's own checkpoint when its
+    // training had finished (trained on the labels of earlier cycles only, it is the model an
+    // uninterrupted run has; the cycle does not train again), else the previous cycle's (the warm start).
     const restore = async (state: CycleState<unknown>): Promise<boolean> => {
       const store = config.checkpoints;
       if (!resumed || !store || state.cycle !== firstCycle) return false;
-      if (restoredIn(state.cycle) > 0 && (await store.load(state.cycle))) return true;
+      if (await store.load(state.cycle)) return true;
       if (state.cycle > 1) await store.load(state.cycle - 1);
       return false;
     };

@@ -1,39 +1,8 @@
+import type { CycleRow } from '../results/cycleRow.ts';
 import type { Evaluation, EpochReport } from '../tasks/learner.ts';
 
-/** Seconds spent in each stage of a cycle. */
-export interface StageSeconds {
-  readonly score: number;
-  readonly select: number;
-  readonly oracle: number;
-  readonly merge: number;
-  readonly train: number;
-  readonly evaluate: number;
-}
-
-/**
- * One row of results.json: a cycle trained on `labeled` labels, its test metric (under
- * `metricName`, e.g. `testAccuracy`, and as `metric`), the loss module's ranking accuracy,
- * and what its query did.
- */
-export interface CycleRow {
-  readonly cycle: number;
-  readonly labeled: number;
-  readonly metricName: string;
-  readonly metric: number;
-  readonly rankingAccuracy: number;
-  readonly meanTargetLoss: number;
-  /** Wall time of the cycle. */
-  readonly seconds: number;
-  readonly stageSeconds: StageSeconds;
-  /** Labels the cycle's query asked for (0 in the last cycle) and received. */
-  readonly queried: number;
-  readonly answered: number;
-  /** Query attempts that failed (errors, timeouts, rejected labels), and answers rejected. */
-  readonly failedQueries: number;
-  readonly rejectedAnswers: number;
-  /** The metric again, under its name (`testAccuracy: 0.81`), for readers of results.json. */
-  readonly [metricName: string]: unknown;
-}
+/** The results row and its stage times: one codec in src/results (store and report share it). */
+export type { CycleRow, StageSeconds } from '../results/cycleRow.ts';
 
 /** Why an answer never reached the labeled set. */
 export type RejectionReason = string;
