@@ -9,20 +9,20 @@
  * labels per cycle, small CNN): well under a minute on 2 busy cores. Prints per cycle
  * `cycle 1: 40 labels, testAccuracy 0.512, rankingAccuracy 0.601` and, after each query,
  * `labeled per class: 9 8 …`.
- * (Imports are relative to this repository; from the installed package they are `ll4al/...`.)
+ * (It imports ll4al as a user does; in a clone the package's exports resolve to the built dist/.)
  */
 import { parseArgs } from 'node:util';
 import { of, pipe } from 'rxjs';
-import { initBackend } from '../src/backend/index.ts';
-import { loadDataset, subsetOf } from '../src/data/index.ts';
-import { InputError } from '../src/inputError.ts';
-import { callbackOracle } from '../src/oracles/index.ts';
-import { memoryJournal } from '../src/store/index.ts';
+import { initBackend } from 'll4al/backend';
+import { loadDataset, subsetOf } from 'll4al/data';
+import { InputError } from 'll4al';
+import { callbackOracle } from 'll4al/oracles';
+import { memoryJournal } from 'll4al/store';
 import {
   byScore, createPoolState, drawInitial, entropyScorer, finishCycle, labelSelection, onState, predictedLossScorer,
   repeatCycles, selectQueries, startCycle, stateStep, toEvents, trainAndEvaluate, type Stage,
-} from '../src/streams/index.ts';
-import { createClassificationLearner } from '../src/tasks/index.ts';
+} from 'll4al/streams';
+import { createClassificationLearner } from 'll4al/tasks';
 
 const { values: flags } = parseArgs({
   options: { cycles: { type: 'string', default: '3' }, epochs: { type: 'string', default: '3' }, pool: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' } },

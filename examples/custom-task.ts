@@ -7,18 +7,18 @@
  * Tiny on purpose (a 2-conv network, a pool of 2,000 embedded Fashion-MNIST images, 500 test
  * images, 150 + 150 labels): well under a minute on 2 busy cores. Prints, per cycle,
  * `cycle 2: 300 labels, testAccuracy 0.651, ranking accuracy 0.612`, then the leaked tensors.
- * (Imports are relative to this repository; from the installed package they are `ll4al/...`.)
+ * (It imports ll4al as a user does; in a clone the package's exports resolve to the built dist/.)
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { filter, lastValueFrom, tap } from 'rxjs';
-import { initBackend } from '../src/backend/index.ts';
-import { loadDataset, subsetOf } from '../src/data/index.ts';
-import { simulatedOracle } from '../src/oracles/index.ts';
-import { memoryJournal } from '../src/store/index.ts';
-import { activeLearning } from '../src/streams/index.ts';
-import { accuracyMetric, classLabelCodec, classTargets, createJointLearner, defineTask, imageInputs, SeededInitializers, softmaxOutput, testImages, type PerSampleLoss } from '../src/tasks/index.ts';
+import { initBackend } from 'll4al/backend';
+import { loadDataset, subsetOf } from 'll4al/data';
+import { simulatedOracle } from 'll4al/oracles';
+import { memoryJournal } from 'll4al/store';
+import { activeLearning } from 'll4al/streams';
+import { accuracyMetric, classLabelCodec, classTargets, createJointLearner, defineTask, imageInputs, SeededInitializers, softmaxOutput, testImages, type PerSampleLoss } from 'll4al/tasks';
 
 const { values: flags } = parseArgs({ options: { cycles: { type: 'string', default: '2' }, epochs: { type: 'string', default: '3' }, seed: { type: 'string', default: '1' } } });
 const [cycles, epochs, seed] = [Number(flags.cycles), Number(flags.epochs), Number(flags.seed)];

@@ -13,21 +13,21 @@
  * well under a minute on 2 busy cores. Without --auto it waits for you as long as you like.
  * The CLI does the same with crash-safe resume: `ll4al run --oracle file --out DIR`.
  *
- * (Imports are relative to this repository; from the installed package they are `ll4al/...`.)
+ * (It imports ll4al as a user does; in a clone the package's exports resolve to the built dist/.)
  */
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
-import { initBackend } from '../src/backend/index.ts';
-import { loadDataset, subsetOf } from '../src/data/index.ts';
-import type { ImageSet } from '../src/data/imageSet.ts';
-import { InputError } from '../src/inputError.ts';
-import { fileOracle, type Oracle } from '../src/oracles/index.ts';
-import { openFileJournal, readJournal } from '../src/store/index.ts';
-import { activeLearning } from '../src/streams/index.ts';
-import { createClassificationLearner } from '../src/tasks/index.ts';
+import { initBackend } from 'll4al/backend';
+import { loadDataset, subsetOf } from 'll4al/data';
+import type { ImageSet } from 'll4al/data';
+import { InputError } from 'll4al';
+import { fileOracle, type Oracle } from 'll4al/oracles';
+import { openFileJournal, readJournal } from 'll4al/store';
+import { activeLearning } from 'll4al/streams';
+import { createClassificationLearner } from 'll4al/tasks';
 
 const { values: flags } = parseArgs({
   options: {

@@ -7,8 +7,11 @@
  *   and one learner per task.
  * - `streams`: one RxJS operator per stage of an active-learning cycle, strategies, and
  *   `activeLearning`, the run as a stream of events.
- * - `oracles`: simulated, file and callback oracles (queries in, answers out).
- * - `store`: the run directory, the append-only label journal, results and locks.
+ * - `oracles`: simulated, file, callback and browser oracles (queries in, answers out).
+ * - `store`: the run directory's files: the append-only label journal, results, checkpoints,
+ *   the lock, and the durable writes under them.
+ * - `run`: a run in a run directory, as a library call (`runInDirectory`, `resumeRun`).
+ * - `results`: the results row, one codec for every reader and writer.
  * - `data`, `config`, `report`: data sets, run configs, reports; `initBackend` picks the tfjs
  *   backend. Kernel internals (the wasm gradient kernels, the inference pool) are for advanced
  *   users under the sub-path `ll4al/backend`, not here.
@@ -26,5 +29,7 @@ export * from './tasks/index.ts';
 export * from './streams/index.ts';
 export * from './oracles/index.ts';
 export * from './store/index.ts';
+export * from './results/index.ts';
+export * from './run/index.ts';
 export * from './config/index.ts';
 export * from './report/index.ts';

@@ -3,32 +3,30 @@
  * run directory (config.json, labels.jsonl, results.json, checkpoints/) that `ll4al resume`
  * continues after a crash.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
 import { resolveTrainThreads } from '../tasks/trainer.ts';
 import { checkRunConfig, checkRunConfigAgainstPool, decodeRunConfig, flagOf, type RunConfig, type RunConfigInput } from '../config/runConfig.ts';
 import { layerRunInputs, presetNames, resolvePreset } from '../config/presets.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
-import { fileOracle } from '../oracles/fileOracle.ts';
-import type { Oracle } from '../oracles/oracle.ts';
-import { simulatedOracle } from '../oracles/simulatedOracle.ts';
-import { openFileJournal, readJournal, repairJournalTail } from '../store/labelJournal.ts';
-import { readResults, writeResults } from '../store/resultsFile.ts';
-import { checkpointDir, runPaths, type RunPaths } from '../store/runDirectory.ts';
-import { acquireRunLock } from '../store/runLock.ts';
-import { activeLearning, type RestoredRun } from '../streams/activeLearning.ts';
-import type { AlEvent, CycleRow } from '../streams/events.ts';
+import type { CycleRow } from '../results/cycleRow.ts';
+import { ConfigMismatchError } from '../run/runConfigFile.ts';
+import { resumeRun, runInDirectory, type OracleFactory, type RunSpec } from '../run/runInDirectory.ts';
+import { crashPointFsFromEnv } from '../store/crashPointFs.ts';
+import { realFs } from '../store/durableFs.ts';
+import { runPaths } from '../store/runDirectory.ts';
+import type { AlEvent } from '../streams/events.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { strategyNames } from '../streams/strategies.ts';
-import type { StopReason } from '../streams/stopping.ts';
 import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
 import { checkRunStrategy, runLossObjective } from './taskSetup.ts';
 import { checkOracleFits, givenEntries, openRunData, renderFor, writePoolFile } from './dataSource.ts';
-import { readConfigFile, runInputFromFlags, withoutRedisPassword, withStoppingAndStrategyFlags } from './runFlags.ts';
+import { checkServeFlags, chooseOracle, localOracle, serveFlagOptions, serveFlagsOf, type ChosenOracle, type ServeFlags } from './oracleChoice.ts';
+import { addRunOptions, readConfigFile, RUN_FLAG_FIELDS, runInputFromFlags, withoutRedisPassword, withStoppingAndStrategyFlags } from './runFlags.ts';
 
 /** How a run reports: text lines (default) or JSON lines of every event (`--json`). */
 export interface OutputOptions {
@@ -61,6 +59,8 @@ export const renderEvent = (event: AlEvent): string | undefined => {
       return event.final ? `query for id ${event.id} given up after ${event.attempt} attempts (${event.reason}); it goes back to the pool` : undefined;
     case 'labelRejected':
       return `answer rejected: ${event.reason}`;
+    case 'labelWithdrawn':
+      return `label of id ${event.id} withdrawn (undo); it is asked again`;
     case 'cycleFinished': {
       const { row } = event;
       const s = row.stageSeconds;
@@ -80,22 +80,55 @@ export const renderEvent = (event: AlEvent): string | undefined => {
 };
 
 /**
- * Runs (or resumes) the run in `paths.dir` with `config`: loads the backend, data and learner,
- * subscribes to the pipeline, writes results.json after each cycle and reports events. The
- * caller holds the lock.
- * @param paths the run directory
+ * The run-config fields a resume may change (how labels are asked, where and how fast scoring
+ * runs, not what is learned); any other field that differs from config.json is refused, naming it.
+ */
+export const RESUME_MAY_CHANGE: ReadonlyArray<keyof RunConfig> = [
+  'backend',
+  'oracle',
+  'oracleDelayMs',
+  'oracleFailureRate',
+  'oracleTimeoutMs',
+  'oracleRetries',
+  'oracleBackoffMs',
+  'scoreBatchSize',
+  'scoreWorkers',
+  'scoreShardSize',
+  'scoreFallback',
+  'scoreWorkerWaitMs',
+];
+
+/**
+ * A resume's configuration mismatch, with the flag of the field when it has one
+ * ("config.json: budget (--budget) is 200 in this run, not 300: …").
+ * @param error any error
+ * @returns the error, or an InputError naming the flag too
+ */
+export const namingTheFlag = (error: unknown): unknown =>
+  error instanceof ConfigMismatchError && (RUN_FLAG_FIELDS as ReadonlyArray<string>).includes(error.field)
+    ? new InputError(error.message.replace(`: ${error.field} is `, `: ${error.field} (${flagOf(error.field)}) is `))
+    : error;
+
+/**
+ * Runs (or resumes) the run in `dir` with `config`: loads the backend, data and learner, then
+ * hands the run directory to the library ({@link runInDirectory} / {@link resumeRun}: lock,
+ * journal, checkpoints, results.json) and renders its events; SIGINT/SIGTERM stop it (the lock
+ * is released, the journal kept).
+ * @param dir the run directory
  * @param config the decoded configuration
  * @param output text or JSON lines
- * @param resume when true, continue from labels.jsonl and results.json
- * @param onChecked called once the configuration is checked against the data, before any work
+ * @param resume when true, continue from the directory's journal and results
+ * @param onChecked called once the configuration is checked against the data, before any write
+ * @param serve the browser oracle's serving flags (`--oracle browser`)
  * @returns the finished cycles' rows
  */
 export const executeRun = async (
-  paths: RunPaths,
+  dir: string,
   config: RunConfig,
   output: OutputOptions,
   resume: boolean,
   onChecked: () => void = () => {},
+  serve: ServeFlags = {},
 ): Promise<ReadonlyArray<CycleRow>> => {
   const write = output.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const backend = await initBackend(config.backend === 'auto' ? undefined : (config.backend as BackendRequest));
@@ -105,19 +138,22 @@ export const executeRun = async (
   if (output.json) write(JSON.stringify({ type: 'backend', name: backend.name, simd: backend.simd ?? null, threads: backend.threads ?? null, trainThreads }));
   else write(`backend: ${backend.name}${simd}${backend.threads === undefined ? '' : `, ${backend.threads} thread(s) per kernel`}; training on ${trainThreads} thread${trainThreads > 1 ? 's (data parallel)' : ''}`);
   const data = await openRunData(config, { progress: !output.json && process.stderr.isTTY === true });
-  let journal: ReturnType<typeof openFileJournal<unknown>> | undefined;
   let built: Learner<unknown> | undefined;
   let remote: RemoteScoringStage | undefined;
+  let chosen: ChosenOracle | undefined;
   try {
     checkOracleFits(config, data);
     checkRunConfigAgainstPool(config, data.poolSize);
     for (const note of data.notes) write(output.json ? JSON.stringify({ type: 'data', message: note }) : note);
     onChecked();
-    if (!resume) writePoolFile(paths.dir, config, data);
+    if (!resume && data.user !== undefined) {
+      // pool.json goes beside config.json; the library creates the rest of the directory.
+      mkdirSync(dir, { recursive: true });
+      writePoolFile(dir, config, data);
+    }
     const render = renderFor(renderEvent, data, resume);
     // The same initial weights for every strategy of one seed (a paired comparison).
-    const setup = data.setup(runLossObjective(config));
-    const { learner, truth } = setup;
+    const { learner, truth } = data.setup(runLossObjective(config));
     built = learner;
     // Scoring on `ll4al worker` processes through Redis (training stays here).
     if (config.scoreWorkers !== null) {
@@ -126,57 +162,23 @@ export const executeRun = async (
         data: data.split,
         strategy: config.strategy,
         lossObjective: learner.lossObjective ?? 'ranking',
-        run: runIdOf(paths.dir),
+        run: runIdOf(dir),
         onWarning: (message) => write(output.json ? JSON.stringify({ type: 'warning', message }) : `warning: ${message}`),
       });
       if (!output.json) write(`scoring on the workers of ${config.scoreWorkers} (shards of ${config.scoreShardSize}, fallback ${config.scoreFallback})`);
     }
-    let restored: RestoredRun<unknown> | undefined;
-    if (resume) {
-      const contents = readJournal(paths.labels, learner.labelCodec);
-      const results = readResults(paths.results);
-      for (const entry of contents.entries) {
-        if (entry.id < 0 || entry.id >= learner.poolSize) throw new InputError(`${paths.labels}: id ${entry.id} is outside the pool of ${learner.poolSize}`);
-      }
-      repairJournalTail(paths.labels);
-      restored = { entries: contents.entries, rows: results?.cycles ?? [], warnings: contents.warnings };
-    }
-    journal = openFileJournal(paths.labels, learner.labelCodec);
-    // A person labels the rest of a pool whose data already has labels: they start the labeled set.
-    if (!resume && config.oracle !== 'simulated' && data.given.length > 0) {
-      const entries = givenEntries(data.given);
-      for (const entry of entries) journal.append(entry);
-      restored = { entries, rows: [] };
-    }
-    const oracle: Oracle =
-      config.oracle === 'file'
-        ? fileOracle({ queriesPath: join(paths.dir, 'queries.jsonl'), answersPath: join(paths.dir, 'answers.jsonl') })
-        : simulatedOracle(truth, {
-            delayMs: config.oracleDelayMs,
-            failureRate: config.oracleFailureRate,
-            seed: deriveSeed(config.seed, 'oracle', restored?.entries.length ?? 0),
-          });
-    const rows: CycleRow[] = [...(restored?.rows ?? [])];
-    let stopped: StopReason | undefined;
-    const save = (finished: boolean): void =>
-      writeResults(paths.results, {
-        task: learner.task,
-        strategy: config.strategy,
-        backend: backend.name,
-        seed: config.seed,
-        metricName: rows[0]?.metricName ?? 'testAccuracy',
-        cycles: rows,
-        config,
-        finished,
-        ...(stopped === undefined ? {} : { stopped }),
-      });
-    const events = activeLearning<unknown>({
+    // The one place where the CLI's oracle kinds are made (src/cli/oracleChoice.ts): made once
+    // the directory is open, so the simulated oracle's seed follows the labels already journaled.
+    // The browser's server starts before the run: a port in use is one line before anything is written.
+    if (config.oracle === 'browser') chosen = await chooseOracle(config, dir, { learner, truth, pool: data.split.train }, 0, serve, write, output.json === true);
+    const spec: RunSpec<unknown> = {
       learner,
       strategy: config.strategy,
+      strategyName: config.strategy,
       strategyOptions: { beta: config.beta, mcPasses: config.mcPasses, diverseFactor: config.diverseFactor },
-      oracle,
+      backendName: backend.name,
+      oracle: chosen?.oracle ?? { create: ({ labeled }) => localOracle(config, dir, truth, labeled) },
       oracleName: config.oracle,
-      journal,
       cycles: config.cycles,
       initial: config.initial,
       budget: config.budget,
@@ -186,7 +188,6 @@ export const executeRun = async (
       scoreBatchSize: config.scoreBatchSize,
       ...(remote === undefined ? {} : { scoreStage: remote.stage }),
       query: { timeoutMs: config.oracleTimeoutMs, maxAttempts: config.oracleRetries + 1, backoffMs: config.oracleBackoffMs },
-      restored,
       stopping: {
         setSize: config.stopSetSize,
         ...(config.stopWhen === 'none' ? {} : { when: config.stopWhen }),
@@ -195,25 +196,18 @@ export const executeRun = async (
         window: config.stopWindow,
         lossFraction: config.stopLossFraction,
       },
-      checkpoints: {
-        save: (cycle) => learner.save(checkpointDir(paths, cycle)),
-        load: async (cycle) => {
-          const dir = checkpointDir(paths, cycle);
-          if (!existsSync(dir)) return false;
-          try {
-            await learner.load(dir);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-      },
-    });
+      // A person labels the rest of a pool whose data already has labels: they start the labeled set.
+      ...(!resume && config.oracle !== 'simulated' && data.given.length > 0 ? { givenLabels: givenEntries(data.given) } : {}),
+      config,
+      mayChangeOnResume: RESUME_MAY_CHANGE,
+      fs: crashPointFsFromEnv(realFs),
+    };
+    const events: Observable<AlEvent<unknown>> = resume ? resumeRun(dir, spec) : runInDirectory(dir, spec);
+    const rows: CycleRow[] = [];
     let subscription: Subscription | undefined;
     const stop = (signal: NodeJS.Signals): void => {
       subscription?.unsubscribe();
-      journal?.close();
-      process.stderr.write(`ll4al: stopped by ${signal}; continue with: ll4al resume ${paths.dir}\n`);
+      process.stderr.write(`ll4al: stopped by ${signal}; continue with: ll4al resume ${dir}\n`);
       process.exit(130);
     };
     process.once('SIGINT', stop);
@@ -222,22 +216,15 @@ export const executeRun = async (
       await new Promise<void>((resolve, reject) => {
         subscription = events.subscribe({
           next: (event) => {
-            if (event.type === 'cycleFinished') {
-              rows.push(event.row);
-              save(false);
-            }
-            if (event.type === 'stopped') {
-              stopped = { criterion: event.criterion, cycle: event.cycle, labeled: event.labeled, reason: event.reason };
-              save(false);
-            }
-            if (event.type === 'runFinished') save(true);
+            chosen?.observe(event);
+            if (event.type === 'runFinished') rows.splice(0, rows.length, ...event.rows);
             if (output.json) write(JSON.stringify(event));
             else {
               const line = render(event);
               if (line !== undefined) write(line);
             }
           },
-          error: reject,
+          error: (error: unknown) => reject(namingTheFlag(error)),
           complete: resolve,
         });
       });
@@ -245,10 +232,10 @@ export const executeRun = async (
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
     }
-    if (!output.json) write(`results: ${paths.results}`);
+    if (!output.json) write(`results: ${runPaths(dir).results}`);
     return rows;
   } finally {
-    journal?.close();
+    await chosen?.close();
     await remote?.close();
     built?.dispose();
     data.close();
@@ -268,26 +255,19 @@ export const runConfigFromFlags = (flags: RunFlags): RunConfig => {
   const file = flags['config'];
   const fromFile = typeof file === 'string' ? readConfigFile(file) : {};
   const fromFlags = runInputFromFlags(flags);
-  if (flags['oracle'] === 'file' && flags['oracleDelayMs'] !== undefined) {
-    throw new InputError(`${flagOf('oracleDelayMs')} applies to the simulated oracle, not to --oracle file`);
+  if ((flags['oracle'] === 'file' || flags['oracle'] === 'browser') && flags['oracleDelayMs'] !== undefined) {
+    throw new InputError(`${flagOf('oracleDelayMs')} applies to the simulated oracle, not to --oracle ${flags['oracle']}`);
   }
   const preset = typeof flags['preset'] === 'string' ? resolvePreset(flags['preset']) : undefined;
   const merged: RunConfigInput = layerRunInputs(preset?.run ?? {}, fromFile, fromFlags);
   const config = withoutRedisPassword(decodeRunConfig(merged, typeof file === 'string' ? file : 'RunConfig'));
   checkRunConfig(config, strategyNames);
   checkRunStrategy(config);
+  checkServeFlags(config.oracle, config.task, serveFlagsOf(flags));
   if (preset?.needsData !== undefined && config.data === 'embedded') {
     throw new InputError(`preset ${preset.name} needs --data DIR holding ${preset.needsData}`);
   }
   return config;
-};
-
-/** Creates the run directory `dir`; it must not hold a run yet. */
-const createRunDirectory = (dir: string): RunPaths => {
-  const paths = runPaths(dir);
-  if (existsSync(paths.config)) throw new InputError(`run directory ${dir} (--out) already holds a run; continue it with: ll4al resume ${dir}`);
-  mkdirSync(dir, { recursive: true });
-  return paths;
 };
 
 /**
@@ -295,60 +275,36 @@ const createRunDirectory = (dir: string): RunPaths => {
  * @param program the commander program
  */
 export const register = (program: Command): void => {
-  const command = program
-    .command('run')
-    .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge')
-    .option('--strategy <name>', `selection strategy: ${strategyNames.join(', ')} (default learning-loss)`)
-    .option('--cycles <n>', 'cycles of training (the last one does not query; default 3)')
-    .option('--initial <n>', 'size of the initial random labeled set (default 200)')
-    .option('--budget <n>', 'labels queried per cycle (default 200)')
-    .option('--subset <n>', 'random subset of the unlabeled pool scored per cycle (default 2000)')
-    .option('--epochs <n>', 'training epochs per cycle (default 2)')
-    .option('--seed <n>', 'seed of every random choice (default 0)')
-    .option('--data <path>', 'IDX or CIFAR-10 folder, image folder (train/<class>/, test/<class>/, unlabeled/), .csv/.jsonl manifest or COCO .json (default: the embedded subset)')
-    .option('--data-kind <kind>', 'what --data holds: fashion-mnist, mnist, cifar10, images or coco (default: recognised from --data)')
-    .option('--image-size <n>', 'your images: side they are resized to (default: the task\'s input, 32 / 48 / 64)')
-    .option('--channels <n>', 'your images: 1 (grey) or 3 (RGB) (default 3)')
-    .option('--classes <list>', 'your images: comma-separated class names in label order (needed when no image has a label)')
-    .option('--skip-bad-images', 'your images: leave out (and list) files that cannot be decoded instead of stopping')
-    .option('--cache-dir <dir>', 'your images: folder of the decoded cache (default: .ll4al-cache beside the data)')
-    .option('--test-data <file>', 'COCO data: the test set\'s COCO file (without it, metrics are off)')
-    .option('--images <dir>', 'COCO data: folder the file_names are relative to (default: the COCO file\'s folder)')
-    .option('--task <name>', 'classification, keypoints or detection (default classification)')
-    .option('--model <name>', 'target network: small-cnn or resnet18-cifar (default small-cnn)')
+  withStoppingAndStrategyFlags(
+    addRunOptions(
+      program
+        .command('run')
+        .description('run active learning: initial random set, then cycles of train → evaluate → score → select → query → merge'),
+    ),
+  )
     .option('--out <dir>', 'run directory (default runs/<strategy>-<seed>-<time>)')
-    .option('--backend <name>', 'tensorflow, wasm or cpu (default: the fastest present)')
-    .option('--oracle <kind>', 'simulated (from the held-back labels) or file (DIR/queries.jsonl, answers in DIR/answers.jsonl)')
-    .option('--oracle-delay-ms <ms>', 'simulated oracle: time per answer (default 0)')
-    .option('--oracle-failure-rate <p>', 'simulated oracle: probability of a failed answer, in [0, 1) (default 0)')
-    .option('--oracle-timeout-ms <ms>', 'a query without an answer after this long is retried (default 0: wait)')
-    .option('--oracle-retries <n>', 'retries of a failed query before it is replaced (default 3)')
-    .option('--score-batch-size <n>', 'images per forward pass when scoring (default 256)')
-    .option('--score-workers <url>', 'score on `ll4al worker` processes through this Redis (redis://HOST:PORT or rediss://); training stays here')
-    .option('--score-shard-size <n>', 'pool ids per scoring job sent to the workers (default 1024)')
-    .option('--score-fallback <mode>', 'no live worker, or a shard no worker can serve: local (score here, warn) or fail (default local)')
-    .option('--score-worker-wait-ms <ms>', 'how long to wait for a live worker before the fallback (default 10000)');
-  withStoppingAndStrategyFlags(command)
     .option('--preset <name>', `start from a named protocol: ${presetNames.join(', ')} (then --config, then flags)`)
     .option('--config <file>', 'JSON file of run settings (flags override it)')
     .option('--json', 'print every event as a JSON line instead of text')
+    .option(...serveFlagOptions[0]!)
+    .option(...serveFlagOptions[1]!)
+    .option(...serveFlagOptions[2]!)
+    .option(...serveFlagOptions[3]!)
     .action(async (flags: RunFlags) => {
       const config = runConfigFromFlags(flags);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `${config.strategy}-${config.seed}-${stamp}`);
-      const paths = createRunDirectory(dir);
-      const lock = acquireRunLock(paths.lock, dir);
-      let started = false;
-      try {
-        await executeRun(paths, config, { json: flags['json'] === true }, false, () => {
-          started = true;
-          writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+      // Checked again under the lock; here so that a taken directory fails before data is loaded.
+      if (existsSync(runPaths(dir).config)) throw new InputError(`run directory ${dir} (--out) already holds a run; continue it with: ll4al resume ${dir}`);
+      await executeRun(
+        dir,
+        config,
+        { json: flags['json'] === true },
+        false,
+        () => {
           if (!flags['json']) process.stdout.write(`run directory: ${dir}\n`);
-        });
-      } finally {
-        lock.release();
-        // A run refused before it started leaves no directory behind.
-        if (!started && readdirSync(dir).length === 0) rmdirSync(dir);
-      }
+        },
+        serveFlagsOf(flags),
+      );
     });
 };

@@ -5,7 +5,7 @@
  * and the trainer; what differs is here.
  */
 import { dropoutOf, type RunConfig } from '../config/runConfig.ts';
-import type { DataSplit } from '../data/imageSet.ts';
+import type { DataSplit, ImageSet, ImageSource } from '../data/imageSet.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed } from '../ops/random.ts';
 import { createClassificationLearner } from '../tasks/classification.ts';
@@ -22,6 +22,8 @@ export interface TaskSetup {
   readonly learner: Learner<unknown>;
   /** The held-back label of pool item `id`, for the simulated oracle. */
   readonly truth: (id: number) => unknown;
+  /** The images that pool ids index when they are not the data's pool (the task's canvases), for people labeling them. */
+  readonly pool?: ImageSource;
 }
 
 /**
@@ -91,15 +93,15 @@ export const setupTask = (config: RunConfig, data: DataSplit, lossObjective: Los
         dropout: dropoutOf(config),
         ...threads,
       });
-      return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id] };
+      return { learner: learner as Learner<unknown>, truth: (id) => data.train.labels[id], pool: data.train };
     }
     case 'keypoints': {
-      const { learner, truth } = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
-      return { learner: learner as Learner<unknown>, truth };
+      const task = keypointsTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
+      return { learner: task.learner as Learner<unknown>, truth: task.truth, pool: task.data.train };
     }
     case 'detection': {
-      const { learner, truth } = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
-      return { learner: learner as Learner<unknown>, truth };
+      const task = detectionTask(data, { seed, trainer: { ...config.trainer, lossObjective }, scoreBatchSize: config.scoreBatchSize, ...threads });
+      return { learner: task.learner as Learner<unknown>, truth: task.truth, pool: task.data.train };
     }
   }
 };

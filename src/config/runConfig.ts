@@ -110,7 +110,7 @@ export const RunConfig = t.type(
     dataKind: DataKind,
     /** 'tensorflow' | 'wasm' | 'cpu', or 'auto' for the fastest present. */
     backend: t.keyof({ auto: null, tensorflow: null, wasm: null, cpu: null }, 'Backend'),
-    oracle: t.keyof({ simulated: null, file: null }, 'OracleKind'),
+    oracle: t.keyof({ simulated: null, file: null, browser: null }, 'OracleKind'),
     oracleDelayMs: NonNegativeNumber,
     oracleFailureRate: FailureRate,
     /** Per query; 0 = wait for ever (a person may take their time). */

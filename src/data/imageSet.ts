@@ -23,10 +23,22 @@ export interface ImageSet {
   /** Class names, when the format has them. */
   readonly classNames?: ReadonlyArray<string>;
   /**
+   * The item's own image file, for people (the browser oracle's page shows it): a data source
+   * that reads files (an image folder, COCO) returns the file's bytes and type here. Absent: the
+   * page draws the item from `pixels`.
+   */
+  readonly itemImage?: (id: number) => ItemImageFile | Promise<ItemImageFile>;
+  /**
    * The training augmentation that suits this data (random crop with zero padding, horizontal
    * flip where a mirrored image keeps its class); absent means none is suggested.
    */
   readonly augmentation?: Augmentation;
+}
+
+/** An image file to show a person: its bytes and media type (`image/png`, `image/jpeg`, …). */
+export interface ItemImageFile {
+  readonly contentType: string;
+  readonly body: Uint8Array;
 }
 
 /** The label byte of an item without a label (the unlabeled part of a user's pool). */

@@ -60,5 +60,7 @@ export function subsetOf(set: ImageSet, ids: ArrayLike<number>, name: string = s
     pixels.set(set.pixels.subarray(id * per, (id + 1) * per), k * per);
     labels[k] = set.labels[id]!;
   }
-  return { ...set, name, count: ids.length, pixels, labels };
+  const { itemImage } = set;
+  const kept = Array.from(ids);
+  return { ...set, name, count: ids.length, pixels, labels, ...(itemImage === undefined ? {} : { itemImage: (k: number) => itemImage(kept[k]!) }) };
 }

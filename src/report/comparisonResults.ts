@@ -6,29 +6,20 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
+import { CycleRow } from '../results/cycleRow.ts';
+import { StoppedRecord } from '../results/stoppedRecord.ts';
 import type { CyclePoint, RunCurve, SummaryRow } from './aggregate.ts';
 
 const nullableNumber = t.union([t.number, t.null]);
 
-/** One cycle row of a run's results.json; the metric itself sits under the run's metricName. */
-export const CycleRecord = t.intersection(
-  [
-    t.type({ cycle: t.number, labeled: t.number }),
-    t.partial({
-      rankingAccuracy: nullableNumber,
-      seconds: t.number,
-      stageSeconds: t.record(t.string, t.number),
-      stopKappa: nullableNumber,
-      stopMeanPredictedLoss: nullableNumber,
-    }),
-  ],
-  'CycleRecord',
-);
+/**
+ * One cycle row of a run's results.json: the one results-row codec (src/results/cycleRow.ts),
+ * so a stored null reads back as NaN (its NaN policy); the metric also sits under metricName.
+ */
+export const CycleRecord = CycleRow;
+export type CycleRecord = CycleRow;
 
-/** Why a run stopped early (`--stop-when`, `--max-labels`), as its results.json holds it. */
-export const StoppedRecord = t.type({ criterion: t.string, cycle: t.number, labeled: t.number, reason: t.string }, 'Stopped');
-export type StoppedRecord = t.TypeOf<typeof StoppedRecord>;
-export type CycleRecord = t.TypeOf<typeof CycleRecord> & Readonly<Record<string, unknown>>;
+export { StoppedRecord };
 
 /** One run of a comparison: a strategy, a trial, its seed, its directory and its cycle rows (and why it stopped early). */
 export const RunRecord = t.intersection(
@@ -112,7 +103,7 @@ export type ComparisonResults = t.TypeOf<typeof ComparisonResults>;
 export const SingleRunResults = t.intersection(
   [
     t.type({ strategy: t.string, cycles: t.array(CycleRecord) }),
-    t.partial({ metricName: t.string, seed: t.number, backend: t.unknown, task: t.string, stopped: StoppedRecord, config: t.unknown }),
+    t.partial({ metricName: t.string, seed: t.number, backend: t.unknown, task: t.string, finished: t.boolean, stopped: StoppedRecord, config: t.unknown }),
   ],
   'RunResults',
 );
@@ -140,7 +131,8 @@ export const toRunCurve =
               cycle: row.cycle,
               labeled: row.labeled,
               metric: value ?? Number.NaN,
-              rankingAccuracy: row.rankingAccuracy ?? null,
+              // A curve point says "no value" with null (aggregate.ts); a row says it with NaN.
+              rankingAccuracy: Number.isFinite(row.rankingAccuracy) ? row.rankingAccuracy : null,
             })
           : E.left(
               `run ${run.strategy}/trial-${run.trial}: cycles/${index}/${metricName} is ${JSON.stringify(value)}, expected a number`,

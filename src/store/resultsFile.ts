@@ -1,96 +1,97 @@
 /**
- * results.json of a run: the finished cycles' rows and what produced them. Written whole,
- * atomically (temporary file, fsync, rename), after every cycle, so a crash leaves either
- * the previous or the new version, never a torn one.
+ * results.json of a run: the finished cycles' rows, what produced them, and what each resume
+ * found. Written whole with {@link writeFileDurably} (temporary file, fsync, rename, fsync of
+ * the directory) after every cycle, so a crash leaves either the previous or the new version,
+ * never a torn one. The rows use the one results-row codec (src/results/cycleRow.ts, with its
+ * NaN ↔ null policy); {@link readResults} returns the decoded value.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { InputError } from '../inputError.ts';
-import type { CycleRow } from '../streams/events.ts';
+import { CycleRow } from '../results/cycleRow.ts';
+import { StoppedRecord } from '../results/stoppedRecord.ts';
+import { realFs, writeFileDurably, type DurableFs } from './durableFs.ts';
 
-/** results.json of `ll4al run`. */
-export interface RunResults {
-  readonly task: string;
-  readonly strategy: string;
-  readonly backend: string;
-  readonly seed: number;
-  readonly metricName: string;
-  readonly cycles: ReadonlyArray<CycleRow>;
-  readonly config: unknown;
-  /** True once the last cycle finished (or the run stopped early). */
-  readonly finished: boolean;
-  /** Why the run stopped before its last cycle (`--stop-when`, `--max-labels`), when it did. */
-  readonly stopped?: { readonly criterion: string; readonly cycle: number; readonly labeled: number; readonly reason: string };
-}
-
-const StoredRow = t.type(
+/** What one resume of the run found and did (appended to results.json's `resumes`). */
+export const ResumeRecord = t.type(
   {
+    /** ISO time of the resume. */
+    time: t.string,
+    /** Labels replayed from the journal. */
+    labels: t.number,
+    /** The cycle it continued (its training is skipped when `checkpoint` is 'loaded'). */
     cycle: t.number,
-    labeled: t.number,
-    metricName: t.string,
-    metric: t.number,
-    rankingAccuracy: t.union([t.number, t.null]),
-    meanTargetLoss: t.union([t.number, t.null]),
-    seconds: t.number,
-    stageSeconds: t.record(t.string, t.number),
+    /**
+     * The weights of `cycle`'s own checkpoint: 'loaded' (training skipped), 'missing' (it had
+     * not been written; the cycle trains), 'damaged' (a warning named it; the cycle trains again
+     * from the journal).
+     */
+    checkpoint: t.keyof({ loaded: null, missing: null, damaged: null }),
+    /** The warnings of the resume (a torn journal line, a damaged checkpoint). */
+    warnings: t.array(t.string),
   },
-  'CycleRow',
+  'ResumeRecord',
 );
+export type ResumeRecord = t.TypeOf<typeof ResumeRecord>;
 
-const StoredResults = t.type(
-  {
-    task: t.string,
-    strategy: t.string,
-    backend: t.string,
-    seed: t.number,
-    metricName: t.string,
-    cycles: t.array(StoredRow),
-    config: t.unknown,
-    finished: t.boolean,
-  },
+/** The codec of results.json. */
+export const RunResults = t.intersection(
+  [
+    t.type({
+      task: t.string,
+      strategy: t.string,
+      backend: t.string,
+      seed: t.number,
+      metricName: t.string,
+      cycles: t.array(CycleRow),
+      config: t.unknown,
+      /** True once the last cycle finished. */
+      finished: t.boolean,
+    }),
+    t.partial({
+      resumes: t.array(ResumeRecord),
+      /** Why the run stopped before its last cycle (`--stop-when`, `--max-labels`), when it did (then `finished` is true). */
+      stopped: StoppedRecord,
+    }),
+  ],
   'RunResults',
 );
+/** results.json of a run (`ll4al run`, `runInDirectory`). */
+export type RunResults = t.TypeOf<typeof RunResults>;
 
 /**
- * Writes results.json atomically.
+ * Writes results.json atomically and durably.
  * @param path the file
  * @param results its content
+ * @param fs the file-system layer (default: node:fs)
  */
-export const writeResults = (path: string, results: RunResults): void => {
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w');
-  try {
-    writeSync(fd, `${JSON.stringify(results, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-};
+export const writeResults = (path: string, results: RunResults, fs: DurableFs = realFs): void =>
+  writeFileDurably(fs, path, `${JSON.stringify(RunResults.encode(results), null, 2)}\n`);
 
 /**
- * Reads results.json back (for resume and reports).
+ * Reads results.json back (for resume and reports), decoded: NaN where the file says null.
  * @param path the file
+ * @param fs the file-system layer (default: node:fs)
  * @returns the results, or undefined when there is no file yet
  * @throws InputError naming the file and field when it is not a run's results
  */
-export const readResults = (path: string): RunResults | undefined => {
-  if (!existsSync(path)) return undefined;
+export const readResults = (path: string, fs: DurableFs = realFs): RunResults | undefined => {
+  if (!fs.existsSync(path)) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = JSON.parse(fs.readFileSync(path).toString('utf8'));
   } catch {
     throw new InputError(`${path}: not valid JSON`);
   }
-  const decoded = StoredResults.decode(value);
+  const decoded = RunResults.decode(value);
   if (isLeft(decoded)) {
     const error = decoded.left[0]!;
+    // Keys of intersection members ('0', '1') are not fields; array indices are.
     const field = error.context
+      .filter((c, i) => c.key !== '' && !(error.context[i - 1]?.type instanceof t.IntersectionType))
       .map((c) => c.key)
-      .filter((k) => k !== '')
       .join('/');
     throw new InputError(`${path}: invalid value ${JSON.stringify(error.value)} at ${field || 'the top level'}`);
   }
-  return value as RunResults;
+  return decoded.right;
 };

@@ -1,11 +1,14 @@
 /**
  * The layout of a run directory, named in one place:
  *
- *     DIR/config.json          the decoded run configuration
+ *     DIR/config.json          the run configuration (a resume must match it)
  *     DIR/labels.jsonl         the label journal (append-only, one accepted label per line)
- *     DIR/results.json         one row per finished cycle
- *     DIR/checkpoints/cycle-N/ the learner's weights after training in cycle N
- *     DIR/run.lock             the pid of the process that writes the directory
+ *     DIR/results.json         one row per finished cycle, and what each resume found
+ *     DIR/checkpoints/cycle-N/ the learner's weights after training in cycle N, with
+ *                              checkpoint.json (each file's size and SHA-256)
+ *     DIR/run.lock             the record of the process that writes the directory
+ *
+ * How each is written, and what is promised: docs/reliability.md.
  */
 import { join } from 'node:path';
 

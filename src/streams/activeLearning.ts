@@ -136,12 +136,13 @@ export const activeLearning = <L>(config: ActiveLearningConfig<L>): Observable<A
     // Its previous cycle's predictions are the stage's (lost at a resume: the first cycle after has κ null).
     const stopSet = timeStage<L>('evaluate', measureStopSet<L>(learner, { ids: stopIds, scoreBatchSize: config.scoreBatchSize }));
     const label = labelSelection<L>(oracle, journal, { labelCodec: learner.labelCodec, source: config.oracleName, query: config.query });
-    // The first cycle of a resumed run restores weights: this cycle's own checkpoint when it was
-    // interrupted after training (then it does not train again), else the previous cycle's (the warm start).
+    // The first cycle of a resumed run restores weights: this cycle's own checkpoint when its
+    // training had finished (trained on the labels of earlier cycles only, it is the model an
+    // uninterrupted run has; the cycle does not train again), else the previous cycle's (the warm start).
     const restore = async (state: CycleState<unknown>): Promise<boolean> => {
       const store = config.checkpoints;
       if (!resumed || !store || state.cycle !== firstCycle) return false;
-      if (restoredIn(state.cycle) > 0 && (await store.load(state.cycle))) return true;
+      if (await store.load(state.cycle)) return true;
       if (state.cycle > 1) await store.load(state.cycle - 1);
       return false;
     };

@@ -1,43 +1,8 @@
+import type { CycleRow } from '../results/cycleRow.ts';
 import type { Evaluation, EpochReport } from '../tasks/learner.ts';
 
-/** Seconds spent in each stage of a cycle. */
-export interface StageSeconds {
-  readonly score: number;
-  readonly select: number;
-  readonly oracle: number;
-  readonly merge: number;
-  readonly train: number;
-  readonly evaluate: number;
-}
-
-/**
- * One row of results.json: a cycle trained on `labeled` labels, its test metric (under
- * `metricName`, e.g. `testAccuracy`, and as `metric`), the loss module's ranking accuracy,
- * and what its query did.
- */
-export interface CycleRow {
-  readonly cycle: number;
-  readonly labeled: number;
-  readonly metricName: string;
-  readonly metric: number;
-  readonly rankingAccuracy: number;
-  readonly meanTargetLoss: number;
-  /** Wall time of the cycle. */
-  readonly seconds: number;
-  readonly stageSeconds: StageSeconds;
-  /** Labels the cycle's query asked for (0 in the last cycle) and received. */
-  readonly queried: number;
-  readonly answered: number;
-  /** Query attempts that failed (errors, timeouts, rejected labels), and answers rejected. */
-  readonly failedQueries: number;
-  readonly rejectedAnswers: number;
-  /** Cohen's κ of this cycle's predictions on the stop set against the previous cycle's (null: none to compare). */
-  readonly stopKappa?: number | null;
-  /** Mean predicted loss l̂ over the stop set (null: no stop set). */
-  readonly stopMeanPredictedLoss?: number | null;
-  /** The metric again, under its name (`testAccuracy: 0.81`), for readers of results.json. */
-  readonly [metricName: string]: unknown;
-}
+/** The results row and its stage times: one codec in src/results (store and report share it). */
+export type { CycleRow, StageSeconds } from '../results/cycleRow.ts';
 
 /** Why an answer never reached the labeled set. */
 export type RejectionReason = string;
@@ -65,6 +30,8 @@ export type AlEvent<L = unknown> =
       readonly final: boolean;
     }
   | { readonly type: 'labelAccepted'; readonly cycle: number; readonly id: number; readonly label: L; readonly labeled: number }
+  /** An accepted label taken back by the oracle (a person's undo) while its round was open; journaled. */
+  | { readonly type: 'labelWithdrawn'; readonly cycle: number; readonly id: number; readonly labeled: number }
   | {
       readonly type: 'labelRejected';
       readonly cycle: number;

@@ -49,6 +49,15 @@ export const labelSelection = <L>(oracle: Oracle, journal: LabelJournal<L>, opti
             journal.append(entry);
             merge += (performance.now() - start) / 1000;
           },
+          ...(journal.withdraw === undefined
+            ? {}
+            : {
+                withdraw: (entry) => {
+                  const start = performance.now();
+                  journal.withdraw!(entry);
+                  merge += (performance.now() - start) / 1000;
+                },
+              }),
         };
         const { selection: _asked, ...rest } = state;
         return concat(
@@ -59,6 +68,7 @@ export const labelSelection = <L>(oracle: Oracle, journal: LabelJournal<L>, opti
             tap(({ state: next, event }) => {
               pool = next;
               if (event.type === 'labelAccepted') tally.answered++;
+              if (event.type === 'labelWithdrawn') tally.answered--;
               if (event.type === 'queryFailed') tally.failed++;
               if (event.type === 'labelRejected') tally.rejected++;
             }),

@@ -1,7 +1,7 @@
 import { concatMap, defer, type OperatorFunction } from 'rxjs';
 import type { LabelJournal } from '../store/labelJournal.ts';
 import type { AlEvent } from './events.ts';
-import { withLabel, type PoolState } from './poolState.ts';
+import { withLabel, withoutLabel, type PoolState } from './poolState.ts';
 import type { QueryEvent } from './queryOracle.ts';
 
 /** An event of the merge, with the pool state after it. */
@@ -22,7 +22,9 @@ export interface MergeOptions {
  * Merges answered queries into the labeled set: each label is appended to the journal (and
  * flushed to disk, when the journal is a file) BEFORE it enters the labeled set, so a label
  * the run has accepted is never lost; an id already labeled is rejected as a duplicate and
- * never journaled twice. Other query events pass through.
+ * never journaled twice. A withdrawn answer (`labelWithdrawn`, a person's undo) is journaled
+ * as a withdrawal and leaves the labeled set; the journal must then have `withdraw` (a journal
+ * without it ends the stream with an error). Other query events pass through.
  *
  * Use it right after {@link queryOracle}. The state lives per subscription, starting at
  * `initial`; every output carries the state after it.
@@ -45,6 +47,14 @@ export const mergeLabels =
       const now = options.now ?? (() => new Date());
       return source.pipe(
         concatMap((event): Iterable<Merged<L>> => {
+          if (event.type === 'labelWithdrawn') {
+            const { id, cycle } = event;
+            if (!state.labeled.has(id)) return [];
+            if (journal.withdraw === undefined) throw new Error(`the label journal cannot record the withdrawal of id ${id} (it has no withdraw)`);
+            journal.withdraw({ id, cycle, source: options.source, time: now().toISOString() });
+            state = withoutLabel(state, id);
+            return [{ event: { type: 'labelWithdrawn', cycle, id, labeled: state.labeled.size }, state }];
+          }
           if (event.type !== 'queryReturned') return [{ event, state }];
           const { id, label, cycle, attempt } = event;
           if (state.labeled.has(id)) {

@@ -46,6 +46,19 @@ export const withLabel = <L>(state: PoolState<L>, id: number, label: L): PoolSta
 };
 
 /**
+ * The state without the label of `id` (an answer withdrawn).
+ * @param state the state before
+ * @param id a labeled pool id (an unlabeled one is a bug of the caller and throws)
+ * @returns the state after
+ */
+export const withoutLabel = <L>(state: PoolState<L>, id: number): PoolState<L> => {
+  if (!state.labeled.has(id)) throw new RangeError(`pool id ${id} is not labeled`);
+  const labeled = new Map(state.labeled);
+  labeled.delete(id);
+  return { poolSize: state.poolSize, labeled };
+};
+
+/**
  * The unlabeled ids, ascending.
  * @param state the state
  * @returns a new Int32Array of the ids not labeled

@@ -27,7 +27,8 @@ export interface QueryOracleOptions<L> {
 export type QueryEvent<L> =
   | { readonly type: 'queryReturned'; readonly cycle: number; readonly id: number; readonly attempt: number; readonly label: L }
   | { readonly type: 'queryFailed'; readonly cycle: number; readonly id: number; readonly attempt: number; readonly reason: string; readonly final: boolean }
-  | { readonly type: 'labelRejected'; readonly cycle: number; readonly id: number | null; readonly reason: string; readonly answer: unknown };
+  | { readonly type: 'labelRejected'; readonly cycle: number; readonly id: number | null; readonly reason: string; readonly answer: unknown }
+  | { readonly type: 'labelWithdrawn'; readonly cycle: number; readonly id: number };
 
 const describe = (value: unknown): string => {
   try {
@@ -50,6 +51,11 @@ const describe = (value: unknown): string => {
  *   query fails and is asked again after an exponential backoff; after `maxAttempts` it is
  *   given up (`queryFailed` with `final: true`) and the next reserve candidate is asked, so
  *   the cycle still collects its budget;
+ * - `{ id, skip: true }` → the query is given up at once (`queryFailed`, `final: true`, reason
+ *   "skipped") and the next reserve candidate is asked;
+ * - `{ id, withdraw: true }` for an id answered in this round → `labelWithdrawn`: the query is
+ *   open again (its timeout restarts) and its next answer is taken; for any other id it is
+ *   rejected;
  * - a valid label → `queryReturned` with the decoded label.
  * Queries never answered go back to the pool (they are simply not labeled). The oracle is
  * subscribed once per selection and unsubscribed when the round ends.
@@ -74,7 +80,8 @@ const queryRound = <L>(oracle: Oracle, selection: Selection, options: QueryOracl
     const target = selection.picks.length;
     const outstanding = new Map<number, { attempt: number; timeout?: Subscription }>();
     const retrying = new Map<number, { attempt: number; timer: Subscription }>();
-    const answered = new Set<number>();
+    /** Answered ids → the attempt that answered them. */
+    const answered = new Map<number, number>();
     const givenUp = new Set<number>();
     const queries = new Subject<Query>();
     let nextReserve = 0;
@@ -105,12 +112,12 @@ const queryRound = <L>(oracle: Oracle, selection: Selection, options: QueryOracl
         return;
       }
     };
-    const fail = (id: number, attempt: number, reason: string): void => {
+    const fail = (id: number, attempt: number, reason: string, giveUp = false): void => {
       const entry = outstanding.get(id);
       if (finished || !entry || entry.attempt !== attempt) return;
       entry.timeout?.unsubscribe();
       outstanding.delete(id);
-      if (attempt < maxAttempts) {
+      if (attempt < maxAttempts && !giveUp) {
         subscriber.next({ type: 'queryFailed', cycle, id, attempt, reason, final: false });
         const wait = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
         const timer = scheduler.schedule(() => {
@@ -135,7 +142,20 @@ const queryRound = <L>(oracle: Oracle, selection: Selection, options: QueryOracl
         reject(null, `malformed answer ${describe(raw)}: expected {"id": integer, "label": …}`, raw);
         return;
       }
-      const { id, label, error } = envelope.right;
+      const { id, label, error, skip, withdraw } = envelope.right;
+      if (withdraw === true) {
+        const attempt = answered.get(id);
+        if (attempt === undefined) {
+          reject(id, `withdrawal for id ${id}: it has no answer in this round`, raw);
+          return;
+        }
+        answered.delete(id);
+        const entry: { attempt: number; timeout?: Subscription } = { attempt };
+        if (timeoutMs > 0) entry.timeout = scheduler.schedule(() => fail(id, attempt, `no answer within ${timeoutMs} ms`), timeoutMs);
+        outstanding.set(id, entry);
+        subscriber.next({ type: 'labelWithdrawn', cycle, id });
+        return;
+      }
       const pending = retrying.get(id);
       if (pending && error === undefined) {
         // A late answer to a query waiting for its retry: take it, cancel the retry.
@@ -155,6 +175,10 @@ const queryRound = <L>(oracle: Oracle, selection: Selection, options: QueryOracl
         reject(id, reason, raw);
         return;
       }
+      if (skip === true) {
+        fail(id, entry.attempt, 'skipped', true);
+        return;
+      }
       if (error !== undefined) {
         fail(id, entry.attempt, error);
         return;
@@ -172,7 +196,7 @@ const queryRound = <L>(oracle: Oracle, selection: Selection, options: QueryOracl
       }
       entry.timeout?.unsubscribe();
       outstanding.delete(id);
-      answered.add(id);
+      answered.set(id, entry.attempt);
       subscriber.next({ type: 'queryReturned', cycle, id, attempt: entry.attempt, label: decoded.right });
       checkDone();
     };

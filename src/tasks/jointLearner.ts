@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InferencePool } from '../backend/inferencePool.ts';
+import { checkTrainableOnBackend } from '../backend/checkTrainable.ts';
 import { InputError } from '../inputError.ts';
 import { deriveSeed, type Rng } from '../ops/random.ts';
 import { customLayersUrl } from './customLayers.ts';
@@ -132,6 +133,7 @@ export const createJointLearner = <L>(task: TaskSpec<L>, options: JointLearnerOp
     };
   };
 
+  let preflighted = false;
   const learner: Learner<L> = {
     task: spec.name,
     labelCodec: spec.labelCodec,
@@ -141,6 +143,12 @@ export const createJointLearner = <L>(task: TaskSpec<L>, options: JointLearnerOp
 
     async fit(labeled: ReadonlyArray<Labeled<L>>, fitOptions: FitOptions): Promise<ReadonlyArray<EpochReport>> {
       const task = jointTaskOf(labeled, await perSampleLoss());
+      // Once per learner, before the first step: a layer the backend cannot train is one line
+      // naming the layer and the kernel (checkTrainableOnBackend), not a stack trace mid-epoch.
+      if (!preflighted) {
+        checkTrainableOnBackend(held.model.inference);
+        preflighted = true;
+      }
       scoring.stale();
       return trainJoint(held.forFit(), task, config, fitOptions);
     },

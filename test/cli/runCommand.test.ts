@@ -105,6 +105,13 @@ describe('ll4al run, kill -9, ll4al resume', () => {
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
     expect(existsSync(join(dir, 'checkpoints', 'cycle-3'))).toBe(true);
 
+    // A resume with another value of a run flag is refused, naming the field and the flag.
+    const other = ll4al(['resume', dir, '--budget', '300']);
+    expect(other.status).toBe(2);
+    expect(other.stderr.trim()).toBe(
+      `ll4al: ${join(dir, 'config.json')}: budget (--budget) is 200 in this run, not 300: a run resumes with the configuration it started with`,
+    );
+
     // Resuming a finished run does nothing.
     const again = ll4al(['resume', dir]);
     expect(again.status).toBe(0);

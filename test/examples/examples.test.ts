@@ -108,4 +108,20 @@ describe('examples', () => {
     expect(rows[1]![2]).toBeGreaterThan(0.3);
     expect(stdout).toMatch(/^leaked tensors: 0$/m);
   }, 160_000);
+
+  it('resume-run.ts stops a run after cycle 2 trained, resumes it from its checkpoint and journal, and ends with 120 labels', async () => {
+    const runDir = join(dir, 'resume-run');
+    const stdout = await runExample('resume-run.ts', ['--dir', runDir, '--cycles', '3', '--epochs', '1']);
+    expect(rowsOf(stdout, /^cycle (\d+): (\d+) labels, testAccuracy [\d.]+$/)).toEqual([
+      [1, 40],
+      [2, 80],
+      [3, 120],
+    ]);
+    expect(stdout).toMatch(/^stopped in cycle 2 after its training, with 1 row\(s\) in /m);
+    expect(stdout).toMatch(/^resumed at cycle 2 from 80 journaled labels \(its checkpoint: loaded\)$/m);
+    expect(stdout).toMatch(/^cycles trained before the stop: 1, 2; after it: 3$/m);
+    expect(stdout).toMatch(new RegExp(`^finished: 120 labels in ${runDir}$`, 'm'));
+    const ids = readFileSync(join(runDir, 'labels.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    expect(new Set(ids).size).toBe(120);
+  }, 160_000);
 });

@@ -67,6 +67,14 @@ describe('callbackOracle', () => {
   });
 });
 
+/** Waits for `condition` (polled every few ms), failing after 10 s of a stuck oracle, not on a slow machine. */
+const until = async (condition: () => boolean): Promise<void> => {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 10_000) throw new Error('timed out waiting for the oracle');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
 describe('fileOracle', () => {
   it('should append queries and follow the answers file as it grows, waiting for a partial line to end', async () => {
     const dir = tempDir();
@@ -80,10 +88,11 @@ describe('fileOracle', () => {
     const asked = readFileSync(queriesPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Query);
     expect(asked.map((x) => x.id)).toEqual([4, 8]);
     appendFileSync(answersPath, '{"id":4,"label":1}\n{"id":8,"la');
-    await new Promise((r) => setTimeout(r, 40));
+    // The poll that delivers id 4 has read the partial line too: it must hold it back.
+    await until(() => received.length >= 1);
     expect(received).toEqual([{ id: 4, label: 1 }]);
     appendFileSync(answersPath, 'bel":2}\nnot json\n');
-    await new Promise((r) => setTimeout(r, 40));
+    await until(() => received.length >= 3);
     expect(received).toEqual([{ id: 4, label: 1 }, { id: 8, label: 2 }, 'not json']);
     subscription.unsubscribe();
   });

@@ -37,6 +37,7 @@ describe('the packed package in a plain Node project', () => {
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/tasks/trainWorker.js');
     expect(paths).toContain('dist/backend/inferenceWorker.js');
+    expect(paths).toContain('dist/oracles/browser/page/label.js');
     expect(paths).toContain('bin/ll4al.js');
     expect(paths).toContain('README.md');
     expect(paths.some((p) => p.startsWith('data/fashion-mnist-embedded/'))).toBe(true);

@@ -9,8 +9,15 @@ const cycles = (accuracies: ReadonlyArray<number>, ranking: ReadonlyArray<number
   accuracies.map((testAccuracy, i) => ({
     cycle: i + 1,
     labeled: 200 * (i + 1),
+    metricName: 'testAccuracy',
+    metric: testAccuracy,
     testAccuracy,
-    rankingAccuracy: ranking === null ? null : ranking[i]!,
+    meanTargetLoss: 1 - testAccuracy,
+    queried: i < 2 ? 200 : 0,
+    answered: i < 2 ? 200 : 0,
+    failedQueries: 0,
+    rejectedAnswers: 0,
+    rankingAccuracy: ranking === null ? Number.NaN : ranking[i]!,
     seconds: 10 + i,
     stageSeconds: { score: 1, select: 0, oracle: 0.5, merge: 0, train: 8, evaluate: 0.5 },
   }));

@@ -38,7 +38,8 @@ describe('assembleComparison', () => {
   });
 
   it('names the run and the row whose metric is missing', () => {
-    const broken = [{ ...fixtureRuns[0]!, cycles: [{ cycle: 1, labeled: 200 }] }];
+    const { testAccuracy: _dropped, ...withoutMetric } = fixtureRuns[0]!.cycles[0]!;
+    const broken = [{ ...fixtureRuns[0]!, cycles: [withoutMetric] }];
     const assembled = assembleComparison(fixtureHeader, broken);
     expect(E.isLeft(assembled) && assembled.left).toBe('run random/trial-0: cycles/0/testAccuracy is undefined, expected a number');
   });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/inputError.ts';
-import { acquireRunLock } from '../../src/store/runLock.ts';
+import { acquireRunLock, checkRunLockFree } from '../../src/store/runLock.ts';
 import { readResults, writeResults } from '../../src/store/resultsFile.ts';
 
 const dirs: string[] = [];
@@ -19,7 +19,7 @@ describe('run lock', () => {
   it('should hold the pid and be released', () => {
     const dir = tempDir();
     const lock = acquireRunLock(join(dir, 'run.lock'), dir);
-    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect((JSON.parse(readFileSync(join(dir, 'run.lock'), 'utf8')) as { pid: number }).pid).toBe(process.pid);
     lock.release();
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
   });
@@ -38,8 +38,31 @@ describe('run lock', () => {
     const deadPid = Number(child.stdout.toString());
     writeFileSync(join(dir, 'run.lock'), `${deadPid}\n`);
     const lock = acquireRunLock(join(dir, 'run.lock'), dir);
-    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect((JSON.parse(readFileSync(join(dir, 'run.lock'), 'utf8')) as { pid: number }).pid).toBe(process.pid);
     lock.release();
+  });
+});
+
+describe('run lock, more', () => {
+  it('should refuse a second holder in the same process, and release only its own lock', () => {
+    const dir = tempDir();
+    const path = join(dir, 'run.lock');
+    const lock = acquireRunLock(path, dir);
+    expect(() => acquireRunLock(path, dir)).toThrow(`run directory ${dir} is in use by process ${process.pid}`);
+    expect(() => checkRunLockFree(path, dir)).toThrow(`in use by process ${process.pid}`);
+    // Someone replaced the file meanwhile (by hand): release leaves theirs alone.
+    writeFileSync(path, `${process.ppid}\n`);
+    lock.release();
+    expect(readFileSync(path, 'utf8')).toBe(`${process.ppid}\n`);
+  });
+
+  it('should take over a lock file that holds no record (written by hand, empty)', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'run.lock'), '');
+    const lock = acquireRunLock(join(dir, 'run.lock'), dir);
+    expect((JSON.parse(readFileSync(join(dir, 'run.lock'), 'utf8')) as { pid: number }).pid).toBe(process.pid);
+    lock.release();
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { filter, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
+import { filter, firstValueFrom, lastValueFrom, map, Observable, take, tap, toArray } from 'rxjs';
+import type { Oracle } from '../../src/oracles/oracle.ts';
 import { memoryJournal } from '../../src/store/labelJournal.ts';
 import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
 import { activeLearning, type ActiveLearningConfig } from '../../src/streams/activeLearning.ts';
@@ -101,12 +102,20 @@ describe('activeLearning', () => {
   });
 
   it('stops promptly when unsubscribed: no fit after the unsubscription, no more labels', async () => {
-    const { learner, journal, config } = baseConfig({ oracle: simulatedOracle(fakeTruth(4), { delayMs: 5 }) });
-    const firstLabel = await firstValueFrom(activeLearning(config).pipe(filter((e) => e.type === 'labelAccepted'), take(3), toArray()));
-    expect(firstLabel).toHaveLength(3);
-    const labels = journal.entries.length;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(journal.entries.length).toBe(labels);
+    // An oracle whose answers the test releases: what is answered after the unsubscription must not count.
+    const pending: Array<{ id: number; answer: (value: unknown) => void }> = [];
+    const oracle: Oracle = (queries) =>
+      new Observable((subscriber) => queries.subscribe((q) => pending.push({ id: q.id, answer: (value) => subscriber.next(value) })));
+    const { learner, journal, config } = baseConfig({ oracle });
+    const subscription = activeLearning(config).subscribe();
+    for (let turn = 0; turn < 20 && pending.length < 3; turn++) await new Promise((r) => setImmediate(r));
+    for (const { id, answer } of pending.splice(0, 3)) answer({ id, label: fakeTruth(4)(id) });
+    expect(journal.entries).toHaveLength(3);
+    subscription.unsubscribe();
+    // Every other query is answered now, after the unsubscription: nothing is journaled or trained.
+    for (const { id, answer } of pending.splice(0)) answer({ id, label: fakeTruth(4)(id) });
+    for (let turn = 0; turn < 5; turn++) await new Promise((r) => setImmediate(r));
+    expect(journal.entries).toHaveLength(3);
     expect(learner.fits).toHaveLength(0);
   });
 
@@ -167,27 +176,44 @@ describe('activeLearning capabilities', () => {
   });
 });
 
+/**
+ * The stage clock is performance.now: here it is a virtual clock that moves only when the test
+ * moves it, so each stage's seconds are exact and nothing depends on the machine's load.
+ */
+const withVirtualClock = async <T>(work: (advance: (ms: number) => void) => Promise<T>): Promise<T> => {
+  let now = 0;
+  const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
+  try {
+    return await work((ms) => (now += ms));
+  } finally {
+    spy.mockRestore();
+  }
+};
+
 describe('activeLearning stage timing', () => {
   it('should count the oracle wait under oracle, not under select', async () => {
-    const { config } = baseConfig({ oracle: simulatedOracle(fakeTruth(4), { delayMs: 2 }), cycles: 2 });
-    const events = await run(config);
-    const row = events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []))[0]!;
-    // 40 answers one after another at ≥ 2 ms each.
-    expect(row.stageSeconds.oracle).toBeGreaterThan(0.07);
-    expect(row.stageSeconds.select).toBeLessThan(row.stageSeconds.oracle);
-    expect(row.stageSeconds.select).toBeGreaterThan(0);
+    const row = await withVirtualClock(async (advance) => {
+      // Each answer takes 2 ms of the virtual clock, spent inside the oracle.
+      const slow: Oracle = (queries) => queries.pipe(map((q) => (advance(2), { id: q.id, label: fakeTruth(4)(q.id) })));
+      const { config } = baseConfig({ oracle: slow, cycles: 2 });
+      const events = await run(config);
+      return events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []))[0]!;
+    });
+    // Cycle 1 asked for 40 labels: 80 ms under oracle, none of it under select or merge.
+    expect(row.stageSeconds.oracle).toBeCloseTo(0.08, 9);
+    expect(row.stageSeconds.select).toBe(0);
+    expect(row.stageSeconds.merge).toBe(0);
   });
 
   it('should stop timing select at the selection: what runs synchronously after it is not select', async () => {
-    const { config } = baseConfig({ cycles: 2 });
-    const busy = (ms: number): void => {
-      const until = performance.now() + ms;
-      while (performance.now() < until);
-    };
-    // A subscriber that spends 150 ms on each 'selected' event, synchronously (the old timer read ≥ 0.15 s).
-    const events = await lastValueFrom(activeLearning(config).pipe(tap((e) => e.type === 'selected' && busy(150)), toArray()));
-    const row = events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []))[0]!;
-    expect(row.stageSeconds.select).toBeGreaterThan(0);
-    expect(row.stageSeconds.select).toBeLessThan(0.1);
+    const row = await withVirtualClock(async (advance) => {
+      const { config } = baseConfig({ cycles: 2 });
+      // A subscriber that spends 150 ms on each 'selected' event, synchronously (the old timer read ≥ 0.15 s).
+      const events = await lastValueFrom(activeLearning(config).pipe(tap((e) => e.type === 'selected' && advance(150)), toArray()));
+      return events.flatMap((e) => (e.type === 'cycleFinished' ? [e.row] : []))[0]!;
+    });
+    expect(row.stageSeconds.select).toBe(0);
+    // The 150 ms were spent in the cycle (between the selection and the answers), not in select.
+    expect(row.seconds).toBeCloseTo(0.15, 9);
   });
 });

@@ -149,11 +149,12 @@ class CancelledRound implements fc.AsyncCommand<Model, Real> {
   async run(model: Model, real: Real): Promise<void> {
     const before = new Map(real.state.labeled);
     let subscription: Subscription | undefined;
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       subscription = round(real, this.budget, this.seed, planFrom(this.seed, [3, 1, 1, 1, 1, 1, 1])).subscribe({
         next: (m) => (real.state = m.state),
         complete: resolve,
-        error: resolve,
+        // A round that errors is a failure (a bad answer is an event, never an error), cancelled or not.
+        error: reject,
       });
       // Let a few answers through, then cancel (or finish first).
       void (async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tap } from 'rxjs';
+import { of, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { JournalEntry, LabelJournal } from '../../src/store/labelJournal.ts';
 import type { AlEvent } from '../../src/streams/events.ts';
@@ -67,5 +67,22 @@ describe('mergeLabels', () => {
       expectObservable(merged).toBe('-(ra|)', { r: returnedEvent, a: accepted });
     });
     expect(entries).toEqual([3, 3]);
+  });
+
+  it('should journal a withdrawal and take the label out of the state, so the next answer is merged', () => {
+    const log: string[] = [];
+    const journal: LabelJournal<number> = {
+      append: (e) => void log.push(`label ${e.id}=${e.label}`),
+      withdraw: (e) => void log.push(`withdraw ${e.id}`),
+    };
+    const states: number[] = [];
+    const withdrawn: QueryEvent<number> = { type: 'labelWithdrawn', cycle: 2, id: 3 };
+    of(returned(3, 1), withdrawn, returned(3, 2))
+      .pipe(mergeLabels(journal, createPoolState<number>(10), { source: 'test', now }))
+      .subscribe(({ event, state }) => {
+        if (event.type === 'labelWithdrawn' || event.type === 'labelAccepted') states.push(state.labeled.get(3) ?? -1);
+      });
+    expect(log).toEqual(['label 3=1', 'withdraw 3', 'label 3=2']);
+    expect(states).toEqual([1, -1, 2]);
   });
 });

@@ -115,4 +115,31 @@ describe('queryOracle', () => {
     of(selection([1, 2, 3])).pipe(queryOracle(oracle, options)).subscribe((e) => events.push(e));
     expect(events).toEqual([returned(1), returned(2), returned(3)]);
   });
+
+  it('should give a skipped query up at once and ask the next reserve candidate', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const oracle: Oracle = (queries) =>
+        queries.pipe(mergeMap((q) => timer(q.id === 2 ? 10 : 2).pipe(map(() => (q.id === 1 ? { id: 1, skip: true } : { id: q.id, label: q.id % 4 })))));
+      expectObservable(cold('(a|)', { a: selection([1, 2], [9]) }).pipe(queryOracle(oracle, { ...options, maxAttempts: 4 }))).toBe('2ms a 1ms b 5ms (c|)', {
+        a: failed(1, 1, 'skipped', true),
+        b: returned(9),
+        c: returned(2),
+      });
+    });
+  });
+
+  it('should reopen a withdrawn answer and take the next answer for it, and reject a withdrawal of an id not answered', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      // id 1 is answered 1, withdrawn, then answered 3; id 2 is withdrawn before any answer.
+      const answers = cold('-a-b-c-d', { a: { id: 1, label: 1 }, b: { id: 2, withdraw: true }, c: { id: 1, withdraw: true }, d: { id: 1, label: 3 } });
+      const oracle: Oracle = () => answers;
+      // id 5 never answers, so the round stays open.
+      expectObservable(cold('(a|)', { a: selection([1, 5]) }).pipe(queryOracle(oracle, options))).toBe('-a-b-c-d', {
+        a: { type: 'queryReturned', cycle: 1, id: 1, attempt: 1, label: 1 },
+        b: { type: 'labelRejected', cycle: 1, id: 2, reason: 'withdrawal for id 2: it has no answer in this round', answer: { id: 2, withdraw: true } },
+        c: { type: 'labelWithdrawn', cycle: 1, id: 1 },
+        d: { type: 'queryReturned', cycle: 1, id: 1, attempt: 1, label: 3 },
+      });
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastValueFrom, of, take, toArray } from 'rxjs';
+import { config, lastValueFrom, of, take, toArray } from 'rxjs';
 import { gatherScores } from '../../src/streams/gatherScores.ts';
 import { createPoolState, unlabeledIds } from '../../src/streams/poolState.ts';
 import { retrain } from '../../src/streams/retrain.ts';
@@ -58,11 +58,21 @@ describe('scoreInBatches', () => {
   });
 
   it('should stop between batches when unsubscribed', async () => {
-    const learner = createFakeLearner({ poolSize: 1000 });
+    const fake = createFakeLearner({ poolSize: 1000 });
+    let started = 0;
+    const learner: Pick<Learner<number>, 'score'> = {
+      score: (batch) => {
+        started++;
+        return fake.score(batch);
+      },
+    };
     const ids = Int32Array.from({ length: 100 }, (_, i) => i);
     await lastValueFrom(of(ids).pipe(scoreInBatches(learner, 10), take(2)));
-    await new Promise((r) => setTimeout(r, 30));
-    expect(learner.scored).toHaveLength(2);
+    // Counted at the call, not at the answer: a third batch started before the unsubscription shows here.
+    expect(started).toBe(2);
+    // And none starts later, once every pending callback has run.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(started).toBe(2);
   });
 });
 
@@ -89,13 +99,23 @@ describe('retrain', () => {
         );
       },
     };
-    const subscription = of(createPoolState<number>(3)).pipe(retrain(learner, { epochs: 1, seed: 0 })).subscribe({
-      error: () => expect.unreachable('an aborted fit is not an error of the stream'),
-    });
-    expect(signal?.aborted).toBe(false);
-    subscription.unsubscribe();
-    expect(signal?.aborted).toBe(true);
-    await new Promise((r) => setTimeout(r, 5));
-    expect(settled).toBe(true);
+    // An error delivered after the unsubscription reaches no callback of ours: RxJS reports it
+    // as a stopped notification, which is what this test watches.
+    const stopped: unknown[] = [];
+    const previous = config.onStoppedNotification;
+    config.onStoppedNotification = (notification) => stopped.push(notification);
+    try {
+      const subscription = of(createPoolState<number>(3)).pipe(retrain(learner, { epochs: 1, seed: 0 })).subscribe();
+      expect(signal?.aborted).toBe(false);
+      subscription.unsubscribe();
+      expect(signal?.aborted).toBe(true);
+      // The fit rejects on abort; its handler runs in a microtask, and RxJS reports a stopped
+      // notification from a timer of 0 ms set by that handler: wait for both (two timer turns).
+      for (let turn = 0; turn < 2; turn++) await new Promise((r) => setTimeout(r, 0));
+      expect(settled).toBe(true);
+      expect(stopped).toEqual([]);
+    } finally {
+      config.onStoppedNotification = previous;
+    }
   });
 });

@@ -70,7 +70,11 @@ describe('data-parallel training (trainThreads 2)', () => {
       return { losses: reports.map((r) => r.targetLoss), moduleLosses: reports.map((r) => r.lossModuleLoss), accuracy: evaluation.metric };
     };
     const one = await run(1);
-    const two = await run(2);
+    const { result: two, workerFailures } = await withWorkerWarnings(() => run(2));
+    // The worker ran: no fallback warning, and the halves' own batch statistics make two
+    // threads' losses differ from one thread's (a silent fallback to one thread gives one's).
+    expect(workerFailures).toEqual([]);
+    expect(two.losses).not.toEqual(one.losses);
     expect(two.losses.every(Number.isFinite) && two.moduleLosses.every(Number.isFinite)).toBe(true);
     expect(Math.min(...two.losses.slice(1))).toBeLessThan(two.losses[0]);
     expect(two.accuracy).toBeGreaterThanOrEqual(one.accuracy - 0.1);

@@ -1,0 +1,1 @@
+export { CycleRow, NumberOrNaN, StageSeconds } from './cycleRow.ts';
