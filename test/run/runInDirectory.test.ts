@@ -76,6 +76,23 @@ const failingJournalFs = (code: string, failAt: number): DurableFs => {
 };
 
 describe('runInDirectory and resumeRun', () => {
+  it('records in results.json why a run stopped early, with the stop set in every row, and resumes it as finished', async () => {
+    const dir = tempDir();
+    const events = await collect(runInDirectory(dir, spec({ cycles: 4, stopping: { setSize: 20, maxLabels: 25 } })));
+    expect(events.find((e) => e.type === 'stopped')).toMatchObject({ criterion: 'max-labels', cycle: 3, labeled: 25 });
+    const results = readResults(join(dir, 'results.json'))!;
+    expect(results.finished).toBe(true);
+    expect(results.stopped).toEqual({ criterion: 'max-labels', cycle: 3, labeled: 25, reason: 'reached --max-labels 25 (25 labels)' });
+    expect(results.cycles.map((r) => [r.labeled, r.queried, r.stopKappa === null ? 'null' : typeof r.stopKappa])).toEqual([
+      [10, 10, 'null'],
+      [20, 5, 'number'],
+      [25, 0, 'number'],
+    ]);
+    const again = await collect(resumeRun(dir, spec({ cycles: 4, stopping: { setSize: 20, maxLabels: 25 } })));
+    expect(again.map((e) => e.type)).toEqual(['runFinished']);
+    expect(readResults(join(dir, 'results.json'))!.stopped).toEqual(results.stopped);
+  });
+
   it('should write config, journal, checkpoints and results, and leave no lock', async () => {
     const dir = tempDir();
     const events = await collect(runInDirectory(dir, spec()));
