@@ -26,7 +26,8 @@ const layers = {
   data: ['ops'],
   oracles: ['ops'],
   store: ['results'],
-  report: ['results'],
+  // reports compute with the pure functions too (seeded bootstrap intervals, the stopping criteria)
+  report: ['results', 'ops'],
   tasks: ['ops', 'backend', 'data'],
   streams: ['ops', 'oracles', 'results', 'store', 'tasks'],
   run: ['oracles', 'results', 'store', 'streams'],

@@ -4,7 +4,7 @@
  * with the parameters the comparison ran with. Pure.
  */
 import * as O from 'fp-ts/lib/Option.js';
-import { firstStop, type StopKind, type StoppingConfig } from '../streams/stopping.ts';
+import { firstStop, type StopKind, type StoppingConfig } from '../ops/stopCriteria.ts';
 import type { RunRecord } from './comparisonResults.ts';
 
 /** Where one criterion would first have stopped one run. */

@@ -8,7 +8,7 @@ import { startCycle, type CycleState, type Stage } from './cycleState.ts';
 import { toEvents } from './toEvents.ts';
 import { decideStopping, unlessStopped } from './decideStopping.ts';
 import { measureStopSet } from './measureStopSet.ts';
-import type { StoppingConfig } from './stopping.ts';
+import type { StoppingConfig } from '../ops/stopCriteria.ts';
 import { timeStage } from './timeStage.ts';
 import { drawInitial } from './drawInitial.ts';
 import type { AlEvent, CycleRow } from './events.ts';

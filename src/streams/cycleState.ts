@@ -1,11 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
-// for the docs' links
-import type { decideStopping } from './decideStopping.ts';
-import type { measureStopSet } from './measureStopSet.ts';
 import type { Evaluation, ScoredBatch } from '../tasks/learner.ts';
 import type { AlEvent, StageSeconds } from './events.ts';
 import type { PoolState } from './poolState.ts';
-import type { StopReason, StopStatistics } from './stopping.ts';
+import type { StopReason, StopStatistics } from '../ops/stopCriteria.ts';
 import type { Selection } from './takeTopK.ts';
 
 /** What a cycle's query did, for its results row. */
@@ -39,9 +36,9 @@ export interface CycleState<L> {
   readonly labeledScores?: ScoredBatch;
   /** Set by ranking, read (and cleared) by labeling: the queries and their reserve. */
   readonly selection?: Selection;
-  /** Set by {@link measureStopSet}: κ and the mean l̂ on the stop set (the results row carries them). */
+  /** Set by measureStopSet: κ and the mean l̂ on the stop set (the results row carries them). */
   readonly stopStatistics?: StopStatistics;
-  /** Set by {@link decideStopping}: the run stops after this cycle (no query; no later cycle). */
+  /** Set by decideStopping: the run stops after this cycle (no query; no later cycle). */
   readonly stopped?: StopReason;
 }
 

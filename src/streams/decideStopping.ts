@@ -2,7 +2,7 @@ import * as O from 'fp-ts/lib/Option.js';
 import { of } from 'rxjs';
 import { stateStep, type Stage } from './cycleState.ts';
 import { onState } from './onState.ts';
-import { decideStop, type StoppingConfig, type StopRow } from './stopping.ts';
+import { decideStop, type StoppingConfig, type StopRow } from '../ops/stopCriteria.ts';
 
 /**
  * Decides after evaluation whether the run stops here (`--max-labels` reached, or the

@@ -53,4 +53,4 @@ export { candidateRows, embeddingRows, mcSampleRows, probabilityRows, type Rows 
 export { badgeStrategy, typiclustStrategy, learningLossDiverseStrategy, type TypiClustStrategyOptions, type DiverseStrategyOptions } from './diversityStrategies.ts';
 export { powerStrategy } from './powerStrategies.ts';
 export { baldScorer, mcEntropyScorer, DEFAULT_MC_PASSES } from './mcDropoutStrategies.ts';
-export { criterionHolds, firstStop, decideStop, type StopCriterion, type StopKind, type StoppingConfig, type StopReason, type StopRow as StopCycle, type StopStatistics } from './stopping.ts';
+export { criterionHolds, firstStop, decideStop, type StopCriterion, type StopKind, type StoppingConfig, type StopReason, type StopRow as StopCycle, type StopStatistics } from '../ops/stopCriteria.ts';

@@ -5,7 +5,7 @@ import { stateStep, type Stage } from './cycleState.ts';
 import { concatBatches } from './gatherScores.ts';
 import { onState } from './onState.ts';
 import { scoreInBatches } from './scoreInBatches.ts';
-import type { StopStatistics } from './stopping.ts';
+import type { StopStatistics } from '../ops/stopCriteria.ts';
 
 /** The stop set and how it is scored. */
 export interface StopSetOptions {

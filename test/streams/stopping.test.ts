@@ -16,7 +16,7 @@ import { repeatCycles } from '../../src/streams/repeatCycles.ts';
 import { selectQueries } from '../../src/streams/selectQueries.ts';
 import { toEvents } from '../../src/streams/toEvents.ts';
 import { trainAndEvaluate } from '../../src/streams/trainAndEvaluate.ts';
-import { criterionHolds, decideStop, firstStop } from '../../src/streams/stopping.ts';
+import { criterionHolds, decideStop, firstStop } from '../../src/ops/stopCriteria.ts';
 import { createFakeLearner, fakeTruth } from '../support/fakeLearner.ts';
 
 const config = (overrides: Partial<ActiveLearningConfig<number>> = {}): ActiveLearningConfig<number> => ({

@@ -6,7 +6,7 @@
  */
 import * as O from 'fp-ts/lib/Option.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { lossPlateauStop, stablePredictionsStop } from '../ops/stopping.ts';
+import { lossPlateauStop, stablePredictionsStop } from './stopping.ts';
 
 /** A `--stop-when` criterion. */
 export type StopCriterion = 'stable-predictions' | 'loss-plateau';
