@@ -153,7 +153,8 @@ export const executeRun = async (
     }
     const render = renderFor(renderEvent, data, resume);
     // The same initial weights for every strategy of one seed (a paired comparison).
-    const { learner, truth } = data.setup(runLossObjective(config));
+    const setup = data.setup(runLossObjective(config));
+    const { learner, truth } = setup;
     built = learner;
     // Scoring on `ll4al worker` processes through Redis (training stays here).
     if (config.scoreWorkers !== null) {
@@ -170,7 +171,8 @@ export const executeRun = async (
     // The one place where the CLI's oracle kinds are made (src/cli/oracleChoice.ts): made once
     // the directory is open, so the simulated oracle's seed follows the labels already journaled.
     // The browser's server starts before the run: a port in use is one line before anything is written.
-    if (config.oracle === 'browser') chosen = await chooseOracle(config, dir, { learner, truth, pool: data.split.train }, 0, serve, write, output.json === true);
+    if (config.oracle === 'browser') mkdirSync(dir, { recursive: true }); // its annotations.jsonl lives there
+    if (config.oracle === 'browser') chosen = await chooseOracle(config, dir, { ...setup, pool: setup.pool ?? data.split.train }, 0, serve, write, output.json === true);
     const spec: RunSpec<unknown> = {
       learner,
       strategy: config.strategy,
