@@ -3,8 +3,8 @@
  * run directory (config.json, labels.jsonl, results.json, checkpoints/) that `ll4al resume`
  * continues after a crash.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Observable, Subscription } from 'rxjs';
 import { initBackend, type BackendRequest } from '../backend/initBackend.ts';
@@ -21,6 +21,7 @@ import { realFs } from '../store/durableFs.ts';
 import { runPaths } from '../store/runDirectory.ts';
 import type { AlEvent } from '../streams/events.ts';
 import type { Learner } from '../tasks/learner.ts';
+import type { ImageSource } from '../data/imageSet.ts';
 import { strategyNames } from '../streams/strategies.ts';
 import { connectWorkerScoring, runIdOf, type RemoteScoringStage } from '../remote/workerScoring.ts';
 import { checkRunStrategy, runLossObjective } from './taskSetup.ts';
@@ -109,6 +110,20 @@ export const namingTheFlag = (error: unknown): unknown =>
     ? new InputError(error.message.replace(`: ${error.field} is `, `: ${error.field} (${flagOf(error.field)}) is `))
     : error;
 
+const imageTypes: Readonly<Record<string, string>> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
+
+/**
+ * The pool as the browser oracle shows it: for classification of the user's own images, each
+ * item's original file (a person labels the photo, not the model's downsized input); otherwise
+ * the pixels the learner reads (canvases, built-in data; boxes and points are drawn in those
+ * coordinates).
+ */
+const browserPool = (config: RunConfig, data: Awaited<ReturnType<typeof openRunData>>, pool: ImageSource): ImageSource => {
+  const files = data.user?.poolFiles;
+  if (files === undefined || config.task !== 'classification') return pool;
+  return { ...pool, itemImage: (id: number) => ({ contentType: imageTypes[extname(files[id]!).toLowerCase()] ?? 'application/octet-stream', body: readFileSync(files[id]!) }) };
+};
+
 /**
  * Runs (or resumes) the run in `dir` with `config`: loads the backend, data and learner, then
  * hands the run directory to the library ({@link runInDirectory} / {@link resumeRun}: lock,
@@ -172,7 +187,7 @@ export const executeRun = async (
     // the directory is open, so the simulated oracle's seed follows the labels already journaled.
     // The browser's server starts before the run: a port in use is one line before anything is written.
     if (config.oracle === 'browser') mkdirSync(dir, { recursive: true }); // its annotations.jsonl lives there
-    if (config.oracle === 'browser') chosen = await chooseOracle(config, dir, { ...setup, pool: setup.pool ?? data.split.train }, 0, serve, write, output.json === true);
+    if (config.oracle === 'browser') chosen = await chooseOracle(config, dir, { ...setup, pool: browserPool(config, data, setup.pool ?? data.split.train) }, 0, serve, write, output.json === true);
     const spec: RunSpec<unknown> = {
       learner,
       strategy: config.strategy,

@@ -7,24 +7,18 @@ import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { InputError } from '../inputError.ts';
+import { fieldPath } from '../results/fieldPath.ts';
 import type { SummaryRow } from './aggregate.ts';
 import { summarizeRuns } from './comparisonReport.ts';
 import { ComparisonResults, SingleRunResults, defaultMetricName } from './comparisonResults.ts';
 
 // Intersections and unions add their members' indices to an error's context; a reader
 // wants the field path only (runs/0/cycles/2/labeled), as PathReporter's users see it.
-const combinators = new Set(['IntersectionType', 'UnionType']);
 
 const firstProblem = (errors: t.Errors): string => {
   const error = errors[0];
   if (error === undefined) return 'invalid';
-  const path = error.context
-    .filter((c, i) => {
-      const parent = error.context[i - 1]?.type as { readonly _tag?: string } | undefined;
-      return i > 0 && !combinators.has(parent?._tag ?? '');
-    })
-    .map((c) => c.key)
-    .join('/');
+  const path = fieldPath(error.context);
   const expected = error.context[error.context.length - 1]?.type.name ?? 'a valid value';
   const shown = JSON.stringify(error.value) ?? 'undefined';
   const value = shown.length > 40 ? `${shown.slice(0, 37)}...` : shown;

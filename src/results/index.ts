@@ -1,1 +1,2 @@
 export { CycleRow, NumberOrNaN, StageSeconds } from './cycleRow.ts';
+export { fieldPath } from './fieldPath.ts';

@@ -8,6 +8,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { InputError } from '../inputError.ts';
+import { fieldPath } from '../results/fieldPath.ts';
 import { CycleRow } from '../results/cycleRow.ts';
 import { StoppedRecord } from '../results/stoppedRecord.ts';
 import { realFs, writeFileDurably, type DurableFs } from './durableFs.ts';
@@ -86,11 +87,7 @@ export const readResults = (path: string, fs: DurableFs = realFs): RunResults | 
   const decoded = RunResults.decode(value);
   if (isLeft(decoded)) {
     const error = decoded.left[0]!;
-    // Keys of intersection members ('0', '1') are not fields; array indices are.
-    const field = error.context
-      .filter((c, i) => c.key !== '' && !(error.context[i - 1]?.type instanceof t.IntersectionType))
-      .map((c) => c.key)
-      .join('/');
+    const field = fieldPath(error.context);
     throw new InputError(`${path}: invalid value ${JSON.stringify(error.value)} at ${field || 'the top level'}`);
   }
   return decoded.right;

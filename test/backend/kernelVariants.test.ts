@@ -20,6 +20,7 @@ import { convGradWasmBase64 } from '../../src/backend/kernels/convGradWasm.ts';
 import { hasDataSection } from '../../src/backend/kernels/nativeModule.ts';
 import { InputError } from '../../src/inputError.ts';
 import { relativeError } from './convCases.ts';
+import { buildSmallCnn, JointModel } from '../../src/tasks/index.ts';
 
 /**
  * max |wasm − cpu| / max(1, max |cpu|) for either build of the C convolution kernels. The
@@ -153,4 +154,33 @@ describe('the two builds of the C convolution kernels (relaxed SIMD and plain SI
       }
     },
   );
+});
+
+describe('scores do not depend on how candidates are batched', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('should give each image the same predicted loss and logits, bit for bit, scored alone or in a batch of 24 (the forward convolution runs its plain build by default)', async () => {
+    useKernelVariant('auto');
+    const model = JointModel.create(buildSmallCnn({ seed: 3 }), { seed: 4 });
+    const images = tf.tidy(() => tf.randomUniform([24, 28, 28, 1], 0, 1, 'float32', 7).dataSync() as Float32Array);
+    const outputsOf = async (start: number, count: number): Promise<Float32Array[]> => {
+      const outs = tf.tidy(() => {
+        const o = model.forward(tf.tensor4d(images.subarray(start * 784, (start + count) * 784), [count, 28, 28, 1]), { training: false });
+        return [o.predictedLoss, o.heads[0]!];
+      });
+      const values = (await Promise.all(outs.map((t) => t.data()))) as Float32Array[];
+      tf.dispose(outs);
+      return values;
+    };
+    const [lossAll, logitsAll] = await outputsOf(0, 24);
+    for (const i of [0, 11, 23]) {
+      const [loss, logits] = await outputsOf(i, 1);
+      expect(loss![0]).toBe(lossAll![i]);
+      expect(Array.from(logits!)).toEqual(Array.from(logitsAll!.subarray(i * 10, (i + 1) * 10)));
+    }
+    expect(loadedKernelVariants['convForward']).toBe('simd');
+    model.dispose();
+  });
 });

@@ -17,7 +17,12 @@ interface ConvForwardExports {
   conv2d_forward(x: number, w: number, bias: number, y: number, scratch: number, ...geometryAndRelu: number[]): void;
 }
 
-const kernelsFor = nativeModule<ConvForwardExports>(convForwardWasmBase64, { name: 'convForward', relaxed: convForwardRelaxedWasmBase64 });
+// The relaxed (fused multiply-add) forward build is opt-in (LL4AL_WASM_KERNELS=relaxed-simd):
+// by default the forward convolution is the plain build, which gives XNNPACK's results bit for
+// bit, so a candidate's score never depends on the size of the batch it was scored in (calls
+// under 256 output pixels go to XNNPACK) — local scoring, scoring threads and scoring workers
+// cutting shards differently must rank the same. The gradients (training only) take relaxed SIMD.
+const kernelsFor = nativeModule<ConvForwardExports>(convForwardWasmBase64, { name: 'convForward', relaxed: convForwardRelaxedWasmBase64, relaxedByDefault: false });
 
 /** How many convolutions the C kernel computed, for tests and benchmarks. */
 export const convForwardCalls = { count: 0 };

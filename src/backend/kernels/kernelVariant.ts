@@ -55,12 +55,14 @@ const isVariant = (value: string): value is KernelVariant => (kernelVariants as 
  * The variant the C convolution kernels load: the one {@link useKernelVariant} set, else the
  * `LL4AL_WASM_KERNELS` environment variable (`relaxed-simd` or `simd`), else `relaxed-simd`
  * where the engine validates it and `simd` elsewhere. A relaxed request the engine cannot run
- * gets `simd`.
+ * gets `simd`. A module whose relaxed build is opt-in (`relaxedByDefault` false: the forward
+ * convolution) gets `simd` unless relaxed SIMD is asked for by name.
  *
+ * @param relaxedByDefault - whether 'auto' may choose the relaxed build (default true)
  * @returns The variant.
  * @throws InputError when LL4AL_WASM_KERNELS names no variant.
  */
-export const preferredKernelVariant = (): KernelVariant => {
+export const preferredKernelVariant = (relaxedByDefault = true): KernelVariant => {
   let asked: KernelVariant | 'auto' = chosen;
   if (asked === 'auto') {
     const fromEnv = (typeof process === 'undefined' ? undefined : process.env['LL4AL_WASM_KERNELS'])?.trim();
@@ -69,7 +71,7 @@ export const preferredKernelVariant = (): KernelVariant => {
       asked = fromEnv;
     }
   }
-  if (asked === 'simd') return 'simd';
+  if (asked === 'simd' || (asked === 'auto' && !relaxedByDefault)) return 'simd';
   return relaxedSimdSupported() ? 'relaxed-simd' : 'simd';
 };
 
