@@ -157,8 +157,10 @@ const removeDeadLeftovers = (fs: DurableFs, path: string): void => {
   const prefix = basename(path);
   for (const name of fs.readdirSync(dir)) {
     if (!name.startsWith(`${prefix}.break-`) && !name.startsWith(`.${prefix}.`)) continue;
+    // A record still being written by a live competitor reads as garbage (its temp file is
+    // written in place, not linked whole): only a record that parses and names a dead process goes.
     const holder = readHolder(fs, join(dir, name));
-    if (holder !== undefined && !isAlive(holder)) unlinkIfPresent(fs, join(dir, name));
+    if (holder !== undefined && holder.pid !== Number.MAX_SAFE_INTEGER && !isAlive(holder)) unlinkIfPresent(fs, join(dir, name));
   }
 };
 
@@ -177,18 +179,26 @@ export const acquireRunLock = (path: string, dir: string, fs: DurableFs = realFs
   const token = randomBytes(8).toString('hex');
   const record = `${JSON.stringify({ pid: process.pid, startTime: startTimeOf(process.pid), bootId: bootId(), token, since: new Date().toISOString() })}\n`;
   const mine = join(dirname(path), `.${basename(path)}.${process.pid}-${token}`);
-  const fd = fs.openSync(mine, 'wx');
-  try {
-    writeAll(fs, fd, Buffer.from(record, 'utf8'));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const writeMine = (): void => {
+    const fd = fs.openSync(mine, 'wx');
+    try {
+      writeAll(fs, fd, Buffer.from(record, 'utf8'));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  writeMine();
   try {
     for (let attempt = 0; attempt < 200; attempt++) {
       try {
         fs.linkSync(mine, path);
       } catch (error) {
+        // Our record was removed under us (a competitor's clean-up): write it again and retry.
+        if (isCode(error, 'ENOENT') && !fs.existsSync(mine)) {
+          writeMine();
+          continue;
+        }
         if (!isCode(error, 'EEXIST')) throw error;
         const holder = readHolder(fs, path);
         if (holder === undefined) continue;

@@ -111,6 +111,14 @@ const nextItem = async (page: Page, before: number | undefined): Promise<number 
   );
   return shownItem(page);
 };
+/** Waits until the page shows `n` answers accepted this round (the server has taken the answer). */
+const answered = async (page: Page, n: number): Promise<void> => {
+  await page.waitForFunction(
+    (k) => ((globalThis as unknown as PageGlobals).document.getElementById('progress')?.textContent ?? '').startsWith(`${k} /`),
+    n,
+    { timeout: 30_000 },
+  );
+};
 const waitForItem = async (page: Page): Promise<number> => {
   await page.waitForFunction(
     () => /item \d+/.test((globalThis as unknown as PageGlobals).document.getElementById('item-id')?.textContent ?? ''),
@@ -173,6 +181,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
       const first = await waitForItem(page);
       await page.keyboard.press('2');
       let now = await nextItem(page, first);
+      await answered(page, 1); // the answer reached the server before it is undone
       // Undo: the first item comes back with the earlier answer marked; answer it again.
       await page.keyboard.press('z');
       now = await nextItem(page, now);
@@ -228,6 +237,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
       await drag(page, 64, [36, 10], [60, 30]);
       await page.keyboard.press('Enter');
       let now = await nextItem(page, first);
+      await answered(page, 1);
       // Undo the answer: the item is back with its two boxes; delete the second, redraw it as class 7.
       await page.keyboard.press('z');
       now = await nextItem(page, now);
@@ -273,6 +283,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
       await clickAll(page, points);
       await page.keyboard.press('Enter');
       let now = await nextItem(page, first);
+      await answered(page, 1);
       await page.keyboard.press('z'); // no point placed here yet: undoes the last answer
       now = await nextItem(page, now);
       expect(now).toBe(first);
