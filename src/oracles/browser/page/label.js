@@ -24,6 +24,7 @@
   let next = null;
   /** True while the page waits for the preloaded item after an answer (the stage stays blank). */
   let holding = false;
+  let undoAsked = false;
   let busy = false;
   let showPrediction = localStorage.getItem('ll4al-prediction') === '1';
   let prediction = null;
@@ -475,6 +476,11 @@
       } else say(error.message, 'error');
     } finally {
       busy = false;
+      // An undo pressed while the answer was settling runs now (a key is never dropped).
+      if (undoAsked) {
+        undoAsked = false;
+        undo();
+      }
     }
   };
 
@@ -482,7 +488,10 @@
   const skip = () => send('/api/skip', {}, (item) => say(`item ${item.id} skipped; the next-ranked item takes its place`));
 
   const undo = async () => {
-    if (busy) return;
+    if (busy) {
+      undoAsked = true;
+      return;
+    }
     busy = true;
     try {
       // No lease request may cross the undo (its `keep` would not know the undone item's lease).
