@@ -11,7 +11,7 @@ import { readCocoFile, type CocoData, type CocoImageEntry } from './cocoFile.ts'
 import type { StoredDetectionSet } from './detectionCanvas.ts';
 import type { StoredKeypointSet } from './keypointCanvas.ts';
 import type { ImageEntry } from './imageList.ts';
-import { NO_LABEL } from './imageSet.ts';
+import { NO_LABEL, type ImageSource } from './imageSet.ts';
 import type { UserData } from './userData.ts';
 
 /** A detection label in the learner's coordinates (the input square's pixels). */
@@ -63,6 +63,33 @@ const boxesOf = (images: ReadonlyArray<CocoImageEntry>, part: DecodedPart, side:
   return { boxStart, boxes: Float32Array.from(boxes), boxClasses: Uint8Array.from(classes), sourceIds: Uint32Array.from(sources), labels };
 };
 
+/** What every COCO task's user data holds once its images are decoded (detection and keypoints alike). */
+const cocoUserData = <S extends ImageSource, L>(
+  file: string,
+  split: { readonly name: string; readonly train: S; readonly test: S },
+  classNames: ReadonlyArray<string>,
+  kept: ReadonlyArray<CocoImageEntry>,
+  given: ReadonlyArray<readonly [number, L]>,
+  decoded: Awaited<ReturnType<typeof decodeImages>>,
+  coco: CocoData,
+  testCoco: CocoData | undefined,
+): UserData<S, L> & { readonly coco: CocoData; readonly testCoco?: CocoData } => ({
+  name: split.name,
+  source: resolve(file),
+  split,
+  classNames,
+  poolFiles: kept.map((i) => i.path),
+  poolNames: kept.map((i) => i.fileName),
+  given,
+  unlabeled: kept.length - given.length,
+  originalSizes: decoded.pool.originalSizes,
+  cache: decoded.cache,
+  skipped: decoded.skipped,
+  close: decoded.close,
+  coco,
+  ...(testCoco === undefined ? {} : { testCoco }),
+});
+
 /**
  * Reads COCO `instances` files for detection.
  * @param file the pool's COCO file
@@ -107,22 +134,7 @@ export const loadCocoDetection = async (file: string, options: UserCocoOptions):
   const kept = Array.from(decoded.pool.kept, (k) => coco.images[k]!);
   const given: Array<readonly [number, CocoDetectionLabel]> = [];
   kept.forEach((image, id) => image.objects.length > 0 && given.push([id, rescaled(image, size)] as const));
-  return {
-    name,
-    source: resolve(file),
-    split: { name, train, test },
-    classNames,
-    poolFiles: kept.map((i) => i.path),
-    poolNames: kept.map((i) => i.fileName),
-    given,
-    unlabeled: kept.length - given.length,
-    originalSizes: decoded.pool.originalSizes,
-    cache: decoded.cache,
-    skipped: decoded.skipped,
-    close: decoded.close,
-    coco,
-    ...(testCoco === undefined ? {} : { testCoco }),
-  };
+  return cocoUserData(file, { name, train, test }, classNames, kept, given, decoded, coco, testCoco);
 };
 
 /** A keypoints label in the learner's coordinates: K points, null where not labeled. */
@@ -206,22 +218,7 @@ export const loadCocoKeypoints = async (file: string, options: UserCocoOptions):
       return Number.isFinite(x) ? ([x, y] as const) : null;
     })] as const);
   });
-  return {
-    name,
-    source: resolve(file),
-    split: { name, train, test },
-    classNames,
-    poolFiles: kept.map((i) => i.path),
-    poolNames: kept.map((i) => i.fileName),
-    given,
-    unlabeled: kept.length - given.length,
-    originalSizes: decoded.pool.originalSizes,
-    cache: decoded.cache,
-    skipped: decoded.skipped,
-    close: decoded.close,
-    coco,
-    ...(testCoco === undefined ? {} : { testCoco }),
-  };
+  return cocoUserData(file, { name, train, test }, classNames, kept, given, decoded, coco, testCoco);
 };
 
 /** Refuses a COCO file whose width and height are not its images' (its boxes would be scaled wrong). */
