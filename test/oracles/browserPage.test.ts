@@ -449,6 +449,39 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
     }
   });
 
+  it('should keep the item a fill put on screen when an answer outran the preload (the next key goes to the item shown)', async () => {
+    const codec = new t.Type<number, unknown, unknown>('Class2', (u): u is number => u === 0 || u === 1, (u, c) => (u === 0 || u === 1 ? t.success(u) : t.failure(u, c)), t.identity);
+    const drawn = imageSetItemImage({ count: 20, height: 8, width: 8, channels: 1, pixels: new Uint8Array(20 * 64).fill(60) });
+    // Every image takes 300 ms: the first answer goes before the second item has loaded.
+    const oracle = browserOracle({
+      task: { kind: 'classification', classNames: ['no', 'yes'] },
+      labelCodec: codec,
+      itemImage: async (id) => (await new Promise((r) => setTimeout(r, 300)), drawn(id)),
+    });
+    const journal = memoryJournal<number>();
+    const subscription = of({ picks: Int32Array.of(3, 4, 5), reserve: new Int32Array(0) })
+      .pipe(queryOracle(oracle, { labelCodec: codec, poolSize: 20, cycle: 1 }), mergeLabels(journal, createPoolState<number>(20), { source: 'browser' }))
+      .subscribe();
+    try {
+      const page = await openPage(browser, (await oracle.ready).url);
+      const first = await waitForItem(page);
+      await page.keyboard.press('1');
+      const second = await nextItem(page, first);
+      expect(second).not.toBe(first);
+      await page.waitForTimeout(1200); // the third item's preload has long arrived
+      expect(await shownItem(page)).toBe(second);
+      await page.keyboard.press('2');
+      await answered(page, 2);
+      expect(journal.entries.map((e) => [e.id, e.label])).toEqual([
+        [first, 0],
+        [second, 1],
+      ]);
+    } finally {
+      subscription.unsubscribe();
+      await oracle.close();
+    }
+  });
+
   it('should lose no answer when the server is killed mid-cycle, and serve the rest after ll4al resume --oracle browser', async () => {
     const dir = join(work, 'killed');
     const run = await startRun(runArgs('classification', dir, ['--initial', '6']), dir);
@@ -459,6 +492,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
       before.push(now!);
       await page.keyboard.press('3');
       now = await nextItem(page, now);
+      await answered(page, k + 1);
     }
     run.child.kill('SIGKILL');
     await run.exited;

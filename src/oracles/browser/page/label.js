@@ -438,7 +438,9 @@
 
   /**
    * Shows the preloaded item. When it is not there yet (answered faster than it loaded), the
-   * stage stays blank until it is, rather than flashing the waiting panel.
+   * stage stays blank until it is, rather than flashing the waiting panel. A fill on its way
+   * puts its item on screen itself (the stage is empty): that item stays — replacing it would
+   * move a person's next key to an item they have not seen.
    */
   const advance = async () => {
     let item = next;
@@ -449,13 +451,20 @@
       draw();
       try {
         if (filling) await filling;
+        if (current) return;
         item = next ?? (await leaseOne());
       } catch (error) {
         say(error.message, 'error');
       } finally {
         holding = false;
       }
-      next = null;
+      if (current) {
+        // Shown while the lease was on its way (an undo): this lease waits as the next one.
+        place(item);
+        render();
+        return;
+      }
+      if (item === next) next = null;
     }
     startItem(item);
     fill();
