@@ -16,7 +16,7 @@ import { childLoaderArgs } from '../backend/spawnWorker.ts';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../config/presets.ts';
-import { checkRunConfig, decodeRunConfig, type RunConfig } from '../config/runConfig.ts';
+import { checkRunConfig, decodeRunConfig, flagOf, type RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
 import { checkRunStrategy } from './taskSetup.ts';
 import { prepareRunData } from './dataSource.ts';
@@ -26,6 +26,8 @@ import { assembleComparison, summarizeRuns, writeReport, writeResultsJson } from
 import { SingleRunResults, defaultMetricName, type ComparisonResults, type RunRecord } from '../report/comparisonResults.ts';
 import type { ReportFiles } from '../report/comparisonReport.ts';
 import { strategyNames } from '../streams/strategies.ts';
+import { readResults } from '../store/resultsFile.ts';
+import { runPaths } from '../store/runDirectory.ts';
 import { chooseProgressMode, createProgress, type Progress } from './progress.ts';
 import { describeFiles } from './reportCommand.ts';
 
@@ -54,6 +56,15 @@ export interface ComparisonPlan {
   /** How many runs at once. */
   readonly parallel: number;
   /** The strategy the paired differences are taken from (`--baseline`, default random when it runs). */
+  readonly baseline: string;
+  /** True for `--continue DIR`: runs already in DIR are reused (finished) or resumed (interrupted). */
+  readonly continuing: boolean;
+}
+
+/** What DIR/plan.json keeps of a comparison, so `--continue DIR` needs no flags. */
+interface StoredPlan {
+  readonly strategies: ReadonlyArray<string>;
+  readonly trials: number;
   readonly baseline: string;
 }
 
@@ -87,6 +98,7 @@ const parseStrategies = (value: string): ReadonlyArray<string> => {
  * @throws InputError naming the flag, field, file or value
  */
 export const planComparison = (flags: CompareFlags): ComparisonPlan => {
+  if (flags['continue'] !== undefined) return planContinuation(flags);
   const preset: Preset | undefined = typeof flags['preset'] === 'string' ? resolvePreset(flags['preset']) : undefined;
   const strategies = parseStrategies(
     typeof flags['strategies'] === 'string' ? flags['strategies'] : (preset?.compare?.strategies ?? ['random', 'learning-loss']).join(','),
@@ -105,21 +117,89 @@ export const planComparison = (flags: CompareFlags): ComparisonPlan => {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = typeof flags['out'] === 'string' ? flags['out'] : join('runs', `compare-${stamp}`);
   if (existsSync(join(dir, 'results.json')) || existsSync(join(dir, 'config.json'))) {
-    throw new InputError(`output directory ${dir} (--out) already holds a comparison; choose another --out`);
+    throw new InputError(`output directory ${dir} (--out) already holds a comparison; choose another --out, or add to it with --continue ${dir}`);
   }
-  const runs: PlannedRun[] = [];
-  for (let trial = 1; trial <= trials; trial++) {
-    const seed = deriveSeed(config.seed, 'trial', trial);
-    for (const strategy of strategies) runs.push({ strategy, trial, seed, dir: join(dir, strategy, `trial-${trial}`) });
-  }
-  const baseline = typeof flags['baseline'] === 'string' ? flags['baseline'] : 'random';
-  if (typeof flags['baseline'] === 'string' && !strategies.includes(baseline)) {
-    throw new InputError(`baseline ${JSON.stringify(baseline)} (--baseline) is not one of the compared strategies: ${strategies.join(', ')}`);
-  }
+  const runs = plannedRuns(dir, config.seed, strategies, trials);
+  const baseline = checkedBaseline(flags, strategies, 'random');
   const atOnce = Math.min(parallel, runs.length);
   // Several runs at once already fill the cores: each trains on one thread unless told otherwise.
   const trained = atOnce > 1 && config.trainer.trainThreads === undefined ? { ...config, trainer: { ...config.trainer, trainThreads: 1 as const } } : config;
-  return { dir, strategies, trials, config: trained, runs, parallel: atOnce, baseline };
+  return { dir, strategies, trials, config: trained, runs, parallel: atOnce, baseline, continuing: false };
+};
+
+/** Every strategy × trial, trial by trial, each strategy of a trial on the trial's seed. */
+const plannedRuns = (dir: string, seed: number, strategies: ReadonlyArray<string>, trials: number): PlannedRun[] => {
+  const runs: PlannedRun[] = [];
+  for (let trial = 1; trial <= trials; trial++) {
+    const trialSeed = deriveSeed(seed, 'trial', trial);
+    for (const strategy of strategies) runs.push({ strategy, trial, seed: trialSeed, dir: join(dir, strategy, `trial-${trial}`) });
+  }
+  return runs;
+};
+
+const checkedBaseline = (flags: CompareFlags, strategies: ReadonlyArray<string>, fallback: string): string => {
+  const baseline = typeof flags['baseline'] === 'string' ? flags['baseline'] : fallback;
+  if (typeof flags['baseline'] === 'string' && !strategies.includes(baseline)) {
+    throw new InputError(`baseline ${JSON.stringify(baseline)} (--baseline) is not one of the compared strategies: ${strategies.join(', ')}`);
+  }
+  return baseline;
+};
+
+/** The flags that shape the runs themselves: `--continue` takes them from the comparison's config.json. */
+const RUN_SHAPING_FLAGS = [...COMPARE_RUN_FIELDS, 'config', 'preset'] as const;
+
+/**
+ * Plans `compare --continue DIR`: the runs' configuration is DIR/config.json, as the comparison
+ * started; strategies, trials and baseline are DIR/plan.json's unless given (more strategies or
+ * trials extend the comparison, on the same trial seeds). A run already in DIR is reused when
+ * it finished and resumed when it did not.
+ */
+const planContinuation = (flags: CompareFlags): ComparisonPlan => {
+  const dir = flags['continue'];
+  if (typeof dir !== 'string' || dir === '') throw new InputError('--continue needs the comparison directory: --continue DIR');
+  if (flags['out'] !== undefined) throw new InputError(`--out cannot be given with --continue: the comparison stays in ${dir}`);
+  const shaping = RUN_SHAPING_FLAGS.find((field) => flags[field] !== undefined);
+  if (shaping !== undefined) {
+    throw new InputError(`${flagOf(shaping)} cannot be given with --continue: the runs of ${dir} keep the configuration in ${join(dir, 'config.json')}`);
+  }
+  const configFile = join(dir, 'config.json');
+  if (!existsSync(configFile)) throw new InputError(`${dir} (--continue) is not a comparison directory: it has no config.json`);
+  let stored: unknown;
+  try {
+    stored = JSON.parse(readFileSync(configFile, 'utf8'));
+  } catch (error) {
+    throw new InputError(`${configFile} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const config = decodeRunConfig(stored, configFile);
+  checkRunConfig(config, strategyNames);
+  const kept = readStoredPlan(join(dir, 'plan.json'));
+  const strategies = typeof flags['strategies'] === 'string' ? parseStrategies(flags['strategies']) : kept?.strategies;
+  if (strategies === undefined) throw new InputError(`${dir} has no plan.json (it predates it): name the strategies with --strategies`);
+  for (const strategy of strategies) checkRunStrategy(config, strategy);
+  const trials = flags['trials'] !== undefined ? positiveInt('--trials', flags['trials']) : kept?.trials;
+  if (trials === undefined) throw new InputError(`${dir} has no plan.json (it predates it): give the number of trials with --trials`);
+  const baseline = checkedBaseline(flags, strategies, kept?.baseline ?? 'random');
+  const parallel = flags['parallel'] === undefined ? availableParallelism() : positiveInt('--parallel', flags['parallel']);
+  const runs = plannedRuns(dir, config.seed, strategies, trials);
+  return { dir, strategies, trials, config, runs, parallel: Math.min(parallel, runs.length), baseline, continuing: true };
+};
+
+const readStoredPlan = (file: string): StoredPlan | undefined => {
+  if (!existsSync(file)) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new InputError(`${file} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const plan = json as Partial<StoredPlan> | null;
+  const strategies = plan?.strategies;
+  if (!Array.isArray(strategies) || strategies.some((name) => typeof name !== 'string' || !strategyNames.includes(name))) {
+    throw new InputError(`${file}: field "strategies" must list known strategies, got ${JSON.stringify(strategies)}`);
+  }
+  if (typeof plan?.trials !== 'number' || !Number.isInteger(plan.trials) || plan.trials < 1) throw new InputError(`${file}: field "trials" must be an integer ≥ 1, got ${JSON.stringify(plan?.trials)}`);
+  if (typeof plan.baseline !== 'string') throw new InputError(`${file}: field "baseline" must be a strategy name, got ${JSON.stringify(plan.baseline)}`);
+  return { strategies, trials: plan.trials, baseline: plan.baseline };
 };
 
 /** The id of a run in progress and messages: "learning-loss/trial-2". */
@@ -152,9 +232,11 @@ class RunFailure extends Error {
  * Runs one planned run as a child `ll4al run --json`, feeding its events to the progress view.
  * @returns the child and a promise of its end
  */
-const launch = (configFile: string, run: PlannedRun, progress: Progress): { child: ChildProcess; done: Promise<void> } => {
+const launch = (configFile: string, run: PlannedRun, progress: Progress, resume: boolean): { child: ChildProcess; done: Promise<void> } => {
   const id = runId(run);
-  const args = [...cliArgs(), 'run', '--config', configFile, '--strategy', run.strategy, '--seed', String(run.seed), '--out', run.dir, '--json'];
+  const args = resume
+    ? [...cliArgs(), 'resume', run.dir, '--json']
+    : [...cliArgs(), 'run', '--config', configFile, '--strategy', run.strategy, '--seed', String(run.seed), '--out', run.dir, '--json'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -202,6 +284,13 @@ const readRun = async (comparisonDir: string, run: PlannedRun): Promise<{ record
   };
 };
 
+/** What a continued comparison finds of a run in its directory. */
+const foundRun = (run: PlannedRun): 'none' | 'interrupted' | 'finished' => {
+  const paths = runPaths(run.dir);
+  if (!existsSync(paths.config)) return 'none';
+  return readResults(paths.results)?.finished === true ? 'finished' : 'interrupted';
+};
+
 /**
  * Runs every planned run, at most `plan.parallel` at once; on the first failure the others
  * are stopped (SIGTERM: they can be resumed) and the failure is thrown.
@@ -216,8 +305,11 @@ const runAll = async (plan: ComparisonPlan, configFile: string, progress: Progre
   const worker = async (): Promise<void> => {
     for (let run = queue.shift(); run !== undefined && failure === undefined; run = queue.shift()) {
       const id = runId(run);
+      const found = plan.continuing ? foundRun(run) : 'none';
+      if (found !== 'none') progress.runFound(id, found);
+      if (found === 'finished') continue;
       progress.runStarted(id, { cycles: plan.config.cycles, epochs: plan.config.epochs });
-      const { child, done } = launch(configFile, run, progress);
+      const { child, done } = launch(configFile, run, progress, found === 'interrupted');
       running.set(id, child);
       try {
         await done;
@@ -236,7 +328,8 @@ const runAll = async (plan: ComparisonPlan, configFile: string, progress: Progre
   };
   await Promise.all(Array.from({ length: plan.parallel }, worker));
   if (failure !== undefined) {
-    throw failure.input ? new InputError(failure.message) : new Error(failure.message);
+    // A run that failed for its input fails again; any other stop leaves runs to continue.
+    throw failure.input ? new InputError(failure.message) : new Error(`${failure.message} (the other runs stopped resumable: continue with ll4al compare --continue ${plan.dir})`);
   }
 };
 
@@ -259,7 +352,9 @@ export interface ComparisonOutcome {
 export const executeComparison = async (plan: ComparisonPlan, progress: Progress): Promise<ComparisonOutcome> => {
   await mkdir(plan.dir, { recursive: true });
   const configFile = join(plan.dir, 'config.json');
-  await writeFile(configFile, `${JSON.stringify(plan.config, null, 2)}\n`);
+  if (!plan.continuing) await writeFile(configFile, `${JSON.stringify(plan.config, null, 2)}\n`);
+  const stored: StoredPlan = { strategies: plan.strategies, trials: plan.trials, baseline: plan.baseline };
+  await writeFile(join(plan.dir, 'plan.json'), `${JSON.stringify(stored, null, 2)}\n`);
   progress.note(`comparing ${plan.strategies.join(', ')} over ${plan.trials} trial(s): ${plan.runs.length} runs, ${plan.parallel} at a time, in ${plan.dir}`);
   try {
     await runAll(plan, configFile, progress);
@@ -348,7 +443,8 @@ export const register = (program: Command): void => {
       .option('--strategies <list>', `comma-separated strategies: ${strategyNames.join(', ')} (default random,learning-loss)`)
       .option('--trials <n>', 'trials per strategy (default 3)')
       .option('--baseline <strategy>', 'paired differences (95% CI over trials) are taken from this strategy (default random, when compared)')
-      .option('--out <dir>', 'comparison directory (default runs/compare-<time>)'),
+      .option('--out <dir>', 'comparison directory (default runs/compare-<time>)')
+      .option('--continue <dir>', 'go on with the comparison in DIR: finished runs are reused, interrupted ones resumed, missing ones run (more --strategies or --trials extend it)'),
   ).action(async (flags: CompareFlags) => {
     const plan = planComparison(flags);
     // The user's images are decoded once here, and checked against the simulated oracle, before any run starts.

@@ -194,6 +194,9 @@ export const describeLastCycle = (state: RunState): string | null => {
   return `cycle ${last.cycle}/${state.cycles}: ${last.labeled} labels, ${last.metricName} ${metric}${ranking}`;
 };
 
+const foundLine = (id: string, found: 'finished' | 'interrupted'): string =>
+  found === 'finished' ? `[${id}] finished earlier: reused` : `[${id}] interrupted earlier: resumed from its journal and checkpoints`;
+
 /** What a progress view is told. */
 export interface Progress {
   /** A run begins (a bar appears). */
@@ -202,6 +205,8 @@ export interface Progress {
   runEvent(id: string, event: unknown): void;
   /** A run ended; `error` is its one-line error when it failed. */
   runEnded(id: string, error?: string): void;
+  /** A continued comparison found a run already there: `finished` (reused) or `interrupted` (resumed next). */
+  runFound(id: string, found: 'finished' | 'interrupted'): void;
   /** A note for a person (not shown in quiet or json mode). */
   note(text: string): void;
   /** Ends the view (bars removed, cursor restored). */
@@ -242,6 +247,7 @@ export const createProgress = (mode: ProgressMode, streams: ProgressStreams = de
         runStarted: (id, shape) => void states.set(id, initialRunState(shape)),
         runEvent: (id, event) => void update(id, event),
         runEnded: () => {},
+        runFound: () => {},
         note: () => {},
         stop: () => {},
       };
@@ -257,6 +263,7 @@ export const createProgress = (mode: ProgressMode, streams: ProgressStreams = de
         },
         runEnded: (id, error) =>
           void streams.out.write(`${JSON.stringify(error === undefined ? { type: 'runEnded', run: id, ok: true } : { type: 'runEnded', run: id, ok: false, error })}\n`),
+        runFound: (id, found) => void streams.out.write(`${JSON.stringify({ type: 'runFound', run: id, found })}\n`),
         note: () => {},
         stop: () => {},
       };
@@ -273,6 +280,7 @@ export const createProgress = (mode: ProgressMode, streams: ProgressStreams = de
           }
         },
         runEnded: (id, error) => void streams.err.write(error === undefined ? `[${id}] done\n` : `[${id}] FAILED: ${error}\n`),
+        runFound: (id, found) => void streams.err.write(`${foundLine(id, found)}\n`),
         note: (text) => void streams.err.write(`${text}\n`),
         stop: () => {},
       };
@@ -344,6 +352,7 @@ const barsProgress = (
       }
       log(error === undefined ? `[${id}] done` : `[${id}] FAILED: ${error}`);
     },
+    runFound: (id, found) => log(foundLine(id, found)),
     note: (text) => log(text),
     stop: () => {
       // A last redraw flushes lines logged since the previous frame; stop alone would drop them.
