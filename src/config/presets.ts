@@ -74,8 +74,9 @@ export const presets: Readonly<Record<string, Preset>> = {
   // The full Fashion-MNIST pool (60,000 train, 10,000 test) at the paper's proportions
   // (initial = budget, subset = 10 × budget), scaled to 2 CPU cores: 500 labels a cycle and
   // 6 cycles (500 → 3,000 labels) keep training at 20 epochs × Σ labeled = 210,000 samples per
-  // run, a few minutes on the embedded wasm backend, so 3 strategies × 3 trials finish in about
-  // an hour; 20 epochs is where the small CNN's accuracy on a few thousand labels flattens.
+  // run, 250–280 s on the embedded wasm backend two at a time on 2 cores (measured 2026-12-01:
+  // 7 strategies × 3 trials in 49 min); 20 epochs is where the small CNN's accuracy on a few
+  // thousand labels flattens.
   fmnist: {
     name: 'fmnist',
     description: 'a CPU-sized protocol on the full Fashion-MNIST (500 + 500 × 5 labels, subset 5,000, 20 epochs); --data defaults to the Debian dataset folder',
