@@ -6,7 +6,7 @@
  * comparison); then results.json, results.csv, runs.csv, curve.svg, ranking.svg and a table.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { childLoaderArgs } from '../backend/spawnWorker.ts';
 import type { Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import { layerRunInputs, presetNames, resolvePreset, type Preset } from '../config/presets.ts';
 import { checkRunConfig, decodeRunConfig, flagOf, type RunConfig } from '../config/runConfig.ts';
 import { InputError } from '../inputError.ts';
@@ -30,6 +31,8 @@ import { readResults } from '../store/resultsFile.ts';
 import { runPaths } from '../store/runDirectory.ts';
 import { chooseProgressMode, createProgress, type Progress } from './progress.ts';
 import { describeFiles } from './reportCommand.ts';
+import { firstProblem } from '../report/readComparisonResults.ts';
+import { readRunConfig } from '../run/runConfigFile.ts';
 
 /** Flags of `ll4al compare` as commander gives them (strings and booleans). */
 export type CompareFlags = Readonly<Record<string, string | boolean | undefined>>;
@@ -61,12 +64,14 @@ export interface ComparisonPlan {
   readonly continuing: boolean;
 }
 
+const knownStrategy = (u: unknown): u is string => typeof u === 'string' && strategyNames.includes(u);
+const StrategyName = new t.Type<string, string, unknown>('StrategyName', knownStrategy, (u, c) => (knownStrategy(u) ? t.success(u) : t.failure(u, c)), t.identity);
+const positive = (u: unknown): u is number => Number.isInteger(u) && (u as number) >= 1;
+const TrialCount = new t.Type<number, number, unknown>('TrialCount', positive, (u, c) => (positive(u) ? t.success(u) : t.failure(u, c)), t.identity);
+
 /** What DIR/plan.json keeps of a comparison, so `--continue DIR` needs no flags. */
-interface StoredPlan {
-  readonly strategies: ReadonlyArray<string>;
-  readonly trials: number;
-  readonly baseline: string;
-}
+const StoredPlan = t.readonly(t.type({ strategies: t.readonlyArray(StrategyName), trials: TrialCount, baseline: StrategyName }));
+type StoredPlan = t.TypeOf<typeof StoredPlan>;
 
 /** The run flags `compare` passes on: all but the strategy (one per run) and the oracle (simulated). */
 const COMPARE_RUN_FIELDS = RUN_FLAG_FIELDS.filter((f) => f !== 'strategy' && f !== 'oracle');
@@ -164,13 +169,7 @@ const planContinuation = (flags: CompareFlags): ComparisonPlan => {
   }
   const configFile = join(dir, 'config.json');
   if (!existsSync(configFile)) throw new InputError(`${dir} (--continue) is not a comparison directory: it has no config.json`);
-  let stored: unknown;
-  try {
-    stored = JSON.parse(readFileSync(configFile, 'utf8'));
-  } catch (error) {
-    throw new InputError(`${configFile} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const config = decodeRunConfig(stored, configFile);
+  const config = decodeRunConfig(readRunConfig(configFile), configFile);
   checkRunConfig(config, strategyNames);
   const kept = readStoredPlan(join(dir, 'plan.json'));
   const strategies = typeof flags['strategies'] === 'string' ? parseStrategies(flags['strategies']) : kept?.strategies;
@@ -186,20 +185,9 @@ const planContinuation = (flags: CompareFlags): ComparisonPlan => {
 
 const readStoredPlan = (file: string): StoredPlan | undefined => {
   if (!existsSync(file)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new InputError(`${file} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const plan = json as Partial<StoredPlan> | null;
-  const strategies = plan?.strategies;
-  if (!Array.isArray(strategies) || strategies.some((name) => typeof name !== 'string' || !strategyNames.includes(name))) {
-    throw new InputError(`${file}: field "strategies" must list known strategies, got ${JSON.stringify(strategies)}`);
-  }
-  if (typeof plan?.trials !== 'number' || !Number.isInteger(plan.trials) || plan.trials < 1) throw new InputError(`${file}: field "trials" must be an integer ≥ 1, got ${JSON.stringify(plan?.trials)}`);
-  if (typeof plan.baseline !== 'string') throw new InputError(`${file}: field "baseline" must be a strategy name, got ${JSON.stringify(plan.baseline)}`);
-  return { strategies, trials: plan.trials, baseline: plan.baseline };
+  const decoded = StoredPlan.decode(readRunConfig(file));
+  if (E.isLeft(decoded)) throw new InputError(`${file}: ${firstProblem(decoded.left)}`);
+  return decoded.right;
 };
 
 /** The id of a run in progress and messages: "learning-loss/trial-2". */

@@ -15,7 +15,12 @@ import { ComparisonResults, SingleRunResults, defaultMetricName } from './compar
 // Intersections and unions add their members' indices to an error's context; a reader
 // wants the field path only (runs/0/cycles/2/labeled), as PathReporter's users see it.
 
-const firstProblem = (errors: t.Errors): string => {
+/**
+ * The first problem of a failed decode, in one line: the value, the field path and the type expected.
+ * @param errors io-ts's errors
+ * @returns the line
+ */
+export const firstProblem = (errors: t.Errors): string => {
   const error = errors[0];
   if (error === undefined) return 'invalid';
   const path = fieldPath(error.context);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,14 @@ describe('compare --continue (planning)', () => {
     expect(refusal({ continue: dir, epochs: '3' })).toBe(`--epochs cannot be given with --continue: the runs of ${dir} keep the configuration in ${join(dir, 'config.json')}`);
     expect(refusal({ continue: dir, oracleDelayMs: '3' })).toMatch(/^--oracle-delay-ms cannot be given with --continue/);
     expect(refusal({ continue: dir, out: join(dir, 'x') })).toBe(`--out cannot be given with --continue: the comparison stays in ${dir}`);
+  });
+
+  it('names the bad field of a damaged plan.json', () => {
+    writeFileSync(join(dir, 'config.json'), '{}\n');
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify({ strategies: ['random', 'learnin-loss'], trials: 2, baseline: 'random' }));
+    expect(refusal({ continue: dir })).toBe(`${join(dir, 'plan.json')}: invalid value "learnin-loss" at strategies/1: expected StrategyName`);
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify({ strategies: ['random'], trials: 0, baseline: 'random' }));
+    expect(refusal({ continue: dir })).toBe(`${join(dir, 'plan.json')}: invalid value 0 at trials: expected TrialCount`);
   });
 });
 
@@ -114,6 +122,15 @@ describe('ll4al compare --continue (process, about 60 s on 2 cores)', () => {
     });
     await exited;
     lines.close();
+    // The compare process is gone; its run may outlive it by a moment: wait for the whole group.
+    for (;;) {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const journal = join(out, 'random', 'trial-1', 'labels.jsonl');
     const text = readFileSync(journal, 'utf8');
     const kept = text.slice(0, text.lastIndexOf('\n')).split('\n'); // whole lines: a kill may tear the last
