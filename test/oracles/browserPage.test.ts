@@ -411,20 +411,26 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
     }
   });
 
-  it('should keep every leased item in view when an undo overtakes the preload of the next item', async () => {
+  /** A yes/no round of items 3, 4, 5 whose images each take `delayMs`, journaled in memory. */
+  const slowYesNoRound = (delayMs: number, grey: number) => {
     const codec = new t.Type<number, unknown, unknown>('Class2', (u): u is number => u === 0 || u === 1, (u, c) => (u === 0 || u === 1 ? t.success(u) : t.failure(u, c)), t.identity);
-    const drawn = imageSetItemImage({ count: 20, height: 8, width: 8, channels: 1, pixels: new Uint8Array(20 * 64).fill(90) });
-    // Slow images: the preload of a new item is still on its way when the undo (its image cached) returns.
+    const drawn = imageSetItemImage({ count: 20, height: 8, width: 8, channels: 1, pixels: new Uint8Array(20 * 64).fill(grey) });
     const oracle = browserOracle({
       task: { kind: 'classification', classNames: ['no', 'yes'] },
       labelCodec: codec,
-      itemImage: async (id) => (await new Promise((r) => setTimeout(r, 400)), drawn(id)),
+      itemImage: async (id) => (await new Promise((r) => setTimeout(r, delayMs)), drawn(id)),
     });
     const journal = memoryJournal<number>();
-    let done = false;
+    const round = { done: false };
     const subscription = of({ picks: Int32Array.of(3, 4, 5), reserve: new Int32Array(0) })
       .pipe(queryOracle(oracle, { labelCodec: codec, poolSize: 20, cycle: 1 }), mergeLabels(journal, createPoolState<number>(20), { source: 'browser' }))
-      .subscribe({ complete: () => (done = true) });
+      .subscribe({ complete: () => (round.done = true) });
+    return { oracle, journal, round, subscription };
+  };
+
+  it('should keep every leased item in view when an undo overtakes the preload of the next item', async () => {
+    // Slow images: the preload of a new item is still on its way when the undo (its image cached) returns.
+    const { oracle, journal, round, subscription } = slowYesNoRound(400, 90);
     try {
       const page = await openPage(browser, (await oracle.ready).url);
       const first = await waitForItem(page);
@@ -440,7 +446,7 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
         await page.keyboard.press('2');
         now = await nextItem(page, now);
       }
-      expect(done).toBe(true);
+      expect(round.done).toBe(true);
       expect(answered.sort()).toEqual([3, 4, 5]);
       expect(journal.entries.map((e) => e.label)).toEqual([1, 1, 1]);
     } finally {
@@ -450,18 +456,8 @@ describe.skipIf(skipWithoutChromium())('the labeling page in Chromium', () => {
   });
 
   it('should keep the item a fill put on screen when an answer outran the preload (the next key goes to the item shown)', async () => {
-    const codec = new t.Type<number, unknown, unknown>('Class2', (u): u is number => u === 0 || u === 1, (u, c) => (u === 0 || u === 1 ? t.success(u) : t.failure(u, c)), t.identity);
-    const drawn = imageSetItemImage({ count: 20, height: 8, width: 8, channels: 1, pixels: new Uint8Array(20 * 64).fill(60) });
     // Every image takes 300 ms: the first answer goes before the second item has loaded.
-    const oracle = browserOracle({
-      task: { kind: 'classification', classNames: ['no', 'yes'] },
-      labelCodec: codec,
-      itemImage: async (id) => (await new Promise((r) => setTimeout(r, 300)), drawn(id)),
-    });
-    const journal = memoryJournal<number>();
-    const subscription = of({ picks: Int32Array.of(3, 4, 5), reserve: new Int32Array(0) })
-      .pipe(queryOracle(oracle, { labelCodec: codec, poolSize: 20, cycle: 1 }), mergeLabels(journal, createPoolState<number>(20), { source: 'browser' }))
-      .subscribe();
+    const { oracle, journal, subscription } = slowYesNoRound(300, 60);
     try {
       const page = await openPage(browser, (await oracle.ready).url);
       const first = await waitForItem(page);
