@@ -13,7 +13,7 @@
  *    tasks                              learners (over backend, data, ops)
  *    streams                            the pipeline (over tasks, oracles, store, ops, results)
  *    run                                the run directory (over streams, store, oracles)
- *    remote                             scoring on workers (over streams, tasks, data, config)
+ *    remote                             scoring on workers (over streams, tasks, data, config, backend)
  *    cli                                the top: may import anything
  *
  *    A few files cross the table, each listed in `crossings` with where its idea belongs.
@@ -33,7 +33,7 @@ const layers = {
   streams: ['ops', 'oracles', 'results', 'store', 'tasks'],
   run: ['oracles', 'results', 'store', 'streams'],
   // scoring on BullMQ workers: the stage that sends shards and the worker process that scores them
-  remote: ['ops', 'results', 'config', 'data', 'tasks', 'streams'],
+  remote: ['ops', 'results', 'config', 'data', 'tasks', 'streams', 'backend'],
   cli: ['[^/]+'],
 };
 

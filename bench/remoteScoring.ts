@@ -28,7 +28,7 @@ import { setupTask } from '../src/cli/taskSetup.ts';
 import { decodeRunConfig } from '../src/config/runConfig.ts';
 import { EMBEDDED_DATA_DIR, loadDataset } from '../src/data/load.ts';
 import { parseRedisUrl } from '../src/remote/redisUrl.ts';
-import type { LearnerSpec } from '../src/remote/scoreJob.ts';
+import { scoringArithmetic, type LearnerSpec } from '../src/remote/scoreJob.ts';
 import { connectShardQueue } from '../src/remote/shardQueue.ts';
 import { concatBatches, gatherScores, inIdOrder } from '../src/streams/gatherScores.ts';
 import { scoreInBatches } from '../src/streams/scoreInBatches.ts';
@@ -107,7 +107,7 @@ const child = async (mode: string, dir: string, redisUrl: string): Promise<void>
   const config = decodeRunConfig({ data: dir, dataKind: 'fashion-mnist', seed: 1, scoreBatchSize: 256 });
   const data = await loadDataset({ kind: 'fashion-mnist', dir });
   const learner = setupTask(config, data, 'ranking').learner;
-  const spec = { config, lossObjective: 'ranking', poolSize: data.train.count, dataName: data.name } as LearnerSpec;
+  const spec = { config, lossObjective: 'ranking', poolSize: data.train.count, dataName: data.name, arithmetic: scoringArithmetic() } as LearnerSpec;
   const idsOf = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
   const report = (row: Record<string, string | number>): void => void process.stdout.write(`${JSON.stringify(row)}\n`);
   const startMB = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);

@@ -9,5 +9,5 @@ export { createInferencePool } from './inferencePool.ts';
 export type { InferencePool, InferencePoolOptions } from './inferencePool.ts';
 export { checkTrainableOnBackend, findUntrainableLayers } from './checkTrainable.ts';
 export type { CheckTrainableOptions, UntrainableLayer } from './checkTrainable.ts';
-export { kernelVariantCalls, loadedKernelVariants, preferredKernelVariant, relaxedSimdSupported, useKernelVariant } from './kernels/kernelVariant.ts';
+export { kernelArithmetic, kernelVariantCalls, loadedKernelVariants, preferredKernelVariant, relaxedMaddFuses, relaxedSimdSupported, useKernelVariant } from './kernels/kernelVariant.ts';
 export type { KernelVariant } from './kernels/kernelVariant.ts';

@@ -7,7 +7,9 @@
  * the codec's path and value.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import * as tf from '@tensorflow/tfjs-core';
 import * as t from 'io-ts';
+import { kernelArithmetic } from '../backend/index.ts';
 import { NonNegativeInt, PositiveInt, RunConfig } from '../config/runConfig.ts';
 import { SCORE_OUTPUTS, type ScoreOutputName } from './scoreWire.ts';
 
@@ -45,10 +47,25 @@ export const LearnerSpec = t.type(
     poolSize: PositiveInt,
     /** The run's data name (DataSplit.name), checked like the pool size. */
     dataName: t.string,
+    /**
+     * How the run's backend computes scores ({@link scoringArithmetic}): a worker that would
+     * compute them otherwise (another backend, or relaxed SIMD that fuses on one CPU and not on
+     * the other) refuses the job, since its scores would differ in the last bits.
+     */
+    arithmetic: t.string,
   },
   'LearnerSpec',
 );
 export type LearnerSpec = t.TypeOf<typeof LearnerSpec>;
+
+/**
+ * The arithmetic this process scores with: the tfjs backend's name and, on wasm, the C kernels'
+ * (`kernelArithmetic`), e.g. 'wasm (relaxed-simd, fused)'.
+ */
+export const scoringArithmetic = (): string => {
+  const backend = tf.getBackend();
+  return backend === 'wasm' ? `wasm (${kernelArithmetic()})` : backend;
+};
 
 /** One scoring job. */
 export const ScoreJob = t.type(

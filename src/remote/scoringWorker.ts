@@ -24,7 +24,7 @@ import type { Capability, Learner } from '../tasks/learner.ts';
 import { loadModelBlob } from './modelBlob.ts';
 import { createRedis, redisOptions } from './redisClient.ts';
 import type { RedisTarget } from './redisUrl.ts';
-import { DEFAULT_SCORE_QUEUE, decodeScoreJob, modelKey, scoresKey, type LearnerSpec, type ScoreJob, type ScoreJobResult } from './scoreJob.ts';
+import { DEFAULT_SCORE_QUEUE, decodeScoreJob, modelKey, scoresKey, scoringArithmetic, type LearnerSpec, type ScoreJob, type ScoreJobResult } from './scoreJob.ts';
 import { encodeShardScores, shardScoresOf } from './scoreWire.ts';
 
 /** Options of {@link startScoringWorker}. */
@@ -85,6 +85,7 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
   const name = options.name ?? `${os.hostname()}-${process.pid}`;
   const log = options.log ?? (() => undefined);
   const backend = tf.getBackend();
+  const arithmetic = scoringArithmetic();
   const scoreThreads = options.scoreThreads ?? (backend === 'wasm' ? Math.max(1, Math.floor(os.cpus().length / concurrency)) : 1);
   const redis = createRedis(options.redis);
   const datasets = new Map<string, Promise<RunData>>();
@@ -123,6 +124,11 @@ export const startScoringWorker = async (options: ScoringWorkerOptions): Promise
   const serve = async (job: ScoreJob, slot: Slot, jobId: string): Promise<{ result: ScoreJobResult; scoreSeconds: number }> => {
     if (job.learner.config.backend !== 'auto' && job.learner.config.backend !== backend) {
       throw new InputError(`the run scores on the ${job.learner.config.backend} backend, this worker on ${backend}: start it with --backend ${job.learner.config.backend}`);
+    }
+    if (job.learner.arithmetic !== arithmetic) {
+      throw new InputError(
+        `the run scores with ${job.learner.arithmetic}, this worker with ${arithmetic}: its scores would differ in the last bits (LL4AL_WASM_KERNELS=simd on both gives the same arithmetic on every CPU)`,
+      );
     }
     const learner = await learnerFor(slot, job.learner);
     if (slot.hash !== job.modelHash) {

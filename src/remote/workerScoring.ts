@@ -13,7 +13,7 @@ import type { ScoreStage } from '../streams/scoreStage.ts';
 import type { Learner } from '../tasks/learner.ts';
 import { checkRedis } from './redisClient.ts';
 import { parseRedisUrl } from './redisUrl.ts';
-import type { LearnerSpec } from './scoreJob.ts';
+import { scoringArithmetic, type LearnerSpec } from './scoreJob.ts';
 import { SCORE_OUTPUTS, type ScoreOutputName } from './scoreWire.ts';
 import { connectShardQueue } from './shardQueue.ts';
 
@@ -76,6 +76,7 @@ export const connectWorkerScoring = async (
     lossObjective: context.lossObjective,
     poolSize: context.data.train.count,
     dataName: context.data.name,
+    arithmetic: scoringArithmetic(),
   } as LearnerSpec;
   const outputs = scoreOutputsFor(context.strategy);
   return {

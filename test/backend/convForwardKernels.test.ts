@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.ts';
 import { convGeometry } from '../../src/backend/convGeometry.ts';
-import { convForwardCalls, nativeConvForward, nativeForwardMinPixels, prefersNativeForward } from '../../src/backend/kernels/convForwardKernels.ts';
+import { convForwardCalls, nativeConvForward, nativeForwardMinPixels, prefersNativeForward, usesNativeForward } from '../../src/backend/kernels/convForwardKernels.ts';
+import { loadedKernelVariants, relaxedSimdSupported, useKernelVariant, type KernelVariant } from '../../src/backend/kernels/kernelVariant.ts';
 import { convForwardWasmBase64 } from '../../src/backend/kernels/convForwardWasm.ts';
 import { hasDataSection } from '../../src/backend/kernels/nativeModule.ts';
 import { relativeError } from './convCases.ts';
@@ -138,14 +139,25 @@ describe('C forward convolution (wasm)', () => {
     expect(relativeError(actual, expected)).toBeLessThan(1e-4);
   });
 
-  // Through the registered kernels: the C kernel runs exactly where the rule says, and the values match either way.
-  test.prop([forwardCaseArb(4, 20)], { numRuns: 80 })('Conv2D / FusedConv2D run it where the rule says, and match the cpu backend', async (c) => {
+  // Through the registered kernels: the C kernel runs exactly where the rule says (the plain build:
+  // from nativeForwardMinPixels output pixels; the relaxed build: always), and the values match either way.
+  const variants: ReadonlyArray<KernelVariant> = relaxedSimdSupported() ? ['simd', 'relaxed-simd'] : ['simd'];
+  test.prop([forwardCaseArb(4, 20)], { numRuns: 80 })(`Conv2D / FusedConv2D run it where the rule says, and match the cpu backend (${variants.join(', ')})`, async (c) => {
     const values = await valuesOf(c);
     const expected = await forwardOn('cpu', c, values);
-    const calls = convForwardCalls.count;
-    const actual = await forwardOn('wasm', c, values);
-    expect(convForwardCalls.count - calls).toBe(prefersNativeForward(geometryOf(c)) ? 1 : 0);
-    expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+    try {
+      for (const variant of variants) {
+        useKernelVariant(variant);
+        const calls = convForwardCalls.count;
+        const actual = await forwardOn('wasm', c, values);
+        expect(loadedKernelVariants['convForward']).toBe(variant);
+        expect(convForwardCalls.count - calls).toBe(variant === 'relaxed-simd' || prefersNativeForward(geometryOf(c)) ? 1 : 0);
+        expect(usesNativeForward(geometryOf(c), variant)).toBe(convForwardCalls.count - calls === 1);
+        expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+      }
+    } finally {
+      useKernelVariant('auto');
+    }
   });
 
   const base: ForwardCase = {
@@ -164,14 +176,34 @@ describe('C forward convolution (wasm)', () => {
     ['a stride-2 layer, bias and ReLU', { ...base, inShape: [8, 14, 14, 32], filterShape: [3, 3, 32, 64], strides: [2, 2] } as ForwardCase, true],
     ['leaky ReLU (falls back)', { ...base, activation: 'leakyrelu' } as ForwardCase, false],
     ['PReLU (falls back)', { ...base, activation: 'prelu' } as ForwardCase, false],
-    [`fewer than ${nativeForwardMinPixels} output pixels (falls back)`, { ...base, inShape: [1, 15, 15, 5] } as ForwardCase, false],
+    [`fewer than ${nativeForwardMinPixels} output pixels (plain build: falls back)`, { ...base, inShape: [1, 15, 15, 5] } as ForwardCase, false],
   ])('%s', async (_name, c, native) => {
     const values = await valuesOf(c);
     const expected = await forwardOn('cpu', c, values);
-    const calls = convForwardCalls.count;
-    const actual = await forwardOn('wasm', c, values);
-    expect(convForwardCalls.count - calls).toBe(native ? 1 : 0);
-    expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+    useKernelVariant('simd');
+    try {
+      const calls = convForwardCalls.count;
+      const actual = await forwardOn('wasm', c, values);
+      expect(convForwardCalls.count - calls).toBe(native ? 1 : 0);
+      expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+    } finally {
+      useKernelVariant('auto');
+    }
+  });
+
+  it.runIf(relaxedSimdSupported())(`computes calls of fewer than ${nativeForwardMinPixels} output pixels too with the relaxed build`, async () => {
+    const c: ForwardCase = { ...base, inShape: [1, 4, 4, 5] };
+    const values = await valuesOf(c);
+    const expected = await forwardOn('cpu', c, values);
+    useKernelVariant('relaxed-simd');
+    try {
+      const calls = convForwardCalls.count;
+      const actual = await forwardOn('wasm', c, values);
+      expect(convForwardCalls.count - calls).toBe(1);
+      expect(relativeError(actual, expected)).toBeLessThan(1e-4);
+    } finally {
+      useKernelVariant('auto');
+    }
   });
 
   it('is not used on the cpu backend', async () => {

@@ -12,7 +12,7 @@ import { openRunData } from '../../src/cli/dataSource.ts';
 import { decodeRunConfig } from '../../src/config/runConfig.ts';
 import { loadDataset } from '../../src/data/load.ts';
 import { parseRedisUrl } from '../../src/remote/redisUrl.ts';
-import type { LearnerSpec } from '../../src/remote/scoreJob.ts';
+import { scoringArithmetic, type LearnerSpec } from '../../src/remote/scoreJob.ts';
 import { startScoringWorker } from '../../src/remote/scoringWorker.ts';
 import { connectShardQueue } from '../../src/remote/shardQueue.ts';
 import { concatBatches, gatherScores, inIdOrder } from '../../src/streams/gatherScores.ts';
@@ -44,7 +44,7 @@ describe.skipIf(skipWithoutRedis())('a scoring worker on an image folder', () =>
     const worker = await startScoringWorker({ redis: parseRedisUrl(redis.url, 'url'), queue: 'images', scoreThreads: 1 });
     const queue = await connectShardQueue({ redis: parseRedisUrl(redis.url, 'url'), queue: 'images' });
     try {
-      const spec = { config, lossObjective: 'ranking', poolSize: data.poolSize, dataName: data.split.name } as LearnerSpec;
+      const spec = { config, lossObjective: 'ranking', poolSize: data.poolSize, dataName: data.split.name, arithmetic: scoringArithmetic() } as LearnerSpec;
       const ids = Int32Array.from([39, 0, 17, 5, 22, 31, 8, 12, 3, 26]);
       const batches = await lastValueFrom(
         of(ids).pipe(

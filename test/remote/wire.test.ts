@@ -98,7 +98,7 @@ describe('scoring jobs', () => {
     part: 'subset',
     shard: 3,
     modelHash: 'ab'.repeat(12),
-    learner: { config: decodeRunConfig({}), lossObjective: 'ranking', poolSize: 100, dataName: 'x' },
+    learner: { config: decodeRunConfig({}), lossObjective: 'ranking', poolSize: 100, dataName: 'x', arithmetic: 'wasm (simd)' },
     ids: Int32Array.from([5, 6, 99]),
     outputs: ['predictedLoss'],
     resultTtlSeconds: 60,

@@ -22,7 +22,7 @@ import { randomSubset } from '../../src/ops/random.ts';
 import { simulatedOracle } from '../../src/oracles/simulatedOracle.ts';
 import { checkRedis, redisOptions } from '../../src/remote/redisClient.ts';
 import { parseRedisUrl } from '../../src/remote/redisUrl.ts';
-import type { LearnerSpec, ScoreJob } from '../../src/remote/scoreJob.ts';
+import { scoringArithmetic, type LearnerSpec, type ScoreJob } from '../../src/remote/scoreJob.ts';
 import { startScoringWorker, type ScoringWorker } from '../../src/remote/scoringWorker.ts';
 import { connectShardQueue, type ShardQueue } from '../../src/remote/shardQueue.ts';
 import { memoryJournal } from '../../src/store/labelJournal.ts';
@@ -39,7 +39,8 @@ import { startWorkerProcess, stopProcess, type CliProcess } from '../support/wor
 const config: RunConfig = decodeRunConfig({ seed: 5, scoreBatchSize: 128, trainer: { trainThreads: 1 } });
 let data: DataSplit;
 let redis: TestRedis;
-const specOf = (c: RunConfig = config): LearnerSpec => ({ config: c, lossObjective: 'ranking', poolSize: data.train.count, dataName: data.name }) as LearnerSpec;
+const specOf = (c: RunConfig = config, arithmetic = scoringArithmetic()): LearnerSpec =>
+  ({ config: c, lossObjective: 'ranking', poolSize: data.train.count, dataName: data.name, arithmetic }) as LearnerSpec;
 const learnerOf = (): Learner<unknown> => setupTask(config, data, 'ranking', 1).learner;
 const idsOf = (n: number, seed: number): Int32Array => Int32Array.from(randomSubset(n, seed)(Array.from({ length: data.train.count }, (_, i) => i)));
 const scoreLocally = (learner: Learner<unknown>, ids: Int32Array): Promise<ScoredBatch> =>
@@ -229,6 +230,22 @@ describe.skipIf(skipWithoutRedis())('scoring on BullMQ workers', () => {
         const error = await lastValueFrom(of(idsOf(100, 9)).pipe(scoreOnWorkers(options(queue, learner, { spec: specOf(onCpu), run: 'other-backend' }), { cycle: 1, part: 'subset' }))).catch((e: Error) => e);
         expect((error as Error).message).toBe(
           'shard 0 of cycle 1 (subset) failed on the workers: the run scores on the cpu backend, this worker on wasm: start it with --backend cpu (--score-fallback fail)',
+        );
+      } finally {
+        learner.dispose();
+      }
+    });
+
+    it('should fail a job of a run whose kernels round otherwise (relaxed SIMD fused on one CPU and not on the other, or plain SIMD)', async () => {
+      const learner = learnerOf();
+      try {
+        const own = scoringArithmetic();
+        expect(own).toMatch(/^wasm \((simd|relaxed-simd, fused|relaxed-simd, unfused)\)$/);
+        const foreign = own === 'wasm (simd)' ? 'wasm (relaxed-simd, fused)' : 'wasm (simd)';
+        const spec = specOf(config, foreign);
+        const error = await lastValueFrom(of(idsOf(100, 10)).pipe(scoreOnWorkers(options(queue, learner, { spec, run: 'other-arithmetic' }), { cycle: 1, part: 'subset' }))).catch((e: Error) => e);
+        expect((error as Error).message).toBe(
+          `shard 0 of cycle 1 (subset) failed on the workers: the run scores with ${foreign}, this worker with ${own}: its scores would differ in the last bits (LL4AL_WASM_KERNELS=simd on both gives the same arithmetic on every CPU) (--score-fallback fail)`,
         );
       } finally {
         learner.dispose();

@@ -13,7 +13,7 @@ import { scoreOnWorkers, type WorkerScoringOptions } from '../../src/streams/sco
 import type { ScoredBatch } from '../../src/tasks/learner.ts';
 import { createFakeLearner } from '../support/fakeLearner.ts';
 
-const spec = { config: decodeRunConfig({}), lossObjective: 'ranking', poolSize: 1000, dataName: 'fake' } as LearnerSpec;
+const spec = { config: decodeRunConfig({}), lossObjective: 'ranking', poolSize: 1000, dataName: 'fake', arithmetic: 'wasm (simd)' } as LearnerSpec;
 
 /** A queue whose workers are `answer(jobs)`; counts what it was asked. */
 const fakeQueue = (answer: (jobs: ReadonlyArray<ScoreJob>) => Observable<ShardOutcome>, live = 1) => {

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { convGeometry, type ConvGeometry, type ConvPad } from '../convGeometry.ts';
 import { convForwardRelaxedWasmBase64 } from './convForwardRelaxedWasm.ts';
 import { convForwardWasmBase64 } from './convForwardWasm.ts';
+import { loadedKernelVariants, type KernelVariant } from './kernelVariant.ts';
 import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInternals } from './nativeModule.ts';
 
 /**
  * The forward convolution of `convForward.c` (WebAssembly SIMD), run in place on the tensors
  * of a tfjs-backend-wasm instance (see `nativeModule.ts`), for `Conv2D` and `FusedConv2D`
- * where {@link prefersNativeForward} says it beats tfjs-wasm's XNNPACK kernel; the stock
- * kernel runs everywhere else.
+ * where {@link usesNativeForward} says so; the stock kernel (XNNPACK) runs everywhere else.
  */
 
 /** The C functions (pointers in bytes, sizes in floats, as documented in convForward.c). */
@@ -17,12 +17,12 @@ interface ConvForwardExports {
   conv2d_forward(x: number, w: number, bias: number, y: number, scratch: number, ...geometryAndRelu: number[]): void;
 }
 
-// The relaxed (fused multiply-add) forward build is opt-in (LL4AL_WASM_KERNELS=relaxed-simd):
-// by default the forward convolution is the plain build, which gives XNNPACK's results bit for
-// bit, so a candidate's score never depends on the size of the batch it was scored in (calls
-// under 256 output pixels go to XNNPACK) — local scoring, scoring threads and scoring workers
-// cutting shards differently must rank the same. The gradients (training only) take relaxed SIMD.
-const kernelsFor = nativeModule<ConvForwardExports>(convForwardWasmBase64, { name: 'convForward', relaxed: convForwardRelaxedWasmBase64, relaxedByDefault: false });
+// A candidate's score must not depend on the size of the batch it was scored in (local scoring,
+// scoring threads and scoring workers cut the candidates differently and must rank the same).
+// The C kernel computes each output pixel in one fixed order whatever the batch, and the plain
+// build gives XNNPACK's results bit for bit; the relaxed build (fused multiply-adds) does not,
+// so while it is loaded the C kernel computes every call, small ones too (usesNativeForward).
+const kernelsFor = nativeModule<ConvForwardExports>(convForwardWasmBase64, { name: 'convForward', relaxed: convForwardRelaxedWasmBase64 });
 
 /** How many convolutions the C kernel computed, for tests and benchmarks. */
 export const convForwardCalls = { count: 0 };
@@ -47,11 +47,18 @@ export const resetConvForwardCalls = (): void => {
 export const nativeForwardMinPixels = 256;
 
 /**
- * Whether the C kernel is used for a convolution of this geometry: whenever the output has at
- * least {@link nativeForwardMinPixels} pixels (it computes any geometry; see there for the
- * measurements behind the rule).
+ * Whether the plain build would rather leave a convolution of this geometry to XNNPACK: when
+ * the output has fewer than {@link nativeForwardMinPixels} pixels (it computes any geometry; see
+ * there for the measurements behind the rule).
  */
 export const prefersNativeForward = (g: ConvGeometry): boolean => g.batch * g.outHeight * g.outWidth >= nativeForwardMinPixels;
+
+/**
+ * Whether the C kernel computes a convolution of this geometry with this build: always with
+ * the relaxed build (its rounding differs from XNNPACK's, so every call must be its own for a
+ * score not to depend on the batch), by {@link prefersNativeForward} with the plain one.
+ */
+export const usesNativeForward = (g: ConvGeometry, variant: KernelVariant | undefined): boolean => variant === 'relaxed-simd' || prefersNativeForward(g);
 
 /** Attributes of `Conv2D` and `FusedConv2D` that the C kernel reads. */
 interface ForwardAttrs {
@@ -67,7 +74,7 @@ interface ForwardAttrs {
  * y = act(conv(x, filter) + bias) by `conv2d_forward`, or undefined when the C kernel does
  * not compute this case (another backend, no module, NCHW, dilation, non-float32, an
  * activation other than 'linear'/'relu', a bias that is not one value per output channel,
- * an empty tensor) or {@link prefersNativeForward} prefers XNNPACK.
+ * an empty tensor) or {@link usesNativeForward} leaves it to XNNPACK.
  *
  * @param backend - The kernel's backend.
  * @param x - NHWC input [batch, height, width, inChannels].
@@ -102,9 +109,9 @@ export const nativeConvForward = (
   // a bias of one value per output channel, along the last axis (anything else broadcasts otherwise)
   if (bias !== undefined && (tf.util.sizeFromShape(bias.shape) !== g.outChannels || bias.shape[bias.shape.length - 1] !== g.outChannels)) return undefined;
   if ([g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels].some((v) => v <= 0)) return undefined;
-  if (!force && !prefersNativeForward(g)) return undefined;
   const k = kernelsFor(backend);
   if (k === null) return undefined;
+  if (!force && !usesNativeForward(g, loadedKernelVariants['convForward'])) return undefined;
   const geometry = [
     g.batch, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth, g.outChannels,
     g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft,

@@ -23,9 +23,13 @@ const relaxedProbe = Uint8Array.from([
   0x0a, body.length + 2, 0x01, body.length, ...body, // code section
 ]);
 
-interface WasmValidate {
+/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
+interface WasmApi {
   validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
 }
+const wasmApi = (): WasmApi | undefined => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 let relaxedSupported: boolean | undefined;
 
@@ -37,7 +41,7 @@ let relaxedSupported: boolean | undefined;
  */
 export const relaxedSimdSupported = (): boolean => {
   if (relaxedSupported === undefined) {
-    const api = (globalThis as unknown as { WebAssembly?: WasmValidate }).WebAssembly;
+    const api = wasmApi();
     try {
       relaxedSupported = api !== undefined && api.validate(relaxedProbe);
     } catch {
@@ -55,14 +59,12 @@ const isVariant = (value: string): value is KernelVariant => (kernelVariants as 
  * The variant the C convolution kernels load: the one {@link useKernelVariant} set, else the
  * `LL4AL_WASM_KERNELS` environment variable (`relaxed-simd` or `simd`), else `relaxed-simd`
  * where the engine validates it and `simd` elsewhere. A relaxed request the engine cannot run
- * gets `simd`. A module whose relaxed build is opt-in (`relaxedByDefault` false: the forward
- * convolution) gets `simd` unless relaxed SIMD is asked for by name.
+ * gets `simd`.
  *
- * @param relaxedByDefault - whether 'auto' may choose the relaxed build (default true)
  * @returns The variant.
  * @throws InputError when LL4AL_WASM_KERNELS names no variant.
  */
-export const preferredKernelVariant = (relaxedByDefault = true): KernelVariant => {
+export const preferredKernelVariant = (): KernelVariant => {
   let asked: KernelVariant | 'auto' = chosen;
   if (asked === 'auto') {
     const fromEnv = (typeof process === 'undefined' ? undefined : process.env['LL4AL_WASM_KERNELS'])?.trim();
@@ -71,8 +73,53 @@ export const preferredKernelVariant = (relaxedByDefault = true): KernelVariant =
       asked = fromEnv;
     }
   }
-  if (asked === 'simd' || (asked === 'auto' && !relaxedByDefault)) return 'simd';
+  if (asked === 'simd') return 'simd';
   return relaxedSimdSupported() ? 'relaxed-simd' : 'simd';
+};
+
+// (func (param f32 f32) (result f32) lane 0 of f32x4.relaxed_madd(splat a, splat a, splat c)), exported as "f".
+const maddBody = [0x00, 0x20, 0x00, 0xfd, 0x13, 0x20, 0x00, 0xfd, 0x13, 0x20, 0x01, 0xfd, 0x13, 0xfd, 0x85, 0x02, 0xfd, 0x1f, 0x00, 0x0b];
+const maddProbe = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x07, 0x01, 0x60, 0x02, 0x7d, 0x7d, 0x01, 0x7d, // type section: (f32, f32) -> f32
+  0x03, 0x02, 0x01, 0x00,
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, // export "f"
+  0x0a, maddBody.length + 2, 0x01, maddBody.length, ...maddBody,
+]);
+
+let fuses: boolean | null | undefined;
+
+/**
+ * Whether f32x4.relaxed_madd rounds once here (a fused multiply-add: the engine emits FMA on this
+ * CPU) — (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ fused and 0 when the product is rounded first. The
+ * relaxed builds' results depend on it, so two machines rank alike only when it is the same.
+ *
+ * @returns null where the engine has no relaxed SIMD.
+ */
+export const relaxedMaddFuses = (): boolean | null => {
+  if (fuses === undefined) {
+    fuses = null;
+    const api = wasmApi();
+    if (api !== undefined && relaxedSimdSupported()) {
+      try {
+        const f = new api.Instance(new api.Module(maddProbe)).exports['f'] as (a: number, c: number) => number;
+        fuses = f(1 + 2 ** -12, -(1 + 2 ** -11)) !== 0;
+      } catch {
+        fuses = null;
+      }
+    }
+  }
+  return fuses;
+};
+
+/**
+ * How the C kernels will compute here, as one string that two processes compare before they
+ * share scores: 'simd', 'relaxed-simd, fused' or 'relaxed-simd, unfused'. Plain SIMD is exact
+ * IEEE arithmetic on every engine and CPU; relaxed SIMD fuses or not by CPU.
+ */
+export const kernelArithmetic = (): string => {
+  if (preferredKernelVariant() === 'simd') return 'simd';
+  return relaxedMaddFuses() === true ? 'relaxed-simd, fused' : 'relaxed-simd, unfused';
 };
 
 /**

@@ -80,8 +80,6 @@ export interface NativeModuleSource {
   readonly name: string;
   /** The relaxed-SIMD build's bytes, base64 (a generated `*RelaxedWasm.ts`), if there is one. */
   readonly relaxed?: string;
-  /** Whether the relaxed build runs by default (true) or only when asked for by name (false). */
-  readonly relaxedByDefault?: boolean;
 }
 
 /** Exports whose functions count their calls in {@link kernelVariantCalls} under a variant. */
@@ -152,7 +150,7 @@ export const nativeModule = <E>(base64: string, source: NativeModuleSource): ((b
     return made;
   };
   return (backend) => {
-    const preferred = source.relaxed === undefined ? 'simd' : preferredKernelVariant(source.relaxedByDefault ?? true);
+    const preferred = source.relaxed === undefined ? 'simd' : preferredKernelVariant();
     const relaxed = preferred === 'relaxed-simd' ? instantiate(backend, 'relaxed-simd') : null;
     const made = relaxed ?? instantiate(backend, 'simd');
     if (made !== null) loadedKernelVariants[source.name] = relaxed !== null ? 'relaxed-simd' : 'simd';
