@@ -15,6 +15,7 @@ import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './ker
 import { meanGradConfig, sumGradConfig } from './reductionGradients.ts';
 import { sharedCastKernel, sharedIdentityKernel } from './sharedDataKernels.ts';
 import { blockReductionKernel } from './reductionKernels.ts';
+import { wasmMatMulKernel } from './matMulKernel.ts';
 
 /** A kernel ll4al registers for wasm, made from the stock kernel it replaces (if any). */
 export interface WasmKernelPatch {
@@ -43,6 +44,8 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
   { kernelName: 'Sum', make: (stock) => blockReductionKernel(false, needsStock('Sum', stock)) },
   { kernelName: 'Mean', make: (stock) => blockReductionKernel(true, needsStock('Mean', stock)) },
   { kernelName: 'FusedBatchNorm', make: (stock) => batchNormKernel(needsStock('FusedBatchNorm', stock)) },
+  { kernelName: 'BatchMatMul', make: (stock) => wasmMatMulKernel(needsStock('BatchMatMul', stock), false) },
+  { kernelName: '_FusedMatMul', make: (stock) => wasmMatMulKernel(needsStock('_FusedMatMul', stock), true) },
   { kernelName: 'Identity', make: () => sharedIdentityKernel },
   { kernelName: 'Cast', make: (stock) => sharedCastKernel(needsStock('Cast', stock)) },
 ];
@@ -79,8 +82,10 @@ let registered = false;
  * rest), reductions over a block of
  * axes as average pooling, batch norm as a depthwise
  * 1×1 convolution, gradients for batch norm, Sum and Mean that broadcast instead of
- * tiling, and (in C, `kernels/elementwise.c`) ReLU's gradient in one pass (cpu gets a loop)
- * and training-mode batch norm with its gradient. For the layers a user's network may hold
+ * tiling, matrix products with a transposed operand as a transpose and XNNPACK's product
+ * (wasm's own transposed products are ~10× slower) and a fused product's bias added by the
+ * right index in a batch of products (wasm's is wrong), and (in C, `kernels/elementwise.c`) ReLU's
+ * gradient in one pass (cpu gets a loop) and training-mode batch norm with its gradient. For the layers a user's network may hold
  * (docs/layers.md): the depthwise-convolution gradients wasm lacks and `UnsortedSegmentSum`
  * (embeddings), TypeScript forms of the gradient kernels wasm gets wrong (`MaxPoolGrad`, the
  * resize gradients), the cpu backend's kernel for the 3-D ones (`cpuReferenceKernel.ts`),
