@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- --json] [--backend NAME] [--steps N] [--rounds R] [--quick] [--pools 10000,50000,200000] [--no-torch] [--no-resnet18] [--selection-baseline]`
  *
- * Prints the machine first (CPU model and SIMD flags, cores, Node, wasm relaxed SIMD), and beside
- * each throughput the multiply-adds per second per core it means (training counted as 3× the
- * forward multiply-adds).
+ * Prints the machine first (CPU model and SIMD flags, cores, Node, wasm relaxed SIMD) and what one
+ * core can do in 128-bit wasm SIMD (bench/simdPeak.ts: multiply + add, and fused), and beside each
+ * throughput the multiply-adds per second per core it means (training counted as 3× the forward
+ * multiply-adds) with its share of that peak; each target ratio is printed the same way.
  *
  * The two headline figures, each against PyTorch with 2 threads (issue 18's targets: training
  * ≥ 0.8×, scoring ≥ 1.2×), are measured in R rounds (default 3) that alternate ll4al and
@@ -47,6 +48,7 @@ import { median, medianPassMs } from './benchShapes.ts';
 import { describeMachine, machineLine, type MachineInfo } from './machine.ts';
 import { loadedKernelVariants } from '../src/backend/kernels/kernelVariant.ts';
 import { forwardMacs, gmacPerCore } from './multiplyAdds.ts';
+import { measureSimdPeak, simdPeakLine, type SimdPeak } from './simdPeak.ts';
 
 interface BenchOptions {
   readonly json: boolean;
@@ -256,6 +258,8 @@ interface Throughput {
 
 interface BenchResult {
   readonly machine: MachineInfo;
+  /** What one core does in 128-bit wasm SIMD (bench/simdPeak.ts), GMAC/s: the ceiling for every figure here. */
+  readonly simdPeak: SimdPeak;
   readonly backend: string;
   readonly backendInfo: BackendInfo;
   /** The build each C kernel module ran (relaxed-simd or simd: docs/wasm-kernels.md); empty off wasm. */
@@ -301,6 +305,7 @@ const main = async (): Promise<void> => {
   const backendInfo = await initBackend(options.backend);
   const notes: string[] = [];
   const loadBefore = os.loadavg();
+  const simdPeak = measureSimdPeak();
   const wasm = backendInfo.name === 'wasm';
 
   const model = JointModel.create(buildSmallCnn({ seed: 1 }), { seed: 2 });
@@ -381,6 +386,7 @@ const main = async (): Promise<void> => {
   const score = { ...rounds(ours.score), threads: scoreThreads };
   const result: BenchResult = {
     machine: describeMachine(),
+    simdPeak: { plain: round(simdPeak.plain, 1), fused: simdPeak.fused === undefined ? undefined : round(simdPeak.fused, 1) },
     backend: backendInfo.name,
     backendInfo,
     kernelVariants: { ...loadedKernelVariants },
@@ -433,23 +439,34 @@ const main = async (): Promise<void> => {
   const variants = Object.entries(result.kernelVariants).map(([module, variant]) => `${module} ${variant}`).join(', ');
   console.log(`backend         ${result.backend}${simd}${variants === '' ? '' : `; C kernels: ${variants}`}`);
   console.log(`load average    ${result.loadAverage.join(' → ')} on ${result.cpus} cpus`);
+  console.log(`simd peak       ${simdPeakLine(result.simdPeak)}`);
+  const peak = result.simdPeak.fused ?? result.simdPeak.plain;
+  const ofPeak = (gmac: number | undefined): string => (gmac === undefined || peak <= 0 ? '' : ` (${Math.round((100 * gmac) / peak)}% of the peak)`);
+  /** A target ratio to PyTorch, as GMAC/s per core and a share of the one-core peak. */
+  const targetLine = (ratio: number, torchGmac: number | undefined): string =>
+    torchGmac === undefined ? '' : `${ratio}× = ${(ratio * torchGmac).toFixed(1)} GMAC/s per core${ofPeak(ratio * torchGmac)}`;
   const g = result.smallCnn;
   console.log(`small CNN       ${(g.macsPerImage / 1e6).toFixed(2)} MMAC per image forward (training counted 3×)`);
-  console.log(`train           ${train.median} img/s = ${g.trainGmacPerCore} GMAC/s per core  (trainJoint, batch ${trainBatch}, ${trainThreads} thread${trainThreads > 1 ? 's, data parallel' : ''})${list(train)}`);
-  console.log(`score           ${score.median} img/s = ${g.scoreGmacPerCore} GMAC/s per core  (learner.score in calls of ${scoreBatch}, ${scoreThreads} threads)${list(score)}`);
+  console.log(`train           ${train.median} img/s = ${g.trainGmacPerCore} GMAC/s per core${ofPeak(g.trainGmacPerCore)}  (trainJoint, batch ${trainBatch}, ${trainThreads} thread${trainThreads > 1 ? 's, data parallel' : ''})${list(train)}`);
+  console.log(`score           ${score.median} img/s = ${g.scoreGmacPerCore} GMAC/s per core${ofPeak(g.scoreGmacPerCore)}  (learner.score in calls of ${scoreBatch}, ${scoreThreads} threads)${list(score)}`);
   if (result.torch !== undefined && result.ratios !== undefined) {
     console.log(`pytorch         ${result.torch.engine}: train ${result.torch.train.median} img/s${list(result.torch.train)}, score ${result.torch.score.median} img/s${list(result.torch.score)}`);
     console.log(`pytorch GMAC/s  train ${g.torchTrainGmacPerCore} per core, score ${g.torchScoreGmacPerCore} per core`);
     console.log(`ratio           train ${result.ratios.train}× (target 0.8×), score ${result.ratios.score}× (target 1.2×) of PyTorch`);
+    console.log(`targets mean    train ${targetLine(0.8, g.torchTrainGmacPerCore)}; score ${targetLine(1.2, g.torchScoreGmacPerCore)}`);
   }
   const r = result.resnet18;
   if (r !== undefined) {
     console.log(`resnet18        ${(r.macsPerImage / 1e6).toFixed(1)} MMAC per image forward; CIFAR 32×32×3, loss module on its 4 stages`);
-    console.log(`resnet18 train  ${r.train.median} img/s = ${r.trainGmacPerCore} GMAC/s per core (trainJoint, batch ${trainBatch}, ${r.train.threads} threads)${list(r.train)}`);
-    console.log(`resnet18 score  ${r.score.median} img/s = ${r.scoreGmacPerCore} GMAC/s per core (learner.score in calls of ${scoreBatch}, ${r.score.threads} threads)${list(r.score)}`);
+    console.log(`resnet18 train  ${r.train.median} img/s = ${r.trainGmacPerCore} GMAC/s per core${ofPeak(r.trainGmacPerCore)} (trainJoint, batch ${trainBatch}, ${r.train.threads} threads)${list(r.train)}`);
+    console.log(`resnet18 score  ${r.score.median} img/s = ${r.scoreGmacPerCore} GMAC/s per core${ofPeak(r.scoreGmacPerCore)} (learner.score in calls of ${scoreBatch}, ${r.score.threads} threads)${list(r.score)}`);
     if (r.torch !== undefined && r.ratios !== undefined) {
       console.log(`resnet18 torch  train ${r.torch.train.median} img/s${list(r.torch.train)}, score ${r.torch.score.median} img/s${list(r.torch.score)}`);
       console.log(`resnet18 ratio  train ${r.ratios.train}× (target 0.5×), score ${r.ratios.score}× (target 0.8×) of PyTorch`);
+      const torchTrain = gmacPerCore(r.torch.train.median, 3 * r.macsPerImage, 2);
+      const torchScore = gmacPerCore(r.torch.score.median, r.macsPerImage, 2);
+      console.log(`resnet18 torch  train ${torchTrain.toFixed(1)} GMAC/s per core, score ${torchScore.toFixed(1)} GMAC/s per core`);
+      console.log(`targets mean    train ${targetLine(0.5, torchTrain)}; score ${targetLine(0.8, torchScore)}`);
     }
   }
   const d = result.detail;

@@ -11,7 +11,7 @@ import { registerTrainingRepairs } from './registerTrainingRepairs.ts';
 import { unsortedSegmentSumKernel } from './unsortedSegmentSum.ts';
 import { explicitSamePaddingKernel } from './explicitSamePadding.ts';
 import { nativeForwardKernel } from './kernels/convForwardKernels.ts';
-import { batchNormTrainingKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels.ts';
+import { batchNormTrainingKernels, broadcastKernels, reluGradConfig, reluGradKernels } from './kernels/elementwiseKernels.ts';
 import { meanGradConfig, sumGradConfig } from './reductionGradients.ts';
 import { sharedCastKernel, sharedIdentityKernel } from './sharedDataKernels.ts';
 import { blockReductionKernel } from './reductionKernels.ts';
@@ -52,9 +52,10 @@ export const wasmKernels: ReadonlyArray<WasmKernelPatch> = [
 
 /**
  * Kernels ll4al adds under its own names (`kernels/elementwiseKernels.ts`): ReLU's gradient for
- * wasm and cpu, and training-mode batch norm and its gradient for wasm (`batchNormTraining`).
+ * wasm and cpu, training-mode batch norm and its gradient for wasm (`batchNormTraining`), and
+ * the broadcast that Sum's and Mean's gradients use on wasm.
  */
-export const addedKernels: ReadonlyArray<tf.KernelConfig> = [...reluGradKernels, ...batchNormTrainingKernels];
+export const addedKernels: ReadonlyArray<tf.KernelConfig> = [...reluGradKernels, ...batchNormTrainingKernels, ...broadcastKernels];
 
 /**
  * The gradients ll4al replaces (for every backend: they compute the same values, faster on

@@ -64,6 +64,35 @@ void relu_grad(const float *dy, const float *x, float *dx, size_t n) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Broadcast over the middle axes (the gradient of a sum or mean over a block of axes)          */
+/* ------------------------------------------------------------------------------------------ */
+/*
+ *   dst[o, i, c] = src[o, c]   for o < outer, i < inner, c < C
+ *
+ * a copy, so the values are src's bit for bit. tfjs's form (src broadcast against a tensor of
+ * ones) takes a fill and a broadcasting multiply: two passes over dst and one over the ones.
+ */
+EXPORT("broadcast_middle")
+void broadcast_middle(const float *src, float *dst, size_t outer, size_t inner, size_t C) {
+  for (size_t o = 0; o < outer; o++) {
+    const float *row = src + o * C;
+    float *out = dst + o * inner * C;
+    if (C == 1) {
+      const v128_t v = wasm_f32x4_splat(row[0]);
+      size_t i = 0;
+      for (; i + 4 <= inner; i += 4) wasm_v128_store(out + i, v);
+      for (; i < inner; i++) out[i] = row[0];
+      continue;
+    }
+    for (size_t i = 0; i < inner; i++, out += C) {
+      size_t c = 0;
+      for (; c + 4 <= C; c += 4) wasm_v128_store(out + c, wasm_v128_load(row + c));
+      for (; c < C; c++) out[c] = row[c];
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Batch norm: helpers                                                                         */
 /* ------------------------------------------------------------------------------------------ */
 

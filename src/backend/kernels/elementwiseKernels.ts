@@ -15,6 +15,7 @@ interface ElementwiseExports {
   bn_scratch_floats(channels: number): number;
   bn_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, rows: number, channels: number, epsilon: number, scratch: number): void;
   bn_backward(dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, channels: number, epsilon: number, scratch: number): void;
+  broadcast_middle(src: number, dst: number, outer: number, inner: number, channels: number): void;
 }
 
 const kernelsFor = nativeModule<ElementwiseExports>(elementwiseWasmBase64, { name: 'elementwise' });
@@ -33,14 +34,22 @@ export const batchNormTrainingKernelName = 'Ll4alBatchNormTraining';
  */
 export const batchNormTrainingGradKernelName = 'Ll4alBatchNormTrainingGrad';
 
+/**
+ * Name of the broadcast kernel (wasm): input `x` float32 of `outer · channels` values; attrs
+ * `shape` (the output's), `outer`, `inner`, `channels`; output[o, i, c] = x[o, c] — x repeated
+ * over a block of middle axes (the gradient of a sum or mean over them, reductionGradients.ts).
+ */
+export const broadcastMiddleKernelName = 'Ll4alBroadcastMiddle';
+
 /** How many times each C kernel ran, for tests and benchmarks (`resetElementwiseCalls` zeroes them). */
-export const elementwiseCalls = { reluGrad: 0, batchNorm: 0, batchNormGrad: 0 };
+export const elementwiseCalls = { reluGrad: 0, batchNorm: 0, batchNormGrad: 0, broadcast: 0 };
 
 /** Sets every counter of {@link elementwiseCalls} to 0. */
 export const resetElementwiseCalls = (): void => {
   elementwiseCalls.reluGrad = 0;
   elementwiseCalls.batchNorm = 0;
   elementwiseCalls.batchNormGrad = 0;
+  elementwiseCalls.broadcast = 0;
 };
 
 const sizeOf = (shape: ReadonlyArray<number>): number => shape.reduce((p, d) => p * d, 1);
@@ -179,3 +188,25 @@ export const batchNormTrainingKernels: ReadonlyArray<tf.KernelConfig> = [
   { kernelName: batchNormTrainingKernelName, backendName: 'wasm', kernelFunc: wasmBatchNormTraining },
   { kernelName: batchNormTrainingGradKernelName, backendName: 'wasm', kernelFunc: wasmBatchNormTrainingGrad },
 ];
+
+/** x repeated over a block of middle axes by `broadcast_middle` (one pass over the output). */
+const wasmBroadcastMiddle: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const { shape, outer, inner, channels } = attrs as unknown as { shape: number[]; outer: number; inner: number; channels: number };
+  const [b, k] = nativeOn(backend);
+  const [out] = computeInto(b, [shape.slice()], 0, ([y]) => {
+    if (outer * inner * channels > 0) k.broadcast_middle(offsetOf(b, x), offsetOf(b, y), outer, inner, channels);
+  });
+  elementwiseCalls.broadcast++;
+  return out;
+};
+
+/** The broadcast kernel (wasm only). */
+export const broadcastKernels: ReadonlyArray<tf.KernelConfig> = [{ kernelName: broadcastMiddleKernelName, backendName: 'wasm', kernelFunc: wasmBroadcastMiddle }];
+
+/** Whether the {@link broadcastMiddleKernelName} kernel runs on the active backend (wasm with the C module loaded). */
+export const broadcastMiddleAvailable = (): boolean => {
+  if (tf.getBackend() !== 'wasm' || tf.getKernel(broadcastMiddleKernelName, 'wasm') === undefined) return false;
+  const backend = tf.backend();
+  return isWasmBackend(backend) && kernelsFor(backend) !== null;
+};
