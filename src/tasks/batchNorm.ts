@@ -36,6 +36,8 @@ export interface BatchNormTrainingResult<R extends tf.Rank> {
  * @param gamma - scale γ [C]
  * @param beta - offset β [C]
  * @param epsilon - ε
+ * @param relu - whether a ReLU follows (y = max(y, 0)): on wasm it runs in the same kernels
+ *   (one pass less forward, and no separate ReLU gradient), elsewhere it is tf.relu
  * @returns the output and the batch mean and variance (the caller disposes all three)
  */
 export const batchNormTraining = <R extends tf.Rank>(
@@ -43,6 +45,7 @@ export const batchNormTraining = <R extends tf.Rank>(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  relu = false,
 ): BatchNormTrainingResult<R> => {
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   let stats: [tf.Tensor1D, tf.Tensor1D] | null = null;
@@ -51,15 +54,15 @@ export const batchNormTraining = <R extends tf.Rank>(
     const [input, g, b] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;
     if (native) {
-      const attrs = { epsilon };
+      const attrs = { epsilon, relu };
       const [y, mean, variance] = tf.engine().runKernel(batchNormTrainingKernelName, { x: input, scale: g, offset: b }, attrs) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
       stats = [tf.keep(mean), tf.keep(variance)];
-      save([input, mean, variance, g]);
+      save(relu ? [input, mean, variance, g, y] : [input, mean, variance, g]);
       return {
         value: y,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, m, v, gam] = saved;
-          const inputs = { dy, x: xs, mean: m, variance: v, scale: gam };
+          const [xs, m, v, gam, out] = saved;
+          const inputs = { dy, x: xs, mean: m, variance: v, scale: gam, ...(out === undefined ? {} : { y: out }) };
           return tf.engine().runKernel(batchNormTrainingGradKernelName, inputs, attrs) as tf.Tensor[];
         },
       };
@@ -90,7 +93,10 @@ export const batchNormTraining = <R extends tf.Rank>(
       },
     };
   });
-  const y = op(x, gamma, beta) as tf.Tensor<R>;
+  const normalised = op(x, gamma, beta) as tf.Tensor<R>;
+  // off wasm the ReLU is tfjs's own (its gradient too); on wasm the kernels applied it
+  const y = relu && !native ? tf.tidy(() => tf.relu(normalised)) : normalised;
+  if (y !== normalised) normalised.dispose();
   if (stats === null) throw new Error('batchNormTraining: the statistics were not computed');
   const [mean, variance] = stats as [tf.Tensor1D, tf.Tensor1D];
   return { y, mean, variance };
@@ -101,6 +107,12 @@ export interface BatchNormArgs {
   readonly momentum?: number;
   /** ε added to the variance (1e-5, PyTorch's default). */
   readonly epsilon?: number;
+  /**
+   * 'relu': a ReLU applied to the output (BatchNorm2d followed by ReLU, as one layer). On wasm it
+   * runs inside the batch-norm kernels in training: one pass over the activation less forward and
+   * no separate ReLU gradient. Default 'linear' (none).
+   */
+  readonly activation?: 'linear' | 'relu';
   readonly name?: string;
   readonly trainable?: boolean;
 }
@@ -116,6 +128,7 @@ export class BatchNorm extends layers.Layer {
   static readonly className = 'll4al.BatchNorm';
   readonly momentum: number;
   readonly epsilon: number;
+  readonly activation: 'linear' | 'relu';
   private gamma: LayerVariable | null = null;
   private beta: LayerVariable | null = null;
   private movingMean: LayerVariable | null = null;
@@ -126,6 +139,8 @@ export class BatchNorm extends layers.Layer {
     super({ name: args.name, trainable: args.trainable });
     this.momentum = args.momentum ?? 0.9;
     this.epsilon = args.epsilon ?? 1e-5;
+    this.activation = args.activation ?? 'linear';
+    if (this.activation !== 'linear' && this.activation !== 'relu') throw new Error(`BatchNorm: activation must be 'linear' or 'relu', got '${String(this.activation)}'`);
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`BatchNorm: momentum must be in [0, 1], got ${this.momentum}`);
     if (!(this.epsilon > 0)) throw new Error(`BatchNorm: epsilon must be > 0, got ${this.epsilon}`);
   }
@@ -152,10 +167,12 @@ export class BatchNorm extends layers.Layer {
       if (gamma === null || beta === null || movingMean === null || movingVariance === null) throw new Error('BatchNorm: called before build');
       const g = gamma.read() as tf.Tensor1D;
       const b = beta.read() as tf.Tensor1D;
+      const relu = this.activation === 'relu';
       if (kwargs['training'] !== true) {
-        return tf.batchNorm(x, movingMean.read() as tf.Tensor1D, movingVariance.read() as tf.Tensor1D, b, g, this.epsilon);
+        const y = tf.batchNorm(x, movingMean.read() as tf.Tensor1D, movingVariance.read() as tf.Tensor1D, b, g, this.epsilon);
+        return relu ? tf.relu(y) : y;
       }
-      const { y, mean, variance } = batchNormTraining(x, g, b, this.epsilon);
+      const { y, mean, variance } = batchNormTraining(x, g, b, this.epsilon, relu);
       const n = x.size / x.shape[x.rank - 1];
       const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       const decay = 1 - this.momentum;
@@ -170,7 +187,8 @@ export class BatchNorm extends layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+    // 'activation' only when set, so that a layer without one saves the config it always did
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, ...(this.activation === 'relu' ? { activation: 'relu' } : {}) };
   }
 }
 

@@ -32,23 +32,24 @@ export interface ResNet18Options {
 export const buildResNet18 = (options: ResNet18Options): TappedNetwork => {
   const { height = 32, width = 32, channels = 3, classes = 10, widths = [64, 128, 256, 512], seed, dropout = 0 } = options;
   const init = new SeededInitializers(seed);
-  const convBn = (x: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string) => {
+  // conv → batch norm, with the ReLU that follows as part of the batch-norm layer where there is one (fused in the wasm kernels)
+  const convBn = (x: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, activation: 'linear' | 'relu' = 'linear') => {
     const conv = tfl.layers.conv2d({
       filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name: `${name}_conv`,
     });
-    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` });
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, activation, name: `${name}_bn` });
     return bn.apply(conv.apply(x)) as SymbolicTensor;
   };
   const relu = (x: SymbolicTensor, name: string) => tfl.layers.reLU({ name }).apply(x) as SymbolicTensor;
   const basicBlock = (x: SymbolicTensor, inChannels: number, filters: number, strides: number, name: string) => {
-    let y = relu(convBn(x, filters, 3, strides, `${name}_a`), `${name}_a_relu`);
+    let y = convBn(x, filters, 3, strides, `${name}_a`, 'relu');
     y = convBn(y, filters, 3, 1, `${name}_b`);
     const shortcut = strides !== 1 || inChannels !== filters ? convBn(x, filters, 1, strides, `${name}_short`) : x;
     return relu(tfl.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as SymbolicTensor, `${name}_relu`);
   };
 
   const input = tfl.input({ shape: [height, width, channels], name: 'image' });
-  let x = relu(convBn(input, widths[0], 3, 1, 'stem'), 'stem_relu');
+  let x = convBn(input, widths[0], 3, 1, 'stem', 'relu');
   let inChannels = widths[0];
   const taps: SymbolicTensor[] = [];
   widths.forEach((filters, s) => {

@@ -40,10 +40,10 @@ export const buildSmallCnn = (options: SmallCnnOptions): TappedNetwork => {
       filters, kernelSize: 3, strides: i === 0 ? 1 : 2, padding: 'same', useBias: false,
       kernelInitializer: init.kernel(), name: `stage${i + 1}_conv`,
     });
-    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `stage${i + 1}_bn` });
+    // batch norm and its ReLU as one layer (fused in the wasm kernels)
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, activation: 'relu', name: `stage${i + 1}_bn` });
     x = conv.apply(x) as SymbolicTensor;
     x = bn.apply(x) as SymbolicTensor;
-    x = tfl.layers.reLU({ name: `stage${i + 1}_relu` }).apply(x) as SymbolicTensor;
     taps.push(x);
   });
   const embedding = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(x) as SymbolicTensor;

@@ -205,4 +205,61 @@ describe.each(['cpu', 'wasm'] as const)('BatchNorm on %s', (backend) => {
     tf.dispose([x, a, b, p, q]);
     [ours, stock, loaded].forEach((m) => m.dispose());
   });
+  test.prop(
+    [fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 9 }), fc.nat(1000)],
+    { numRuns: 25 },
+  )('with a fused ReLU gives what BatchNorm then tf.relu gives, bit for bit, forward and backward (no separate ReLU gradient on wasm)', async (lead, c, seed) => {
+    const shape = [...lead, c];
+    const run = (relu: boolean): tf.Tensor[] =>
+      tf.tidy(() => {
+        const x = tf.randomNormal(shape, 0.2, 2, 'float32', seed + 1);
+        const w = tf.randomNormal(shape, 0, 1, 'float32', seed + 2);
+        const g = tf.randomNormal([c], 1, 0.5, 'float32', seed + 3) as tf.Tensor1D;
+        const b = tf.randomNormal([c], 0, 0.5, 'float32', seed + 4) as tf.Tensor1D;
+        const f = (xs: tf.Tensor, gs: tf.Tensor, bs: tf.Tensor): tf.Tensor => {
+          const r = batchNormTraining(xs, gs as tf.Tensor1D, bs as tf.Tensor1D, 1e-5, relu);
+          r.mean.dispose();
+          r.variance.dispose();
+          return relu ? r.y : tf.relu(r.y);
+        };
+        const forward = f(x, g, b);
+        return [forward, ...tf.grads((xs: tf.Tensor, gs: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.mul(f(xs, gs, bs), w)))([x, g, b])];
+      });
+    const before = tf.memory().numTensors;
+    const unfused = run(false);
+    const calls = { ...elementwiseCalls };
+    const fused = run(true);
+    if (backend === 'wasm') {
+      expect(elementwiseCalls.reluGrad).toBe(calls.reluGrad);
+      expect(elementwiseCalls.batchNormGrad - calls.batchNormGrad).toBe(1);
+    }
+    for (let i = 0; i < fused.length; i++) expect(Array.from(await fused[i]!.data())).toEqual(Array.from(await unfused[i]!.data()));
+    tf.dispose([...fused, ...unfused]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("with activation 'relu' applies it in inference too, saves it in its config, and loads it back", async () => {
+    const input = tfl.input({ shape: [2, 2, 3] });
+    const model = tfl.model({ inputs: input, outputs: batchNorm({ name: 'bn_relu', activation: 'relu' }).apply(input) as tfl.SymbolicTensor });
+    const x = tf.randomNormal([4, 2, 2, 3], 0, 2, 'float32', 3);
+    const trained = tf.tidy(() => model.layers[1]!.apply(x, { training: true }) as tf.Tensor);
+    expect(Math.min(...(await trained.data()))).toBe(0);
+    const inferred = model.predict(x) as tf.Tensor;
+    const expected = tf.tidy(() => tf.relu(tf.batchNorm(x, ...(model.layers[1]!.getWeights().slice(2, 4) as [tf.Tensor1D, tf.Tensor1D]), model.layers[1]!.getWeights()[1] as tf.Tensor1D, model.layers[1]!.getWeights()[0] as tf.Tensor1D, 1e-5)));
+    expect(Array.from(await inferred.data())).toEqual(Array.from(await expected.data()));
+    expect(model.layers[1]!.getConfig()['activation']).toBe('relu');
+    expect(batchNorm({ name: 'plain' }).getConfig()).not.toHaveProperty('activation');
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    expect((loaded.layers[1] as BatchNorm).activation).toBe('relu');
+    const again = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(await again.data())).toEqual(Array.from(await inferred.data()));
+    expect(() => batchNorm({ activation: 'elu' as 'relu' })).toThrow("BatchNorm: activation must be 'linear' or 'relu', got 'elu'");
+    tf.dispose([x, trained, inferred, expected, again]);
+    [model, loaded].forEach((m) => m.dispose());
+  });
 });

@@ -45,22 +45,20 @@ typedef __SIZE_TYPE__ size_t;
  * exactly as tfjs's own Relu gradient (mul(dy, step(x))), bit for bit: a product, not a
  * select, so that dy = ±∞ at x ≤ 0 gives NaN and a negative dy gives −0, as there.
  */
+/* step(x) of four lanes: 1.0 where x > 0, else +0.0; then x itself (a NaN) where x is NaN (x ≠ x) */
+INLINE v128_t step4(v128_t xv) {
+  const v128_t step = wasm_v128_and(wasm_f32x4_splat(1.0f), wasm_f32x4_gt(xv, wasm_f32x4_splat(0.0f)));
+  return wasm_v128_bitselect(xv, step, wasm_f32x4_ne(xv, xv));
+}
+
+/* step(v) of one float, as step4 */
+INLINE float step1(float v) { return v > 0.0f ? 1.0f : (v != v ? v : 0.0f); }
+
 EXPORT("relu_grad")
 void relu_grad(const float *dy, const float *x, float *dx, size_t n) {
-  const v128_t one = wasm_f32x4_splat(1.0f);
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v128_t xv = wasm_v128_load(x + i);
-    /* 1.0 where x > 0, else +0.0; then x itself (a NaN) where x is NaN (x ≠ x) */
-    v128_t step = wasm_v128_and(one, wasm_f32x4_gt(xv, wasm_f32x4_splat(0.0f)));
-    step = wasm_v128_bitselect(xv, step, wasm_f32x4_ne(xv, xv));
-    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), step));
-  }
-  for (; i < n; i++) {
-    const float v = x[i];
-    const float step = v > 0.0f ? 1.0f : (v != v ? v : 0.0f);
-    dx[i] = dy[i] * step;
-  }
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), step4(wasm_v128_load(x + i))));
+  for (; i < n; i++) dx[i] = dy[i] * step1(x[i]);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -124,12 +122,14 @@ INLINE void add_to_f64(double *t, v128_t lanes) {
  *   SQUARES = 0:       s1[j] += Σ_p a[p·L + j]                           (b, c, s2 unused)
  *   SQUARES = 1:       s1[j] += Σ_p (a[p·L + j] − c[j])²                 (b, s2 unused)
  *   SQUARES = 2:       s1[j] += Σ_p a[p·L + j],  s2[j] += Σ_p a[p·L + j]·(b[p·L + j] − c[j])
+ * where, if `mask` is given (SQUARES = 2 only), a[i] is read as a[i]·step(mask[i]): the
+ * gradient of a ReLU applied after the batch norm, mask being its output.
  * Blocks of BLOCK_ROWS periods; within a block, 16 lanes (four vectors) at a time are summed
  * down the block in registers, then a single vector for the rest of the period (L is a
  * multiple of 4).
  */
-INLINE void period_sums(const float *a, const float *b, const float *c, double *s1, double *s2, size_t P, size_t L,
-                        int SQUARES) {
+INLINE void period_sums(const float *a, const float *b, const float *c, const float *mask, double *s1, double *s2, size_t P,
+                        size_t L, int SQUARES) {
   for (size_t p0 = 0; p0 < P; p0 += BLOCK_ROWS) {
     const size_t rows = P - p0 < BLOCK_ROWS ? P - p0 : BLOCK_ROWS;
     const float *ab = a + p0 * L;
@@ -146,6 +146,11 @@ INLINE void period_sums(const float *a, const float *b, const float *c, double *
       for (size_t r = 0; r < rows; r++) {
         const float *ar = ab + r * L + j;
         v128_t a0 = wasm_v128_load(ar), a1 = wasm_v128_load(ar + 4), a2 = wasm_v128_load(ar + 8), a3 = wasm_v128_load(ar + 12);
+        if (SQUARES == 2 && mask) {
+          const float *mr = mask + (p0 + r) * L + j;
+          a0 = wasm_f32x4_mul(a0, step4(wasm_v128_load(mr))), a1 = wasm_f32x4_mul(a1, step4(wasm_v128_load(mr + 4)));
+          a2 = wasm_f32x4_mul(a2, step4(wasm_v128_load(mr + 8))), a3 = wasm_f32x4_mul(a3, step4(wasm_v128_load(mr + 12)));
+        }
         if (SQUARES == 1) {
           a0 = wasm_f32x4_sub(a0, c0), a1 = wasm_f32x4_sub(a1, c1), a2 = wasm_f32x4_sub(a2, c2), a3 = wasm_f32x4_sub(a3, c3);
           u0 = wasm_f32x4_add(u0, wasm_f32x4_mul(a0, a0)), u1 = wasm_f32x4_add(u1, wasm_f32x4_mul(a1, a1));
@@ -171,6 +176,7 @@ INLINE void period_sums(const float *a, const float *b, const float *c, double *
       const v128_t cv = SQUARES ? wasm_v128_load(c + j) : u;
       for (size_t r = 0; r < rows; r++) {
         v128_t av = wasm_v128_load(ab + r * L + j);
+        if (SQUARES == 2 && mask) av = wasm_f32x4_mul(av, step4(wasm_v128_load(mask + (p0 + r) * L + j)));
         if (SQUARES == 1) {
           av = wasm_f32x4_sub(av, cv);
           u = wasm_f32x4_add(u, wasm_f32x4_mul(av, av));
@@ -196,33 +202,43 @@ static void fold(double *t, size_t C, size_t L) {
 /*
  * out[i] = (a[i] − m[j])·g[j] + h[j] + (b ? k[j]·b[i] : 0),  j = i mod L (i mod C for the
  * tail), over the flat array of M·C floats, with m, g, h, k expanded to one period:
- * the output pass of both the forward (b = 0) and the backward kernel.
+ * the output pass of both the forward (b = 0) and the backward kernel. With `mask`, b[i] is
+ * read as b[i]·step(mask[i]) (the gradient through a ReLU after the batch norm); with `relu`,
+ * out[i] is max(out[i], 0) (NaN kept, as tfjs's Relu).
  */
-static void affine_pass(const float *a, const float *b, float *out, const float *m, const float *g, const float *h, const float *k,
-                        size_t total, size_t L) {
+static void affine_pass(const float *a, const float *b, const float *mask, float *out, const float *m, const float *g, const float *h,
+                        const float *k, size_t total, size_t L, int relu) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   const size_t P = total / L;
   for (size_t p = 0; p < P; p++) {
     const float *ap = a + p * L;
     float *op = out + p * L;
     if (b) {
       const float *bp = b + p * L;
+      const float *mp = mask ? mask + p * L : 0;
       for (size_t j = 0; j < L; j += 4) {
         const v128_t centred = wasm_f32x4_sub(wasm_v128_load(ap + j), wasm_v128_load(m + j));
         v128_t v = wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(g + j)), wasm_v128_load(h + j));
-        v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(bp + j), wasm_v128_load(k + j)));
+        v128_t bv = wasm_v128_load(bp + j);
+        if (mp) bv = wasm_f32x4_mul(bv, step4(wasm_v128_load(mp + j)));
+        v = wasm_f32x4_add(v, wasm_f32x4_mul(bv, wasm_v128_load(k + j)));
         wasm_v128_store(op + j, v);
       }
     } else {
       for (size_t j = 0; j < L; j += 4) {
         const v128_t centred = wasm_f32x4_sub(wasm_v128_load(ap + j), wasm_v128_load(m + j));
-        wasm_v128_store(op + j, wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(g + j)), wasm_v128_load(h + j)));
+        v128_t v = wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(g + j)), wasm_v128_load(h + j));
+        /* pmax(v, 0) = v < 0 ? 0 : v (one maxps; NaN passes through) */
+        if (relu) v = wasm_f32x4_pmax(v, zero);
+        wasm_v128_store(op + j, v);
       }
     }
   }
   /* tail: fewer than L floats; float t of it is lane t of a period (P·L is a multiple of C) */
   for (size_t i = P * L, t = 0; i < total; i++, t++) {
     float v = (a[i] - m[t]) * g[t] + h[t];
-    if (b) v += b[i] * k[t];
+    if (b) v += (mask ? b[i] * step1(mask[i]) : b[i]) * k[t];
+    if (relu && v < 0.0f) v = 0.0f;
     out[i] = v;
   }
 }
@@ -236,11 +252,12 @@ static void affine_pass(const float *a, const float *b, float *out, const float 
  *   σ²[c] = (1/M) Σ_r (x[r, c] − μ[c])²          (biased; second pass over x)
  *   y[r, c] = (x[r, c] − μ[c])·γ[c]·s[c] + β[c],  s[c] = 1/√(σ²[c] + ε)
  * Three passes over x (sum, centred squares, output). Writes y [M, C], mean [C], variance [C].
+ * With relu ≠ 0, y is max(y, 0) (a ReLU after the batch norm, fused into the output pass).
  * scratch: bn_scratch_floats(C) floats, 8-byte aligned.
  */
 EXPORT("bn_forward")
 void bn_forward(const float *x, const float *gamma, const float *beta, float *y, float *mean, float *variance, size_t M, size_t C,
-                float epsilon, float *scratch) {
+                float epsilon, float *scratch, int relu) {
   const size_t L = period_of(C), total = M * C, P = total / L;
   double *sum = (double *)scratch;  /* L doubles */
   float *m = scratch + 4 * L;       /* expanded parameters: μ, γ·s, β */
@@ -250,7 +267,7 @@ void bn_forward(const float *x, const float *gamma, const float *beta, float *y,
 
   /* pass 1: μ */
   zero_doubles(sum, L);
-  period_sums(x, x, m, sum, sum, P, L, 0);
+  period_sums(x, x, m, 0, sum, sum, P, L, 0);
   for (size_t i = P * L, t = 0; i < total; i++, t++) sum[t] += x[i];
   fold(sum, C, L);
   for (size_t c = 0; c < C; c++) mean[c] = (float)(sum[c] * inverseM);
@@ -258,7 +275,7 @@ void bn_forward(const float *x, const float *gamma, const float *beta, float *y,
   /* pass 2: σ² about the f32 mean (the value y subtracts) */
   expand(m, mean, C, L);
   zero_doubles(sum, L);
-  period_sums(x, x, m, sum, sum, P, L, 1);
+  period_sums(x, x, m, 0, sum, sum, P, L, 1);
   for (size_t i = P * L, t = 0; i < total; i++, t++) {
     const double d = (double)x[i] - (double)m[t];
     sum[t] += d * d;
@@ -275,7 +292,7 @@ void bn_forward(const float *x, const float *gamma, const float *beta, float *y,
   expand(h, beta, C, L);
 
   /* pass 3: y */
-  affine_pass(x, 0, y, m, g, h, 0, total, L);
+  affine_pass(x, 0, 0, y, m, g, h, 0, total, L, relu);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -290,11 +307,13 @@ void bn_forward(const float *x, const float *gamma, const float *beta, float *y,
  *            = (x − μ)·slope + shift + a·dy,   a = γ·s,  shift = −a·(Σ dy)/n,
  *                                               slope = −a·s²·(Σ dy·(x − μ))/n
  * Two passes: the two sums (reading dy and x), then dx. Per-channel values in f64.
- * mean and variance are bn_forward's outputs. scratch: bn_scratch_floats(C) floats, 8-byte aligned.
+ * mean and variance are bn_forward's outputs. With `y` (bn_forward's output with relu ≠ 0; 0
+ * otherwise), dy is the gradient of the ReLU's output and is read as dy·step(y) throughout.
+ * scratch: bn_scratch_floats(C) floats, 8-byte aligned.
  */
 EXPORT("bn_backward")
 void bn_backward(const float *dy, const float *x, const float *mean, const float *variance, const float *gamma, float *dx,
-                 float *dgamma, float *dbeta, size_t M, size_t C, float epsilon, float *scratch) {
+                 float *dgamma, float *dbeta, size_t M, size_t C, float epsilon, float *scratch, const float *y) {
   const size_t L = period_of(C), total = M * C, P = total / L;
   double *sumDy = (double *)scratch;  /* L doubles */
   double *sumDyXc = sumDy + L;        /* L doubles */
@@ -307,10 +326,11 @@ void bn_backward(const float *dy, const float *x, const float *mean, const float
   /* pass 1: Σ dy and Σ dy·(x − μ) */
   expand(m, mean, C, L);
   zero_doubles(sumDy, 2 * L);
-  period_sums(dy, x, m, sumDy, sumDyXc, P, L, 2);
+  period_sums(dy, x, m, y, sumDy, sumDyXc, P, L, 2);
   for (size_t i = P * L, t = 0; i < total; i++, t++) {
-    sumDy[t] += dy[i];
-    sumDyXc[t] += (double)dy[i] * ((double)x[i] - (double)m[t]);
+    const float d = y ? dy[i] * step1(y[i]) : dy[i];
+    sumDy[t] += d;
+    sumDyXc[t] += (double)d * ((double)x[i] - (double)m[t]);
   }
   fold(sumDy, C, L);
   fold(sumDyXc, C, L);
@@ -334,5 +354,5 @@ void bn_backward(const float *dy, const float *x, const float *mean, const float
   }
 
   /* pass 2: dx = (x − μ)·slope + shift + a·dy */
-  affine_pass(x, dy, dx, m, slope, shift, a, total, L);
+  affine_pass(x, dy, y, dx, m, slope, shift, a, total, L, 0);
 }

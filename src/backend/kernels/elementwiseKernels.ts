@@ -13,8 +13,11 @@ import { computeInto, isWasmBackend, nativeModule, offsetOf, type WasmBackendInt
 interface ElementwiseExports {
   relu_grad(dy: number, x: number, dx: number, n: number): void;
   bn_scratch_floats(channels: number): number;
-  bn_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, rows: number, channels: number, epsilon: number, scratch: number): void;
-  bn_backward(dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, channels: number, epsilon: number, scratch: number): void;
+  bn_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, rows: number, channels: number, epsilon: number, scratch: number, relu: number): void;
+  bn_backward(
+    dy: number, x: number, mean: number, variance: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, channels: number, epsilon: number,
+    scratch: number, y: number,
+  ): void;
   broadcast_middle(src: number, dst: number, outer: number, inner: number, channels: number): void;
 }
 
@@ -24,13 +27,15 @@ const kernelsFor = nativeModule<ElementwiseExports>(elementwiseWasmBase64, { nam
 export const reluGradKernelName = 'Ll4alReluGrad';
 /**
  * Name of the training-mode batch-norm kernel (wasm): inputs `x` [..., C], `scale` γ [C],
- * `offset` β [C] (float32), attr `epsilon`; outputs y, the batch mean [C] and the biased batch
- * variance [C] over every axis but the last.
+ * `offset` β [C] (float32), attrs `epsilon` and `relu` (optional: y = max(y, 0), a ReLU after
+ * the batch norm in the same pass); outputs y, the batch mean [C] and the biased batch variance
+ * [C] over every axis but the last.
  */
 export const batchNormTrainingKernelName = 'Ll4alBatchNormTraining';
 /**
  * Name of its gradient kernel (wasm): inputs `dy`, `x`, `mean`, `variance` (the forward
- * kernel's outputs), `scale` γ; attr `epsilon`; outputs dx, dγ, dβ.
+ * kernel's outputs), `scale` γ, and `y` (the forward output) when the forward ran with `relu`
+ * (dy is then the ReLU output's gradient, read as dy·step(y)); attr `epsilon`; outputs dx, dγ, dβ.
  */
 export const batchNormTrainingGradKernelName = 'Ll4alBatchNormTrainingGrad';
 
@@ -154,13 +159,13 @@ const rowsAndChannels = (shape: ReadonlyArray<number>): [number, number] => {
 /** Training-mode batch norm on wasm by `bn_forward` (three passes over x: Σx, Σ(x − μ)², y). */
 const wasmBatchNormTraining: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, scale, offset } = inputs as { x: tf.TensorInfo; scale: tf.TensorInfo; offset: tf.TensorInfo };
-  const { epsilon } = attrs as unknown as { epsilon: number };
+  const { epsilon, relu } = attrs as unknown as { epsilon: number; relu?: boolean };
   const [b, k] = nativeOn(backend);
   const [rows, channels] = rowsAndChannels(x.shape);
   const outs = computeInto(b, [x.shape.slice(), [channels], [channels]], k.bn_scratch_floats(channels) >>> 0, ([y, mean, variance], scratch) =>
     k.bn_forward(
       offsetOf(b, x), offsetOf(b, scale), offsetOf(b, offset), offsetOf(b, y), offsetOf(b, mean), offsetOf(b, variance),
-      rows, channels, epsilon, scratch,
+      rows, channels, epsilon, scratch, relu === true ? 1 : 0,
     ),
   );
   elementwiseCalls.batchNorm++;
@@ -170,13 +175,14 @@ const wasmBatchNormTraining: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 /** Its gradient on wasm by `bn_backward` (two passes: Σdy and Σdy·(x − μ), then dx). */
 const wasmBatchNormTrainingGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, x, mean, variance, scale } = inputs as Record<'dy' | 'x' | 'mean' | 'variance' | 'scale', tf.TensorInfo>;
+  const y = (inputs as Record<string, tf.TensorInfo | undefined>)['y'];
   const { epsilon } = attrs as unknown as { epsilon: number };
   const [b, k] = nativeOn(backend);
   const [rows, channels] = rowsAndChannels(x.shape);
   const outs = computeInto(b, [x.shape.slice(), [channels], [channels]], k.bn_scratch_floats(channels) >>> 0, ([dx, dgamma, dbeta], scratch) =>
     k.bn_backward(
       offsetOf(b, dy), offsetOf(b, x), offsetOf(b, mean), offsetOf(b, variance), offsetOf(b, scale),
-      offsetOf(b, dx), offsetOf(b, dgamma), offsetOf(b, dbeta), rows, channels, epsilon, scratch,
+      offsetOf(b, dx), offsetOf(b, dgamma), offsetOf(b, dbeta), rows, channels, epsilon, scratch, y === undefined ? 0 : offsetOf(b, y),
     ),
   );
   elementwiseCalls.batchNormGrad++;

@@ -48,8 +48,9 @@ export const buildSsd = (options: SsdOptions): TappedNetwork => {
   const sources = new Map<number, { readonly features: SymbolicTensor; readonly width: number }>();
   widths.forEach((filters, i) => {
     const conv = tfl.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name: `stage${i + 1}_conv` });
-    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `stage${i + 1}_bn` });
-    x = tfl.layers.reLU({ name: `stage${i + 1}_relu` }).apply(bn.apply(conv.apply(x))) as SymbolicTensor;
+    // batch norm and its ReLU as one layer (fused in the wasm kernels)
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, activation: 'relu', name: `stage${i + 1}_bn` });
+    x = bn.apply(conv.apply(x)) as SymbolicTensor;
     size = Math.ceil(size / 2);
     sources.set(size, { features: x, width: filters });
   });

@@ -45,8 +45,9 @@ export const buildStackedHourglass = (options: StackedHourglassOptions): TappedN
   const init = new SeededInitializers(seed);
   const convBnRelu = (x: SymbolicTensor, filters: number, name: string, strides = 1): SymbolicTensor => {
     const conv = tfl.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false, kernelInitializer: init.kernel(), name: `${name}_conv` });
-    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` });
-    return tfl.layers.reLU({ name: `${name}_relu` }).apply(bn.apply(conv.apply(x))) as SymbolicTensor;
+    // batch norm and its ReLU as one layer (fused in the wasm kernels)
+    const bn = batchNorm({ momentum: 0.9, epsilon: 1e-5, activation: 'relu', name: `${name}_bn` });
+    return bn.apply(conv.apply(x)) as SymbolicTensor;
   };
   const pointwise = (x: SymbolicTensor, filters: number, name: string, fanIn: number): SymbolicTensor =>
     tfl.layers
