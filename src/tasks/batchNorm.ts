@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
+import { foldedBatchNorm } from '../backend/batchNormKernel.ts';
 import {
   batchNormTrainingGradKernelName,
   batchNormTrainingKernelName,
@@ -169,6 +170,9 @@ export class BatchNorm extends layers.Layer {
       const b = beta.read() as tf.Tensor1D;
       const relu = this.activation === 'relu';
       if (kwargs['training'] !== true) {
+        // on wasm with a ReLU: the normalisation and the ReLU in one pass (batch norm folded into
+        // a per-channel scale and shift, as wasm's FusedBatchNorm computes it anyway)
+        if (relu && tf.getBackend() === 'wasm' && x.dtype === 'float32') return foldedBatchNorm(x, movingMean.read(), movingVariance.read(), b, g, this.epsilon, 'relu');
         const y = tf.batchNorm(x, movingMean.read() as tf.Tensor1D, movingVariance.read() as tf.Tensor1D, b, g, this.epsilon);
         return relu ? tf.relu(y) : y;
       }

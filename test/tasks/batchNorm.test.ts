@@ -247,6 +247,16 @@ describe.each(['cpu', 'wasm'] as const)('BatchNorm on %s', (backend) => {
     const inferred = model.predict(x) as tf.Tensor;
     const expected = tf.tidy(() => tf.relu(tf.batchNorm(x, ...(model.layers[1]!.getWeights().slice(2, 4) as [tf.Tensor1D, tf.Tensor1D]), model.layers[1]!.getWeights()[1] as tf.Tensor1D, model.layers[1]!.getWeights()[0] as tf.Tensor1D, 1e-5)));
     expect(Array.from(await inferred.data())).toEqual(Array.from(await expected.data()));
+    // on wasm, inference is one pass: the folded batch norm with the ReLU inside (no Relu kernel)
+    const profile = await tf.profile(() => model.predict(x) as tf.Tensor);
+    (profile.result as tf.Tensor).dispose();
+    const kernels = profile.kernels.map((k) => k.name);
+    if (backend === 'wasm') {
+      expect(kernels).toContain('FusedDepthwiseConv2D');
+      expect(kernels).not.toContain('Relu');
+    } else {
+      expect(kernels).toContain('Relu');
+    }
     expect(model.layers[1]!.getConfig()['activation']).toBe('relu');
     expect(batchNorm({ name: 'plain' }).getConfig()).not.toHaveProperty('activation');
     let saved: tf.io.ModelArtifacts | undefined;
