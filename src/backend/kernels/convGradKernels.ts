@@ -26,10 +26,14 @@ interface ConvGradExports {
 /**
  * Cache blocking of the filter gradient: output positions summed per pass over the tiles, and
  * output channels per pass. Measured on the small-CNN and ResNet-18 shapes (bench/convKernels.ts):
- * differences between 128–512 and 64–all channels were within this machine's noise except that
- * chunks of 512 were slower; 256 × 128 was never worse than the others.
+ * on the earlier 2-core machine (no FMA in the kernels) 128–512 and 64–all channels were within
+ * noise except that chunks of 512 were slower. On the current one (Xeon, 48 KB L1, relaxed-SIMD
+ * FMA build, Node 24) chunks of 128 beat 256 on every shape: the small CNN's layers 2–4 by
+ * 10–16% (6.56 → 5.88, 6.71 → 5.65, 9.17 → 7.90 ms at batch 128), ResNet-18's stem and stage 3
+ * by 12–20%, the rest equal or within 3%; 96 was like 128, 64 slower on layer 2, and panels of
+ * 64 channels no better than 128.
  */
-const filterChunk = 256;
+const filterChunk = 128;
 const filterPanel = 128;
 
 /** The module's exports on a backend, or null where it cannot run there. */
