@@ -125,23 +125,26 @@ const timeTraining = (model: JointModel, steps: number): number => {
 };
 
 /**
- * Training img/s through the trainer (trainJoint) with `trainThreads` threads: one batch of
- * 128 per epoch, the median epoch after 3 warm-up epochs (the worker starts once, before them).
+ * Training img/s through the trainer (trainJoint) with `trainThreads` threads: epochs of
+ * `batchesPerEpoch` batches of 128 (the small CNN: 8, as a run with 1,024 labels trains, so the
+ * trainer's once-an-epoch work weighs as it does there; ResNet-18: 1, whose steps take seconds),
+ * the median epoch after 3 warm-up epochs (the worker starts once, before them), `steps` epochs.
  */
-const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads: 1 | 2, shape: ImageShape = smallShape): Promise<number> => {
+const timeTrainerThreads = async (model: JointModel, steps: number, trainThreads: 1 | 2, shape: ImageShape = smallShape, batchesPerEpoch = 8): Promise<number> => {
   const [h, w, c] = shape;
   const pixels = fillSyntheticPixels(new Float32Array(trainBatch * h * w * c), 1);
   const labels = Int32Array.from({ length: trainBatch }, (_, i) => (i * 7) % 10);
   const url = (name: string): string => new URL(`../src/tasks/${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
   const task: JointTask = {
-    exampleCount: trainBatch,
+    // every batch is the same 128 images (the values do not change the work)
+    exampleCount: trainBatch * batchesPerEpoch,
     batch: () => ({ input: tf.tensor4d(pixels, [trainBatch, h, w, c]), target: tf.tensor1d(labels, 'int32') }),
     perSampleLoss: (heads, target) => crossEntropyPerSample(heads[0] as tf.Tensor2D, target as tf.Tensor1D),
     workerLoss: { preload: [url('customLayers')], module: url('crossEntropy'), exportName: 'classificationPerSampleLoss' },
   };
   const config = resolveTrainerConfig({ learningRate: 0.01, augment: false, stopLossGradientAfter: null, lrDecayAt: 1, trainThreads });
   const reports = await trainJoint(model, task, config, { epochs: steps + 3, seed: 1 });
-  return trainBatch / median(reports.slice(3).map((r) => r.seconds));
+  return (trainBatch * batchesPerEpoch) / median(reports.slice(3).map((r) => r.seconds));
 };
 
 /** Scores `count` images from `pixels` in batches of 256; returns the outputs' total length. */
@@ -353,7 +356,7 @@ const main = async (): Promise<void> => {
     const ref = { train: [] as number[], score: [] as number[] };
     const r18Steps = Math.min(options.steps, 3);
     for (let r = 0; r < options.rounds; r++) {
-      mine.train.push(await timeTrainerThreads(r18, r18Steps, trainThreads, resnetShape));
+      mine.train.push(await timeTrainerThreads(r18, r18Steps, trainThreads, resnetShape, 1));
       mine.score.push((await timeLearnerScoring(r18Steps, scoreThreads, 'resnet18-cifar', 512)).calls256);
       if (options.torch) {
         const reference = runTorchReference(repoRoot, 2, 'torch_resnet18.py', ['--steps', String(r18Steps)]);
