@@ -15,10 +15,11 @@ export interface JointStep {
 }
 
 /** A step on a fixed batch of `batch` synthetic images (labels 7·i mod 10) for `model`. */
-export const jointStep = (model: JointModel, batch: number): JointStep => {
+export const jointStep = (model: JointModel, batch: number, shape: readonly [number, number, number] = [28, 28, 1]): JointStep => {
   const variables = model.trainableVariables();
   const optimizer = new SgdMomentum(variables, 0.9, 5e-4);
-  const x = tf.tensor4d(fillSyntheticPixels(new Float32Array(batch * 784), 1), [batch, 28, 28, 1]);
+  const [h, w, c] = shape;
+  const x = tf.tensor4d(fillSyntheticPixels(new Float32Array(batch * h * w * c), 1), [batch, h, w, c]);
   const labels = tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10), 'int32');
   const step = (): void =>
     tf.tidy(() => {
