@@ -9,6 +9,7 @@
  * them 0: no denormals, no infinities. 10 chains cover 2 ports × 4 cycles of FMA latency.
  */
 import { pathToFileURL } from 'node:url';
+import { wasmApi } from '../src/backend/kernels/wasmApi.ts';
 
 const uleb = (n: number): number[] => {
   const out: number[] = [];
@@ -70,17 +71,10 @@ export interface SimdPeak {
   readonly fused: number | undefined;
 }
 
-/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-
 const timeGmac = (fused: boolean): number | undefined => {
-  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const api = wasmApi;
   const bytes = peakModule(fused);
-  if (!api.validate(bytes)) return undefined;
+  if (api === undefined || !api.validate(bytes)) return undefined;
   const peak = new api.Instance(new api.Module(bytes)).exports['peak'] as (n: number, s: number) => number;
   peak(2_000_000, 0); // compile with the optimizing tier
   const n = 40_000_000;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asTensor } from './kernelTensors.ts';
+import type { WasmBackendInternals } from './kernels/nativeModule.ts';
 
 /**
  * `BatchMatMul` and `_FusedMatMul` for wasm, around tfjs-backend-wasm 4.22's own kernels, for
@@ -26,10 +27,6 @@ interface MatMulAttrs {
   readonly transposeB: boolean;
   readonly activation?: string;
   readonly leakyreluAlpha?: number;
-}
-
-interface DisposingBackend {
-  disposeData(dataId: tf.DataId): boolean;
 }
 
 /** The permutation that swaps the last two axes of a tensor of rank `rank`. */
@@ -83,7 +80,7 @@ export const wasmMatMulKernel =
     const transposing = (attrs.transposeA || attrs.transposeB) && transpose !== undefined;
     if (!transposing && !unfuse) return stock(args);
 
-    const backend = args.backend as unknown as DisposingBackend;
+    const backend = args.backend as unknown as Pick<WasmBackendInternals, 'disposeData'>;
     const made: tf.TensorInfo[] = [];
     const upright = (x: tf.TensorInfo, transposed: boolean): tf.TensorInfo => {
       if (!transposed || transpose === undefined) return x;

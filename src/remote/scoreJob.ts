@@ -9,7 +9,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as t from 'io-ts';
-import { kernelArithmetic } from '../backend/index.ts';
+import { kernelArithmetic } from '../backend/kernels/kernelVariant.ts';
 import { NonNegativeInt, PositiveInt, RunConfig } from '../config/runConfig.ts';
 import { SCORE_OUTPUTS, type ScoreOutputName } from './scoreWire.ts';
 

@@ -1,4 +1,5 @@
 import { InputError } from '../../inputError.ts';
+import { wasmApi } from './wasmApi.ts';
 
 /**
  * Which build of ll4al's C convolution kernels runs: `relaxed-simd` (f32x4.relaxed_madd, one
@@ -23,13 +24,6 @@ const relaxedProbe = Uint8Array.from([
   0x0a, body.length + 2, 0x01, body.length, ...body, // code section
 ]);
 
-/** The part of the WebAssembly API used here (the project's type libraries do not declare it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-const wasmApi = (): WasmApi | undefined => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 let relaxedSupported: boolean | undefined;
 
@@ -41,7 +35,7 @@ let relaxedSupported: boolean | undefined;
  */
 export const relaxedSimdSupported = (): boolean => {
   if (relaxedSupported === undefined) {
-    const api = wasmApi();
+    const api = wasmApi;
     try {
       relaxedSupported = api !== undefined && api.validate(relaxedProbe);
     } catch {
@@ -99,7 +93,7 @@ let fuses: boolean | null | undefined;
 export const relaxedMaddFuses = (): boolean | null => {
   if (fuses === undefined) {
     fuses = null;
-    const api = wasmApi();
+    const api = wasmApi;
     if (api !== undefined && relaxedSimdSupported()) {
       try {
         const f = new api.Instance(new api.Module(maddProbe)).exports['f'] as (a: number, c: number) => number;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelVariantCalls, loadedKernelVariants, preferredKernelVariant, type KernelVariant } from './kernelVariant.ts';
+import { wasmApi } from './wasmApi.ts';
 
 /**
  * Loading ll4al's C kernels (WebAssembly SIMD modules built by scripts/build-wasm-kernels.sh,
@@ -21,13 +22,6 @@ import { kernelVariantCalls, loadedKernelVariants, preferredKernelVariant, type 
  * browser's main thread (it refuses to compile modules over 4 KB synchronously; workers may).
  */
 
-// The WebAssembly API of Node and browsers (the project's type libraries do not declare it).
-interface WasmApi {
-  Module: (new (bytes: Uint8Array) => object) & { imports(module: object): Array<{ module: string; name: string; kind: string }> };
-  Memory: abstract new (...args: never[]) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-
 /** The parts of tfjs-backend-wasm's `BackendWasm` the C kernels use (not in its public types). */
 export interface WasmBackendInternals {
   readonly wasm: {
@@ -41,8 +35,6 @@ export interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
 }
-
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 const decodeBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
 
