@@ -2,7 +2,7 @@ import { describe, expect, beforeAll, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.ts';
-import { batchNormTrainingKernelName, elementwiseCalls, reluGradKernelName } from '../../src/backend/kernels/elementwiseKernels.ts';
+import { batchNormTrainingGradKernelName, batchNormTrainingKernelName, elementwiseCalls, reluGradKernelName } from '../../src/backend/kernels/elementwiseKernels.ts';
 import { elementwiseWasmBase64 } from '../../src/backend/kernels/elementwiseWasm.ts';
 import { hasDataSection } from '../../src/backend/kernels/nativeModule.ts';
 
@@ -126,5 +126,19 @@ describe('batch-norm kernels on wasm, large activations', () => {
     // y ~ γ·N(0, 1) + β: |x − μ|/σ rounds at ~|μ|/σ·2⁻²⁴ (x is float32)
     expect(err).toBeLessThan(1e-4);
     tf.dispose([x, g, b, y, m, v]);
+  });
+
+  it("refuses a ReLU mask y that does not have x's shape, in one line, before the C loop runs", () => {
+    const x = tf.ones([4, 3]);
+    const c = tf.ones([3]);
+    const y = tf.ones([2, 3]);
+    try {
+      const calls = elementwiseCalls.batchNormGrad;
+      const inputs = { dy: x, x, mean: c, variance: c, scale: c, y };
+      expect(() => tf.engine().runKernel(batchNormTrainingGradKernelName, inputs, { epsilon: 1e-5 })).toThrow("Ll4alBatchNormTrainingGrad: y [2, 3] must have x's shape [4, 3]");
+      expect(elementwiseCalls.batchNormGrad).toBe(calls);
+    } finally {
+      tf.dispose([x, c, y]);
+    }
   });
 });

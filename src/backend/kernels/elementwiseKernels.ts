@@ -176,6 +176,7 @@ const wasmBatchNormTraining: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 const wasmBatchNormTrainingGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, x, mean, variance, scale } = inputs as Record<'dy' | 'x' | 'mean' | 'variance' | 'scale', tf.TensorInfo>;
   const y = (inputs as Record<string, tf.TensorInfo | undefined>)['y'];
+  if (y !== undefined && !tf.util.arraysEqual(y.shape, x.shape)) throw new Error(`${batchNormTrainingGradKernelName}: y [${y.shape.join(', ')}] must have x's shape [${x.shape.join(', ')}]`);
   const { epsilon } = attrs as unknown as { epsilon: number };
   const [b, k] = nativeOn(backend);
   const [rows, channels] = rowsAndChannels(x.shape);
@@ -199,6 +200,10 @@ export const batchNormTrainingKernels: ReadonlyArray<tf.KernelConfig> = [
 const wasmBroadcastMiddle: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   const { shape, outer, inner, channels } = attrs as unknown as { shape: number[]; outer: number; inner: number; channels: number };
+  // The C loop trusts these sizes: a mismatch would read or write past the tensors in tfjs's heap.
+  if (x.dtype !== 'float32' || sizeOf(x.shape) !== outer * channels || sizeOf(shape) !== outer * inner * channels) {
+    throw new Error(`${broadcastMiddleKernelName}: x [${x.shape.join(', ')}] ${x.dtype} does not repeat to [${shape.join(', ')}] as ${outer} × ${inner} × ${channels}`);
+  }
   const [b, k] = nativeOn(backend);
   const [out] = computeInto(b, [shape.slice()], 0, ([y]) => {
     if (outer * inner * channels > 0) k.broadcast_middle(offsetOf(b, x), offsetOf(b, y), outer, inner, channels);
