@@ -171,6 +171,20 @@ describe('C forward convolution (wasm)', () => {
     seed: 3,
   };
 
+  /** Case c through the registered kernels with one forward build: the C kernel's calls, and the relative error against cpu. */
+  const withBuild = async (variant: KernelVariant, c: ForwardCase): Promise<{ calls: number; error: number }> => {
+    const values = await valuesOf(c);
+    const expected = await forwardOn('cpu', c, values);
+    useKernelVariant(variant);
+    try {
+      const before = convForwardCalls.count;
+      const actual = await forwardOn('wasm', c, values);
+      return { calls: convForwardCalls.count - before, error: relativeError(actual, expected) };
+    } finally {
+      useKernelVariant('auto');
+    }
+  };
+
   it.each([
     ['the small CNN first layer (1 input channel)', { ...base, inShape: [2, 28, 28, 1], filterShape: [3, 3, 1, 16], fused: false } as ForwardCase, true],
     ['a stride-2 layer, bias and ReLU', { ...base, inShape: [8, 14, 14, 32], filterShape: [3, 3, 32, 64], strides: [2, 2] } as ForwardCase, true],
@@ -178,32 +192,15 @@ describe('C forward convolution (wasm)', () => {
     ['PReLU (falls back)', { ...base, activation: 'prelu' } as ForwardCase, false],
     [`fewer than ${nativeForwardMinPixels} output pixels (plain build: falls back)`, { ...base, inShape: [1, 15, 15, 5] } as ForwardCase, false],
   ])('%s', async (_name, c, native) => {
-    const values = await valuesOf(c);
-    const expected = await forwardOn('cpu', c, values);
-    useKernelVariant('simd');
-    try {
-      const calls = convForwardCalls.count;
-      const actual = await forwardOn('wasm', c, values);
-      expect(convForwardCalls.count - calls).toBe(native ? 1 : 0);
-      expect(relativeError(actual, expected)).toBeLessThan(1e-4);
-    } finally {
-      useKernelVariant('auto');
-    }
+    const { calls, error } = await withBuild('simd', c);
+    expect(calls).toBe(native ? 1 : 0);
+    expect(error).toBeLessThan(1e-4);
   });
 
   it.runIf(relaxedSimdSupported())(`computes calls of fewer than ${nativeForwardMinPixels} output pixels too with the relaxed build`, async () => {
-    const c: ForwardCase = { ...base, inShape: [1, 4, 4, 5] };
-    const values = await valuesOf(c);
-    const expected = await forwardOn('cpu', c, values);
-    useKernelVariant('relaxed-simd');
-    try {
-      const calls = convForwardCalls.count;
-      const actual = await forwardOn('wasm', c, values);
-      expect(convForwardCalls.count - calls).toBe(1);
-      expect(relativeError(actual, expected)).toBeLessThan(1e-4);
-    } finally {
-      useKernelVariant('auto');
-    }
+    const { calls, error } = await withBuild('relaxed-simd', { ...base, inShape: [1, 4, 4, 5] });
+    expect(calls).toBe(1);
+    expect(error).toBeLessThan(1e-4);
   });
 
   it('is not used on the cpu backend', async () => {

@@ -1,20 +1,12 @@
-import { beforeAll, describe, expect } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.ts';
-import { elementwiseCalls } from '../../src/backend/kernels/elementwiseKernels.ts';
+import { broadcastMiddleKernelName, elementwiseCalls } from '../../src/backend/kernels/elementwiseKernels.ts';
+import { reductionCase } from './reductionCases.ts';
 
-const reduction = fc
-  .record({
-    shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }),
-    mask: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-    keepDims: fc.boolean(),
-    seed: fc.integer({ min: 1, max: 10_000 }),
-  })
-  .map(({ shape, mask, keepDims, seed }) => {
-    const axes = shape.map((_, i) => i).filter((i) => mask[i]);
-    return { shape, keepDims, seed, axes: axes.length === 0 ? [shape.length - 1] : axes };
-  });
+// at least one reduced axis (none would reduce nothing)
+const reduction = reductionCase(9).map((c) => ({ ...c, axes: c.axes.length === 0 ? [c.shape.length - 1] : c.axes }));
 
 /** Whether the axes are one block of consecutive axes. */
 const isBlock = (axes: ReadonlyArray<number>): boolean => axes.every((a, i) => i === 0 || a === (axes[i - 1] as number) + 1);
@@ -49,4 +41,17 @@ describe("Sum's and Mean's gradients (dy repeated over the reduced axes)", () =>
       expect(Array.from(actual)).toEqual(Array.from(expected));
     },
   );
+
+  it('should refuse sizes that do not fit its input or output, in one line, before the C loop runs', () => {
+    const x = tf.zeros([2, 1, 3]);
+    try {
+      const calls = elementwiseCalls.broadcast;
+      expect(() => tf.engine().runKernel(broadcastMiddleKernelName, { x }, { shape: [2, 4, 3], outer: 2, inner: 5, channels: 3 } as unknown as tf.NamedAttrMap)).toThrow(
+        'Ll4alBroadcastMiddle: x [2, 1, 3] float32 does not repeat to [2, 4, 3] as 2 × 5 × 3',
+      );
+      expect(elementwiseCalls.broadcast).toBe(calls);
+    } finally {
+      x.dispose();
+    }
+  });
 });

@@ -3,15 +3,9 @@ import { test, fc } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/index.ts';
 import { relativeError } from './convCases.ts';
+import { reductionCase } from './reductionCases.ts';
 
-const reduction = fc
-  .record({
-    shape: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 4 }),
-    mask: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-    keepDims: fc.boolean(),
-    seed: fc.integer({ min: 1, max: 10_000 }),
-  })
-  .map(({ shape, mask, keepDims, seed }) => ({ shape, keepDims, seed, axes: shape.map((_, i) => i).filter((i) => mask[i]) }));
+const reduction = reductionCase(12);
 
 describe('wasm Sum and Mean kernels (a block of axes as average pooling)', () => {
   beforeAll(async () => {
